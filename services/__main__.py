@@ -1,0 +1,5 @@
+"""`python -m services ...` is the `csods` command."""
+
+from services.cli import main
+
+main()

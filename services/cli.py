@@ -1,0 +1,105 @@
+"""`csods`: run services, the local stack, the demo and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(no_args_is_help=True, help="The Child Sex Offender Disclosure Scheme exchange.")
+stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka and PostgreSQL, no Docker.")
+app.add_typer(stack_app, name="stack")
+console = Console()
+
+
+@app.command()
+def run(
+    service: Annotated[str, typer.Argument(help="intake, checks, multiagency or disclosure")],
+    tenant: Annotated[str, typer.Option(help="The force this instance serves.")],
+) -> None:
+    """Run one service for one force until SIGTERM or Ctrl-C."""
+    from services.catalogue import definition
+    from services.runtime.service import run as run_service
+    from services.runtime.settings import Settings
+
+    settings = Settings(tenant=tenant)  # the rest comes from CSODS_* variables
+    asyncio.run(run_service(definition(service), settings))
+
+
+@stack_app.command("up")
+def stack_up() -> None:
+    """Start Kafka and PostgreSQL (fetching and initialising them the first time)."""
+    from deploy.local import stack
+
+    addresses, started = stack.up(progress=lambda text: console.print(f"[dim]{text}[/dim]"))
+    console.print(f"started: {', '.join(started) or 'nothing (already running)'}")
+    console.print(f"CSODS_KAFKA_BOOTSTRAP={addresses.kafka_bootstrap}")
+    console.print(f"CSODS_DATABASE_URL={addresses.database_url}")
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop Kafka and PostgreSQL; their data stays for next time."""
+    from deploy.local import stack
+
+    stopped = stack.down(progress=lambda text: console.print(f"[dim]{text}[/dim]"))
+    console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Say what runs where."""
+    from deploy.local import stack
+
+    table = Table()
+    for column in ("component", "state", "address", "pid", "detail"):
+        table.add_column(column)
+    for component in stack.status():
+        table.add_row(
+            component.name,
+            "[green]running[/green]" if component.running else "[red]stopped[/red]",
+            component.address,
+            str(component.pid or ""),
+            component.detail,
+        )
+    console.print(table)
+
+
+@app.command()
+def demo(
+    tenant: Annotated[str, typer.Option(help="The force the case is made to.")] = "warwickshire",
+) -> None:
+    """Start the stack and the four services, push one case to closure, stop them."""
+    from services.demo import run_demo
+
+    raise typer.Exit(run_demo(console, tenant=tenant))
+
+
+@app.command("test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run_tests(
+    ctx: typer.Context,
+    lint: Annotated[bool, typer.Option(help="Run ruff and mypy --strict first.")] = True,
+) -> None:
+    """Lint, type-check, then run every test tier against the real broker and database."""
+    if lint:
+        for command in (
+            [sys.executable, "-m", "ruff", "check", "."],
+            [sys.executable, "-m", "mypy", "--strict", "schemas", "services", "deploy", "tests"],
+        ):
+            console.print(f"[bold]$ {' '.join(command[2:])}[/bold]")
+            if subprocess.run(command, check=False).returncode != 0:
+                raise typer.Exit(1)
+    command = [sys.executable, "-m", "pytest", *ctx.args]
+    console.print(f"[bold]$ pytest {' '.join(ctx.args)}[/bold]")
+    raise typer.Exit(subprocess.run(command, check=False, env=os.environ.copy()).returncode)
+
+
+def main() -> None:
+    """The console entry point."""
+    app()

@@ -1,0 +1,119 @@
+"""The main job: one case pushed end to end through the four services on the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from deploy.local import stack
+from schemas import topics
+from schemas.disclosure import CaseClosedV1
+from schemas.envelope import first_envelope, source_of
+from schemas.intake import Channel, RegisterEnquiryV1
+from services import journey
+from services.catalogue import SERVICES
+from services.runtime.clock import SystemClock
+from services.runtime.supervisor import ServiceProcess
+
+
+# The topics a case passes through, in order, for one force.
+def case_topics(tenant: str) -> list[str]:
+    """Every stream a skeleton case touches."""
+    return [
+        topics.inbox(tenant),
+        topics.stream(tenant, "intake", "enquiry-registered"),
+        topics.stream(tenant, "intake", "request-checks"),
+        topics.stream(tenant, "checks", "checks-completed"),
+        topics.stream(tenant, "multiagency", "forum-decided"),
+        topics.stream(tenant, "disclosure", "case-closed"),
+    ]
+
+
+def submit_enquiry(bootstrap: str, tenant: str) -> str:
+    """Send one online-portal enquiry to a force's inbox; return its correlation id."""
+    now = SystemClock().now()
+    command = RegisterEnquiryV1(
+        submission_id=f"portal-{uuid.uuid4().hex[:12]}",
+        force=tenant,
+        channel=Channel.ONLINE_PORTAL,
+        received_at=now,
+    )
+    envelope = first_envelope(
+        type=command.TYPE,
+        source=source_of(tenant, "portal"),
+        subject=command.submission_id,
+        time=now,
+    )
+    asyncio.run(journey.publish(bootstrap, topics.inbox(tenant), command, envelope))
+    return str(envelope.correlation_id)
+
+
+def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float = 90.0) -> int:
+    """Start the stack and the services, push a case to closure, print its path, stop."""
+    say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
+    addresses, started = stack.up(progress=say)
+    env = {
+        "CSODS_KAFKA_BOOTSTRAP": addresses.kafka_bootstrap,
+        "CSODS_DATABASE_URL": addresses.database_url,
+    }
+    log_dir = stack.project_root() / ".stack" / "logs" / "demo"
+    processes = [
+        ServiceProcess(name, tenant, log_dir / f"{name}.log", env) for name in SERVICES
+    ]
+    try:
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.wait_for_event("service_ready", timeout=timeout)
+            say(f"{process.service} ready for {tenant} (pid {process.pid})")
+        correlation = submit_enquiry(addresses.kafka_bootstrap, tenant)
+        say(f"online-portal enquiry sent to {topics.inbox(tenant)}")
+        steps = asyncio.run(
+            journey.follow(
+                addresses.kafka_bootstrap,
+                case_topics(tenant),
+                correlation_id=correlation,
+                until_type=CaseClosedV1.TYPE,
+                limit_seconds=timeout,
+            )
+        )
+        _print_journey(console, steps)
+        closed = CaseClosedV1.model_validate_json(steps[-1].payload)
+        console.print(
+            f"[bold green]Case {closed.case_reference} closed[/bold green]: "
+            f"route {closed.route.value}, outcome {closed.outcome.value}, "
+            f"final intelligence report {closed.final_intelligence_report}. "
+            f"Service logs: {_relative(log_dir)}"
+        )
+        return 0
+    finally:
+        for process in processes:
+            process.stop()
+        stopped = stack.down(only=started, progress=say) if started else []
+        say(f"stopped the services{' and ' + ', '.join(stopped) if stopped else ''}")
+
+
+def _print_journey(console: Console, steps: list[journey.Step]) -> None:
+    table = Table(title="The case, message by message")
+    for column in ("time (UTC)", "from", "message", "topic"):
+        table.add_column(column)
+    for step in steps:
+        table.add_row(
+            step.time.strftime("%H:%M:%S.%f")[:-3],
+            step.envelope.source,
+            step.envelope.type,
+            step.topic,
+        )
+    console.print(table)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

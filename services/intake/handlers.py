@@ -1,0 +1,36 @@
+"""Intake's subscribers: decode, call a use case; the runtime commits and acknowledges."""
+
+from __future__ import annotations
+
+from schemas import topics
+from schemas.intake import RegisterEnquiryV1
+from services.intake import use_cases
+from services.runtime.clock import Clock
+from services.runtime.consumer import Delivery, Route
+from services.runtime.service import Subscription, Wiring
+from services.runtime.unit_of_work import Transaction
+
+
+def wire(tenant: str, clock: Clock) -> Wiring:
+    """Intake reads its force's inbox and writes the stage 1 streams."""
+
+    async def on_register_enquiry(tx: Transaction, delivery: Delivery[RegisterEnquiryV1]) -> None:
+        await use_cases.register_enquiry(
+            tx, command=delivery.message, cause=delivery.envelope, clock=clock
+        )
+
+    inbox = Subscription(
+        topic=topics.inbox(tenant),
+        routes={
+            RegisterEnquiryV1.TYPE: Route(
+                RegisterEnquiryV1, on_register_enquiry, addressed_to="force"
+            ),
+        },
+    )
+    return Wiring(
+        subscriptions=[inbox],
+        publishes=[
+            topics.stream(tenant, use_cases.SERVICE, "enquiry-registered"),
+            topics.stream(tenant, use_cases.SERVICE, "request-checks"),
+        ],
+    )

@@ -1,0 +1,142 @@
+"""The outbox relay: publishes committed rows, marks them sent only after the broker acks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from asyncpg.pool import PoolConnectionProxy
+
+from services.runtime.outbox import channel
+from services.runtime.unit_of_work import Database
+
+log = structlog.get_logger(__name__)
+
+ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
+
+
+class OutboxRelay:
+    """Moves outbox rows of one tenant to Kafka, at least once and in id order."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        tenant: str,
+        producer_factory: ProducerFactory,
+        batch: int,
+        poll_seconds: float,
+    ) -> None:
+        self._db = database
+        self._tenant = tenant
+        self._new_producer = producer_factory
+        self._batch = batch
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Publish until stopped; a failing broker or database is retried, never skipped."""
+        listener = await self._listen()
+        backoff = 0.2
+        try:
+            while not self._stopping:
+                self._wake.clear()  # a notification from now on means another round
+                try:
+                    sent = await self.publish_pending()
+                    backoff = 0.2
+                except KafkaError as exc:
+                    # A producer that failed may be fenced or wedged: build a new one.
+                    log.warning("outbox_producer_failed", error=type(exc).__name__)
+                    await self._drop_producer()
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("outbox_database_failed", error=type(exc).__name__)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                if sent < self._batch:
+                    await self._sleep()
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.remove_listener(channel(self._db.schema), self._on_notify)
+                    await self._db.pool.release(listener)
+            await self._drop_producer()
+
+    def stop(self) -> None:
+        """Ask the loop to end after the batch in hand."""
+        self._stopping = True
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; return how many were sent."""
+        producer = await self._ensure_producer()
+        async with self._db.transaction(self._tenant) as tx:
+            rows = await tx.conn.fetch(
+                "SELECT id, topic, key, header_names, header_values, payload FROM outbox"
+                " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch,
+            )
+            if not rows:
+                return 0
+            # Enqueue all, then wait for every acknowledgement; the idempotent producer
+            # keeps each partition's order across its retries.
+            futures = [
+                await producer.send(
+                    row["topic"],
+                    value=row["payload"],
+                    key=row["key"],
+                    headers=list(zip(row["header_names"], row["header_values"], strict=True)),
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*futures)
+            await tx.conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in rows],
+            )
+        log.debug("outbox_published", rows=len(rows))
+        return len(rows)
+
+    async def pending(self) -> int:
+        """How many rows wait to be published."""
+        async with self._db.transaction(self._tenant) as tx:
+            count = await tx.conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        return int(count)
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            self._producer = await self._new_producer()
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    async def _listen(self) -> PoolConnectionProxy | None:
+        try:
+            conn = await self._db.pool.acquire()
+            await conn.add_listener(channel(self._db.schema), self._on_notify)
+        except (OSError, asyncpg.PostgresError):
+            return None  # polling alone still delivers everything, only later
+        return conn
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _sleep(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+

@@ -1,0 +1,191 @@
+"""What a service is, and how a process runs one for one tenant."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+from faststream import AckPolicy, FastStream
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from schemas import topics
+from services.runtime.broker import ensure_topics, make_broker, start_producer
+from services.runtime.clock import Clock, SystemClock
+from services.runtime.consumer import Processor, Record, Route
+from services.runtime.logs import configure_logging
+from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.relay import OutboxRelay
+from services.runtime.settings import Settings
+from services.runtime.unit_of_work import Database, open_database
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One topic a service reads, and the message types it handles there."""
+
+    topic: str
+    routes: Mapping[str, Route]
+    # Types other services of the same tenant handle on a shared inbox: acknowledged, unread.
+    ignored: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What a service reads and writes for one tenant."""
+
+    subscriptions: Sequence[Subscription]
+    publishes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """A service: its name, its migrations, and its wiring given the tenant and clock."""
+
+    name: str
+    migrations: Path
+    wire: Callable[[str, Clock], Wiring]
+
+
+@dataclass
+class Running:
+    """A service's live parts, for tests and for shutdown."""
+
+    definition: ServiceDefinition
+    settings: Settings
+    database: Database
+    broker: KafkaBroker
+    relay: OutboxRelay
+    processors: list[Processor] = field(default_factory=list)
+
+
+def group_id(tenant: str, service: str) -> str:
+    """The consumer group of a tenant's service: tenant first, so ACLs can be by prefix."""
+    return f"{tenant}.{service}"
+
+
+def app_dsn(settings: Settings, service: str) -> str:
+    """The DSN of the service's own role, unless one is given."""
+    if settings.app_database_url:
+        return settings.app_database_url
+    scheme, rest = settings.database_url.split("://", 1)
+    host_part = rest.split("@", 1)[1] if "@" in rest else rest
+    return f"{scheme}://{role_name(service)}@{host_part}"
+
+
+async def prepare(
+    definition: ServiceDefinition, settings: Settings, clock: Clock | None = None
+) -> Running:
+    """Migrate, connect, create topics, and register subscribers; nothing consumed yet."""
+    clock = clock or SystemClock()
+    name, tenant = definition.name, settings.tenant
+    await migrate(
+        owner_dsn=settings.database_url,
+        schema=name,
+        role=role_name(name),
+        password=settings.app_database_password,
+        migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
+    )
+    database = await open_database(
+        dsn=app_dsn(settings, name), schema=name, size=settings.pool_size
+    )
+    wiring = definition.wire(tenant, clock)
+    await ensure_topics(
+        settings,
+        [
+            *(subscription.topic for subscription in wiring.subscriptions),
+            *wiring.publishes,
+            topics.dead_letters(tenant),
+        ],
+    )
+    client_id = f"{tenant}.{name}"
+    broker = make_broker(settings, client_id=client_id)
+    relay = OutboxRelay(
+        database=database,
+        tenant=tenant,
+        producer_factory=lambda: start_producer(settings, client_id=f"{client_id}.relay"),
+        batch=settings.outbox_batch,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    running = Running(definition, settings, database, broker, relay)
+    for subscription in wiring.subscriptions:
+        processor = Processor(
+            service=name,
+            tenant=tenant,
+            database=database,
+            routes=subscription.routes,
+            ignored=subscription.ignored,
+            clock=clock,
+            max_message_bytes=settings.max_message_bytes,
+            max_attempts=settings.max_attempts,
+            backoff_seconds=settings.retry_backoff_seconds,
+            crash_after_commit=settings.fault_crash_after_commit,
+        )
+        _subscribe(broker, subscription.topic, group_id(tenant, name), processor)
+        running.processors.append(processor)
+    return running
+
+
+def _subscribe(broker: KafkaBroker, topic: str, group: str, processor: Processor) -> None:
+    async def raw_body(message: KafkaMessage) -> bytes:
+        return message.body  # decoding is ours: bad bytes must reach the dead letters
+
+    # Manual ack: the offset is committed only once the transaction has committed.
+    @broker.subscriber(
+        topic,
+        group_id=group,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        decoder=raw_body,
+    )
+    async def on_record(body: bytes, message: KafkaMessage) -> None:
+        raw = message.raw_message
+        assert not isinstance(raw, tuple), "subscribers here are never batch subscribers"
+        record = Record(
+            topic=raw.topic,
+            partition=raw.partition,
+            offset=raw.offset,
+            key=raw.key,
+            value=raw.value,
+            headers=tuple(raw.headers or ()),
+        )
+        with structlog.contextvars.bound_contextvars(
+            tenant=processor.tenant, topic=raw.topic, partition=raw.partition, offset=raw.offset
+        ):
+            verdict = await processor.process(record)
+        if verdict.commit_offset:
+            await message.ack()
+        else:
+            await message.nack()  # seek back: the same record is read again
+            await asyncio.sleep(processor.backoff_seconds)
+
+
+async def run(definition: ServiceDefinition, settings: Settings) -> None:
+    """Run a service until SIGTERM or SIGINT, then stop without committing unfinished work."""
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
+    running = await prepare(definition, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        relay_task = asyncio.create_task(running.relay.run(), name="outbox-relay")
+        log.info("service_started")
+        try:
+            yield
+        finally:
+            running.relay.stop()
+            await relay_task
+            await running.database.pool.close()
+            log.info("service_stopped")
+
+    async def ready() -> None:
+        # Subscribers are started: from here a message sent is consumed by this process.
+        log.info("service_ready", group=group_id(settings.tenant, definition.name))
+
+    app = FastStream(running.broker, lifespan=lifespan, after_startup=[ready])
+    await app.run()

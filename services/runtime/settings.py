@@ -1,0 +1,54 @@
+"""Settings from the environment (prefix `CSODS_`); one instance serves one tenant."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.types import Tenant
+
+
+class Settings(BaseSettings):
+    """What a service process needs to know to run."""
+
+    model_config = SettingsConfigDict(env_prefix="CSODS_", extra="ignore", frozen=True)
+
+    tenant: Tenant = Field(description="The force (or agency) this instance serves.")
+    kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers.")
+    database_url: str = Field(
+        default="postgresql://csods@127.0.0.1:15432/csods",
+        description="PostgreSQL as the schema owner: migrations and role set-up run with it.",
+    )
+    app_database_url: str | None = Field(
+        default=None,
+        description=(
+            "PostgreSQL as the service's own non-owner role, under row-level security. "
+            "Default: database_url with the user replaced by csods_<service>."
+        ),
+    )
+    app_database_password: str | None = Field(
+        default=None, description="Password given to the service role when it is created."
+    )
+    topic_partitions: int = Field(default=3, ge=1, description="Partitions of topics we create.")
+    topic_replication: int = Field(default=1, ge=1, description="Replication of topics we create.")
+    pool_size: int = Field(default=5, ge=2, description="Connections in the service's pool.")
+    outbox_batch: int = Field(default=200, ge=1, description="Outbox rows claimed per round.")
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Outbox poll when no notification arrives."
+    )
+    max_message_bytes: int = Field(
+        default=512 * 1024, ge=1024, description="A larger payload is dead-lettered unread."
+    )
+    max_attempts: int = Field(
+        default=5, ge=1, description="Tries of a failing handler before its message is dead."
+    )
+    retry_backoff_seconds: float = Field(default=0.2, ge=0, description="First retry delay.")
+    log_json: bool | None = Field(default=None, description="JSON logs; default: when no TTY.")
+    log_level: str = Field(default="info", description="Lowest log level written.")
+    fault_crash_after_commit: str | None = Field(
+        default=None,
+        description=(
+            "Tests only: a ce_type; the process kills itself with SIGKILL after committing "
+            "a new effect for a message of that type and before committing its offset."
+        ),
+    )

@@ -1,0 +1,105 @@
+"""Service processes started and stopped from Python: for the demo and the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass
+class ServiceProcess:
+    """One service of one tenant running as its own OS process, logging JSON to a file."""
+
+    service: str
+    tenant: str
+    log_path: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    _process: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the process; its logs go to `log_path`."""
+        if self.running:
+            raise RuntimeError(f"{self.service} is already running")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        environment = {**os.environ, **self.env, "CSODS_LOG_JSON": "true"}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "services", "run", self.service, "--tenant", self.tenant],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            start_new_session=True,
+        )
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        if self._process is None:
+            raise RuntimeError(f"{self.service} was never started")
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code, once exited."""
+        return None if self._process is None else self._process.poll()
+
+    def events(self) -> list[dict[str, Any]]:
+        """The JSON log events written so far (non-JSON lines are skipped)."""
+        if not self.log_path.exists():
+            return []
+        found = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    found.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return found
+
+    def wait_for_event(self, name: str, *, timeout: float = 60.0, count: int = 1) -> None:
+        """Block until the log holds `count` events called `name`, or fail with the log tail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(1 for event in self.events() if event.get("event") == name) >= count:
+                return
+            if self._process is not None and self._process.poll() is not None and name != "exit":
+                break
+            time.sleep(0.1)
+        tail = self.log_path.read_text(errors="replace").splitlines()[-30:]
+        raise TimeoutError(f"{self.service}: no {name!r} event; log tail:\n" + "\n".join(tail))
+
+    def stop(self, *, timeout: float = 30.0) -> int | None:
+        """SIGTERM, then SIGKILL if it does not stop in time; return the exit code."""
+        if self._process is None:
+            return None
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return self._process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies without any chance to clean up."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()

@@ -1,0 +1,82 @@
+"""One transaction per message: tenant set first, inbox claim, state, outbox rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from schemas.base import Message
+from schemas.envelope import Envelope
+from services.runtime import inbox, outbox
+from services.runtime.connection import Connection
+from services.runtime.outbox import OutgoingRecord
+
+
+@dataclass
+class Transaction:
+    """An open transaction of one tenant, collecting what it emits."""
+
+    conn: Connection
+    tenant: str
+    schema: str
+    _emitted: list[OutgoingRecord] = field(default_factory=list)
+
+    async def claim(self, *, consumer: str, source: str, message_id: str) -> bool:
+        """Claim a message for `consumer`; False when it was applied before."""
+        return await inbox.claim(
+            self.conn, tenant=self.tenant, consumer=consumer, source=source, message_id=message_id
+        )
+
+    def emit(self, topic: str, message: Message, envelope: Envelope) -> None:
+        """Publish `message` when (and only if) this transaction commits."""
+        if envelope.type != message.TYPE:
+            raise ValueError(f"envelope type {envelope.type} does not match {message.TYPE}")
+        self.emit_record(
+            OutgoingRecord(
+                topic=topic,
+                key=envelope.key,
+                headers=envelope.to_headers(),
+                value=message.to_json(),
+            )
+        )
+
+    def emit_record(self, record: OutgoingRecord) -> None:
+        """Publish a raw record when this transaction commits."""
+        self._emitted.append(record)
+
+    async def flush(self) -> None:
+        """Write what was emitted to the outbox (called before commit)."""
+        await outbox.add(self.conn, tenant=self.tenant, schema=self.schema, records=self._emitted)
+        self._emitted.clear()
+
+
+@dataclass(frozen=True)
+class Database:
+    """A service's pool, connected as its own role with its schema on the search path."""
+
+    pool: asyncpg.Pool
+    schema: str
+
+    @asynccontextmanager
+    async def transaction(self, tenant: str) -> AsyncIterator[Transaction]:
+        """Open a transaction in which row-level security sees only `tenant`."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            # Local to the transaction: a pooled connection never carries a tenant over.
+            await conn.execute("SELECT set_config('app.tenant', $1, true)", tenant)
+            tx = Transaction(conn=conn, tenant=tenant, schema=self.schema)
+            yield tx
+            await tx.flush()
+
+
+async def open_database(*, dsn: str, schema: str, size: int) -> Database:
+    """Create the pool of a service."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        server_settings={"search_path": schema, "application_name": f"csods-{schema}"},
+    )
+    return Database(pool=pool, schema=schema)

@@ -1,0 +1,66 @@
+"""Fixtures shared by every tier: the stack, a session database, fresh tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from services.runtime.settings import Settings
+from tests.support.databases import create_database, drop_database
+from tests.support.stack import FoundStack, find_stack
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything outside tests/unit needs the real stack: mark it so."""
+    for item in items:
+        if "/unit/" not in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[FoundStack]:
+    """The broker and database server for the whole session."""
+    found = find_stack()
+    print(f"\nstack: {found.how}: kafka {found.kafka_bootstrap}")
+    try:
+        yield found
+    finally:
+        found.release()
+
+
+@pytest.fixture(scope="session")
+def database_url(stack: FoundStack) -> Iterator[str]:
+    """An empty database for this session, dropped at the end."""
+    url = asyncio.run(create_database(stack.database_url))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_database(stack.database_url, url))
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A force of its own for each test, so tests never share topics or rows."""
+    return f"force{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def settings_for(stack: FoundStack, database_url: str) -> Callable[..., Settings]:
+    """Settings of a service instance for a tenant on the session's stack."""
+
+    def make(tenant: str, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "tenant": tenant,
+            "kafka_bootstrap": stack.kafka_bootstrap,
+            "database_url": database_url,
+            "retry_backoff_seconds": 0.01,
+            "outbox_poll_seconds": 0.2,
+            "topic_partitions": 1,
+            **overrides,
+        }
+        return Settings.model_validate(values)
+
+    return make

@@ -1,0 +1,35 @@
+"""A fresh database per test session, on whichever server the stack gave us."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database."""
+    base, _, query = url.partition("?")
+    head, _, _ = base.rpartition("/")
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
+async def create_database(server_url: str) -> str:
+    """Create an empty database and return its URL."""
+    name = f"csods_test_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_url, name)
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    """Drop a database made by `create_database`, closing its connections."""
+    name = url.partition("?")[0].rpartition("/")[2]
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
