@@ -27,7 +27,8 @@ def test_a_caused_message_keeps_the_correlation_and_names_its_cause() -> None:
     first = first_envelope(type="a.v1", source="/warwickshire/portal", subject="s-1", time=AT)
     second = caused_by(first, type="b.v1", source="/warwickshire/intake", time=AT, subject="c-1")
     third = caused_by(second, type="c.v1", source="/warwickshire/checks", time=AT)
-    assert first.correlation_id == first.id and first.causation_id is None
+    assert first.correlation_id == first.id
+    assert first.causation_id is None
     assert second.correlation_id == third.correlation_id == first.id
     assert second.causation_id == first.id
     assert third.causation_id == second.id

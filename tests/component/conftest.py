@@ -1,0 +1,63 @@
+"""Component fixtures: one service's processors on a real PostgreSQL, no broker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from services.catalogue import definition
+from services.runtime.clock import FrozenClock
+from services.runtime.consumer import Processor
+from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.service import app_dsn
+from services.runtime.settings import Settings
+from services.runtime.unit_of_work import Database, open_database
+
+
+@dataclass
+class Component:
+    """A service's database and the processor of its first subscription."""
+
+    database: Database
+    processor: Processor
+    clock: FrozenClock
+
+
+@pytest.fixture
+async def component(
+    settings_for: Callable[..., Settings],
+) -> AsyncIterator[Callable[..., Awaitable[Component]]]:
+    """Build the processor of a service for a tenant, with its schema migrated."""
+    opened: list[Database] = []
+
+    async def build(service: str, tenant: str, **overrides: object) -> Component:
+        settings = settings_for(tenant, **overrides)
+        service_definition = definition(service)
+        await migrate(
+            owner_dsn=settings.database_url,
+            schema=service,
+            role=role_name(service),
+            migrations=[("runtime", RUNTIME_MIGRATIONS), (service, service_definition.migrations)],
+        )
+        database = await open_database(dsn=app_dsn(settings, service), schema=service, size=3)
+        opened.append(database)
+        clock = FrozenClock()
+        subscription = service_definition.wire(tenant, clock).subscriptions[0]
+        processor = Processor(
+            service=service,
+            tenant=tenant,
+            database=database,
+            routes=subscription.routes,
+            ignored=subscription.ignored,
+            clock=clock,
+            max_message_bytes=settings.max_message_bytes,
+            max_attempts=settings.max_attempts,
+            backoff_seconds=0.0,
+        )
+        return Component(database, processor, clock)
+
+    yield build
+    for database in opened:
+        await database.pool.close()

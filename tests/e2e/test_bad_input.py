@@ -1,0 +1,103 @@
+"""Bad input on the real broker lands in the dead letters; the good input behind it goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from schemas import topics
+from schemas.intake import EnquiryRegisteredV1
+from services import journey
+from tests.e2e.conftest import Start
+from tests.e2e.test_walking_skeleton import online_enquiry
+from tests.support.stack import FoundStack
+
+
+async def send_raw(
+    bootstrap: str, topic: str, records: list[tuple[bytes, list[tuple[str, bytes]]]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2_000_000)
+    await producer.start()
+    try:
+        for value, headers in records:
+            await producer.send_and_wait(topic, value, key=b"k", headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def read_dead_letters(bootstrap: str, tenant: str, expected: int) -> list[dict[str, str]]:
+    consumer = AIOKafkaConsumer(
+        topics.dead_letters(tenant),
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[dict[str, str]] = []
+    try:
+        async with asyncio.timeout(60):
+            while len(found) < expected:
+                for records in (await consumer.getmany(timeout_ms=300)).values():
+                    found.extend(
+                        {name: value.decode(errors="replace") for name, value in record.headers}
+                        for record in records
+                    )
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_bad_messages_are_dead_lettered_and_the_consumer_keeps_going(
+    stack: FoundStack, tenant: str, start_service: Start, count_rows: Callable[[str], int]
+) -> None:
+    intake = start_service("intake")
+    command, envelope = online_enquiry(tenant)
+    headers = envelope.to_headers()
+    body = json.loads(command.to_json())
+    wrong_force = {**body, "force": "cleveland"}
+    no_channel = {key: value for key, value in body.items() if key != "channel"}
+    unknown_type = [
+        (name, b"csods.intake.teleport.v1" if name == "ce_type" else value)
+        for name, value in headers
+    ]
+    bad = [
+        (b"\xff\xfe this is not json", headers),
+        (json.dumps(no_channel).encode(), headers),
+        (json.dumps(wrong_force).encode(), headers),
+        (b'{"pad": "' + b"x" * 600_000 + b'"}', headers),
+        (command.to_json(), unknown_type),
+        (command.to_json(), []),
+    ]
+    good_command, good_envelope = online_enquiry(tenant)
+    asyncio.run(send_raw(stack.kafka_bootstrap, topics.inbox(tenant), bad))
+    asyncio.run(
+        journey.publish(stack.kafka_bootstrap, topics.inbox(tenant), good_command, good_envelope)
+    )
+
+    letters = asyncio.run(read_dead_letters(stack.kafka_bootstrap, tenant, len(bad)))
+    reasons = [letter["dlq_reason"] for letter in letters]
+    assert len(reasons) == len(bad)
+    assert "payload: Invalid JSON" in reasons[0]
+    assert reasons[1] == "channel: Field required (missing)"
+    assert reasons[2] == f"force: addressed to cleveland, but this is the inbox of {tenant}"
+    assert reasons[3].startswith("payload: 600011 bytes exceeds the limit")
+    assert reasons[4] == "header ce_type: unknown message type csods.intake.teleport.v1"
+    assert reasons[5] == "header ce_id: required and missing"
+    assert all(letter["dlq_consumer"] == "intake" for letter in letters)
+
+    # The valid enquiry behind them was registered: nothing behind the bad ones was lost.
+    steps = asyncio.run(
+        journey.follow(
+            stack.kafka_bootstrap,
+            [topics.stream(tenant, "intake", "enquiry-registered")],
+            correlation_id=str(good_envelope.correlation_id),
+            until_type=EnquiryRegisteredV1.TYPE,
+            limit_seconds=60,
+        )
+    )
+    assert len(steps) == 1
+    assert count_rows("intake.enquiries") == 1
+    assert intake.running

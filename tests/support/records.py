@@ -1,0 +1,66 @@
+"""Building Kafka records the way other systems would send them."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Sequence
+
+from schemas import topics
+from schemas.base import Message
+from schemas.envelope import Envelope, first_envelope, source_of
+from schemas.intake import Channel, RegisterEnquiryV1
+from services.runtime.clock import FrozenClock
+from services.runtime.consumer import Record
+
+_offsets = itertools.count(1)
+
+
+def enquiry(tenant: str, *, force: str | None = None) -> RegisterEnquiryV1:
+    """An online-portal enquiry to a force."""
+    return RegisterEnquiryV1(
+        submission_id=f"portal-{uuid.uuid4().hex[:12]}",
+        force=force or tenant,
+        channel=Channel.ONLINE_PORTAL,
+        received_at=FrozenClock().now(),
+    )
+
+
+def envelope_for(message: Message, *, sender: str, subject: str | None = None) -> Envelope:
+    """A first envelope for `message`, sent by tenant `sender`."""
+    return first_envelope(
+        type=message.TYPE,
+        source=source_of(sender, "portal"),
+        subject=subject or str(getattr(message, "submission_id", "")) or "none",
+        time=FrozenClock().now(),
+    )
+
+
+def record(
+    topic: str,
+    *,
+    value: bytes | None,
+    headers: Sequence[tuple[str, bytes]],
+    key: bytes | None = b"key",
+    offset: int | None = None,
+) -> Record:
+    """A consumed record at a fresh offset (or the one given)."""
+    return Record(
+        topic=topic,
+        partition=0,
+        offset=next(_offsets) if offset is None else offset,
+        key=key,
+        value=value,
+        headers=tuple(headers),
+    )
+
+
+def inbox_record(tenant: str, message: Message, *, sender: str | None = None) -> Record:
+    """A valid message on a tenant's inbox."""
+    envelope = envelope_for(message, sender=sender or tenant)
+    return record(
+        topics.inbox(tenant),
+        value=message.to_json(),
+        headers=envelope.to_headers(),
+        key=envelope.key,
+    )
