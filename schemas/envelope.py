@@ -92,6 +92,7 @@ class Envelope:
             except ValueError as exc:
                 raise EnvelopeError(f"header {name}: must be a UUID") from exc
 
+        message_id = uuid(H_ID, required(H_ID))
         source = required(H_SOURCE)
         if not _valid_source(source):
             raise EnvelopeError(f"header {H_SOURCE}: must be /<tenant>/<service>")
@@ -103,7 +104,7 @@ class Envelope:
             raise EnvelopeError(f"header {H_TIME}: must carry a UTC offset")
         causation = values.get(H_CAUSATION)
         return cls(
-            id=uuid(H_ID, required(H_ID)),
+            id=message_id,
             source=source,
             type=required(H_TYPE),
             time=time,

@@ -99,15 +99,16 @@ def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float =
 
 
 def _print_journey(console: Console, steps: list[journey.Step]) -> None:
-    table = Table(title="The case, message by message")
-    for column in ("time (UTC)", "from", "message", "topic"):
-        table.add_column(column)
+    start = steps[0].time
+    table = Table(title=f"The case, message by message (from {start:%Y-%m-%d %H:%M:%S} UTC)")
+    for column, justify in (("+ms", "right"), ("sent by", "left"), ("message", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for step in steps:
+        elapsed = (step.time - start).total_seconds() * 1000
         table.add_row(
-            step.time.strftime("%H:%M:%S.%f")[:-3],
+            f"{elapsed:.0f}",
             step.envelope.source,
-            step.envelope.type,
-            step.topic,
+            step.envelope.type.removeprefix("csods.").removesuffix(".v1"),
         )
     console.print(table)
 

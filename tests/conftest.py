@@ -21,10 +21,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[FoundStack]:
+def stack(request: pytest.FixtureRequest) -> Iterator[FoundStack]:
     """The broker and database server for the whole session."""
     found = find_stack()
-    print(f"\nstack: {found.how}: kafka {found.kafka_bootstrap}")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\nstack: {found.how}; kafka at {found.kafka_bootstrap}")
     try:
         yield found
     finally:

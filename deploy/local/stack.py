@@ -1,0 +1,127 @@
+"""The local real stack (Kafka + PostgreSQL) without Docker: the API the project calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploy.local import kafka, postgres
+from deploy.local.common import Progress, StackError
+
+__all__ = [
+    "COMPONENTS",
+    "ComponentStatus",
+    "StackAddresses",
+    "StackError",
+    "addresses",
+    "down",
+    "project_root",
+    "status",
+    "up",
+]
+
+# Each component starts and stops independently, so both run in parallel threads.
+_STARTERS: dict[str, Callable[[Path, Progress | None], bool]] = {
+    "kafka": kafka.start,
+    "postgres": postgres.start,
+}
+_STOPPERS: dict[str, Callable[[Path, Progress | None], bool]] = {
+    "kafka": kafka.stop,
+    "postgres": postgres.stop,
+}
+COMPONENTS: tuple[str, ...] = tuple(_STARTERS)
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    """Where clients reach the stack."""
+
+    kafka_bootstrap: str  # "127.0.0.1:19092"
+    database_url: str  # "postgresql://csods@127.0.0.1:15432/csods"
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """One component's state as status() reports it."""
+
+    name: str  # "kafka" / "postgres"
+    running: bool
+    address: str
+    pid: int | None
+    detail: str  # version, data folder, log file
+
+
+def project_root() -> Path:
+    """The repository root (the parent of deploy/)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def addresses(root: Path | None = None) -> StackAddresses:
+    """The addresses the stack listens on (ports come from CSODS_STACK_*_PORT or defaults)."""
+    del root  # every clone uses the same ports unless the environment says otherwise
+    return StackAddresses(kafka_bootstrap=kafka.bootstrap(), database_url=postgres.database_url())
+
+
+def _run_all(
+    actions: dict[str, Callable[[Path, Progress | None], bool]],
+    names: Sequence[str],
+    root: Path,
+    progress: Progress | None,
+) -> tuple[list[str], list[str]]:
+    """Run one action per component in parallel; return the names that did something and errors."""
+    with ThreadPoolExecutor(max_workers=len(names) or 1, thread_name_prefix="csods-stack") as pool:
+        futures: dict[str, Future[bool]] = {
+            name: pool.submit(actions[name], root, progress) for name in names
+        }
+    acted, errors = [], []
+    for name, future in futures.items():
+        error = future.exception()
+        if error is not None:
+            errors.append(f"{name}: {error}")
+        elif future.result():
+            acted.append(name)
+    return acted, errors
+
+
+def up(
+    root: Path | None = None, progress: Progress | None = None
+) -> tuple[StackAddresses, list[str]]:
+    """Start whatever is not running; return the addresses and the components this call started."""
+    root = root or project_root()
+    started, errors = _run_all(_STARTERS, COMPONENTS, root, progress)
+    if errors:
+        # Leave things as they were: stop what this call started before reporting the failure.
+        if started:
+            _run_all(_STOPPERS, started, root, progress)
+        raise StackError("the local stack did not start:\n" + "\n".join(errors))
+    return addresses(root), started
+
+
+def down(
+    root: Path | None = None,
+    only: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> list[str]:
+    """Stop all components, or only the named ones; return the names that were running."""
+    root = root or project_root()
+    names = list(COMPONENTS if only is None else only)
+    unknown = sorted(set(names) - set(COMPONENTS))
+    if unknown:
+        raise ValueError(f"unknown stack components {unknown}; known: {list(COMPONENTS)}")
+    stopped, errors = _run_all(_STOPPERS, names, root, progress)
+    if errors:
+        raise StackError("the local stack did not stop cleanly:\n" + "\n".join(errors))
+    return stopped
+
+
+def status(root: Path | None = None) -> list[ComponentStatus]:
+    """Report each component: running or not, address, pid and where its files are."""
+    root = root or project_root()
+    kafka_pid, kafka_detail = kafka.status(root)
+    pg_pid, pg_detail = postgres.status(root)
+    return [
+        ComponentStatus("kafka", kafka_pid is not None, kafka.bootstrap(), kafka_pid, kafka_detail),
+        ComponentStatus("postgres", pg_pid is not None, postgres.database_url(), pg_pid, pg_detail),
+    ]
