@@ -13,7 +13,7 @@ from rich.table import Table
 from deploy.local import stack
 from schemas import topics
 from schemas.disclosure import CaseClosedV1
-from schemas.envelope import first_envelope, source_of
+from schemas.envelope import Envelope, first_envelope, source_of
 from schemas.intake import Channel, RegisterEnquiryV1
 from services import journey
 from services.catalogue import SERVICES
@@ -34,8 +34,8 @@ def case_topics(tenant: str) -> list[str]:
     ]
 
 
-def submit_enquiry(bootstrap: str, tenant: str) -> str:
-    """Send one online-portal enquiry to a force's inbox; return its correlation id."""
+def online_enquiry(tenant: str) -> tuple[RegisterEnquiryV1, Envelope]:
+    """An enquiry as the online portal sends it to a force, with the case's first envelope."""
     now = SystemClock().now()
     command = RegisterEnquiryV1(
         submission_id=f"portal-{uuid.uuid4().hex[:12]}",
@@ -49,6 +49,12 @@ def submit_enquiry(bootstrap: str, tenant: str) -> str:
         subject=command.submission_id,
         time=now,
     )
+    return command, envelope
+
+
+def submit_enquiry(bootstrap: str, tenant: str) -> str:
+    """Send one online-portal enquiry to a force's inbox; return its correlation id."""
+    command, envelope = online_enquiry(tenant)
     asyncio.run(journey.publish(bootstrap, topics.inbox(tenant), command, envelope))
     return str(envelope.correlation_id)
 

@@ -66,3 +66,20 @@ def settings_for(stack: FoundStack, database_url: str) -> Callable[..., Settings
         return Settings.model_validate(values)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on the real stack and that none of them skipped."""
+    ran = skipped = 0
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome != "skipped":
+                continue
+            if "integration" in getattr(report, "keywords", {}):
+                if outcome == "skipped":
+                    skipped += 1
+                else:
+                    ran += 1
+    terminalreporter.write_line(
+        f"integration tests on the real broker and database: {ran} ran, {skipped} skipped"
+    )

@@ -19,6 +19,7 @@ from schemas.base import Message
 from schemas.envelope import Envelope, EnvelopeError
 from services.runtime.clock import Clock
 from services.runtime.dead_letters import dead_letter_record
+from services.runtime.logs import failure
 from services.runtime.unit_of_work import Database, Transaction
 
 log = structlog.get_logger(__name__)
@@ -120,10 +121,10 @@ class Processor:
         try:
             return await self._process(record)
         except TRANSIENT as exc:
-            log.warning("record_retry_later", error=type(exc).__name__)
+            log.warning("record_retry_later", **failure(exc))
             return Verdict.RETRY
-        except Exception:  # a bug must not stop the consumer nor commit past the record
-            log.exception("record_processing_failed")
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the consumer nor commit past the record
+            log.error("record_processing_failed", **failure(exc))
             return Verdict.RETRY
 
     async def _process(self, record: Record) -> Verdict:
@@ -197,7 +198,7 @@ class Processor:
             except TRANSIENT:
                 raise  # infrastructure: retried from the same offset, never dead-lettered
             except Exception as exc:  # noqa: BLE001 - any bug: retried, then dead-lettered
-                log.warning("handler_failed", attempt=attempt, error=type(exc).__name__)
+                log.warning("handler_failed", attempt=attempt, **failure(exc))
                 if attempt == self.max_attempts:
                     return await self._dead_letter(
                         record,

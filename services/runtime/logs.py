@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 
 import structlog
+
+
+def failure(exc: BaseException) -> dict[str, str]:
+    """Log fields for an exception: its type and where it was raised, never its message.
+
+    Exception messages can carry data values (a database error's key, a parser's input),
+    and payloads are personal data.
+    """
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f"{frame[0].filename.rsplit('/', 1)[-1]}:{frame[0].lineno}" if frame else "?"
+    return {"error": type(exc).__name__, "raised_at": where}
 
 
 def configure_logging(*, json: bool | None = None, level: str = "info") -> None:

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from asyncpg.pool import PoolConnectionProxy
 
+from services.runtime.logs import failure
 from services.runtime.outbox import channel
 from services.runtime.unit_of_work import Database
 
@@ -54,13 +55,13 @@ class OutboxRelay:
                     backoff = 0.2
                 except KafkaError as exc:
                     # A producer that failed may be fenced or wedged: build a new one.
-                    log.warning("outbox_producer_failed", error=type(exc).__name__)
+                    log.warning("outbox_producer_failed", **failure(exc))
                     await self._drop_producer()
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    log.warning("outbox_database_failed", error=type(exc).__name__)
+                    log.warning("outbox_database_failed", **failure(exc))
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue

@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from schemas import topics
 from schemas.intake import EnquiryRegisteredV1
 from services import journey
+from services.demo import online_enquiry
 from tests.e2e.conftest import Start
-from tests.e2e.test_walking_skeleton import online_enquiry
 from tests.support.stack import FoundStack
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import uuid
 from collections.abc import Callable
 
 from schemas import topics
 from schemas.disclosure import CaseClosedV1, Outcome
-from schemas.envelope import Envelope, first_envelope, source_of
-from schemas.intake import Channel, RegisterEnquiryV1
+from schemas.envelope import Envelope
+from schemas.intake import RegisterEnquiryV1
 from services import journey
 from services.catalogue import SERVICES
-from services.demo import case_topics
-from services.runtime.clock import SystemClock
+from services.demo import case_topics, online_enquiry
 from tests.e2e.conftest import Start, start_all
 from tests.support.stack import FoundStack
 
@@ -32,23 +30,6 @@ EFFECT_TABLES = [
     "multiagency.assessments",
     "disclosure.outcomes",
 ]
-
-
-def online_enquiry(tenant: str) -> tuple[RegisterEnquiryV1, Envelope]:
-    now = SystemClock().now()
-    command = RegisterEnquiryV1(
-        submission_id=f"portal-{uuid.uuid4().hex[:12]}",
-        force=tenant,
-        channel=Channel.ONLINE_PORTAL,
-        received_at=now,
-    )
-    envelope = first_envelope(
-        type=command.TYPE,
-        source=source_of(tenant, "portal"),
-        subject=command.submission_id,
-        time=now,
-    )
-    return command, envelope
 
 
 def send(stack: FoundStack, tenant: str, command: RegisterEnquiryV1, envelope: Envelope) -> None:
@@ -149,3 +130,17 @@ def test_the_same_message_delivered_twice_has_one_effect(
     assert len([step for step in steps if step.envelope.type == CaseClosedV1.TYPE]) == 1
     for table in EFFECT_TABLES:
         assert count_rows(table) == 1, table
+
+
+def test_a_service_stopped_with_sigterm_shuts_down_cleanly(
+    stack: FoundStack, tenant: str, start_service: Start
+) -> None:
+    intake = start_service("intake")
+    command, envelope = online_enquiry(tenant)
+    send(stack, tenant, command, envelope)
+    intake.wait_for_event("message_applied", timeout=60)
+
+    assert intake.stop(timeout=30) == 0
+    assert [e["event"] for e in intake.events() if e["event"].startswith("service_")][-1] == (
+        "service_stopped"
+    )
