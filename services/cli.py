@@ -90,7 +90,7 @@ def run_tests(
     if lint:
         for command in (
             [sys.executable, "-m", "ruff", "check", "."],
-            [sys.executable, "-m", "mypy", "--strict", "schemas", "services", "deploy", "tests"],
+            [sys.executable, "-m", "mypy", "--strict", "schemas", "services", "deploy", "bench", "tests"],
         ):
             console.print(f"[bold]$ {' '.join(command[2:])}[/bold]")
             if subprocess.run(command, check=False).returncode != 0:
@@ -98,6 +98,14 @@ def run_tests(
     command = [sys.executable, "-m", "pytest", *ctx.args]
     console.print(f"[bold]$ pytest {' '.join(ctx.args)}[/bold]")
     raise typer.Exit(subprocess.run(command, check=False, env=os.environ.copy()).returncode)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Measure the pipeline against a bare Kafka + PostgreSQL baseline (never part of tests)."""
+    from bench.run import main as run_bench
+
+    raise typer.Exit(run_bench(list(ctx.args)))
 
 
 def main() -> None:

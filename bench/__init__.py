@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures and ratios, never part of the test gate."""
