@@ -88,9 +88,10 @@ def run_tests(
 ) -> None:
     """Lint, type-check, then run every test tier against the real broker and database."""
     if lint:
+        packages = ["schemas", "services", "deploy", "bench", "tests"]
         for command in (
             [sys.executable, "-m", "ruff", "check", "."],
-            [sys.executable, "-m", "mypy", "--strict", "schemas", "services", "deploy", "bench", "tests"],
+            [sys.executable, "-m", "mypy", "--strict", *packages],
         ):
             console.print(f"[bold]$ {' '.join(command[2:])}[/bold]")
             if subprocess.run(command, check=False).returncode != 0:
