@@ -1,47 +1,105 @@
-"""Messages of the checks: PNC, ViSOR, local intelligence and INI (5.1.9, 5.2.12, 5.4.4)."""
+"""Messages of the checks: PNC, ViSOR, local intelligence, INI (5.1.9, 5.2.12, 5.4.4).
+
+A force's checks service asks each national system on that system's inbox and gets the
+answer on its own; the system answers from its own records.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime
 
 from schemas.base import Message, Part
-from schemas.types import CaseReference
+from schemas.fields import field, offence, personal
+from schemas.parties import PartialDate, SubjectParticulars
+from schemas.stages import Stage
+from schemas.types import CaseReference, CorrelationId, PartyId, Tenant
 
-
-class CheckStage(StrEnum):
-    """The stage whose checks are asked for."""
-
-    INITIAL_CONTACT = "initial-contact"  # stage 1, 5.1.9
-    FACE_TO_FACE = "face-to-face"  # stage 2, 5.2.12
-    FULL_RISK_ASSESSMENT = "full-risk-assessment"  # stage 4, 5.4.4
-
-
-class Party(StrEnum):
-    """Whom a check is about (4.3, 4.4, 4.6)."""
-
-    APPLICANT = "applicant"
-    CHILD = "child"
-    SUBJECT = "subject"
+_PARTICULARS = {
+    "names": [{"forenames": ["Mark"], "surname": "Taylor"}],
+    "date_of_birth": {"year": 1981},
+}
 
 
 class System(StrEnum):
-    """The systems checked (5.4.4); foreign and CEOP checks are optional."""
+    """The systems checked (5.1.9, 5.2.12, 5.4.4); foreign and CEOP checks are optional."""
 
     PNC = "pnc"
     VISOR = "visor"
     LOCAL_INTELLIGENCE = "local-intelligence"
     INI = "ini"
+    FOREIGN = "foreign"
+    CEOP = "ceop"
 
 
-class FindingKind(StrEnum):
-    """What a check found, in the terms of the decision route (5.5.3)."""
+class MatchOutcome(StrEnum):
+    """What a search for a person found (5.2.5: details may be partial or false)."""
 
-    CHILD_SEXUAL_OFFENCE = "child-sexual-offence"
-    OTHER_CONVICTION = "other-conviction"
+    MATCH = "match"
+    POSSIBLE_MATCH = "possible-match"  # needs a researcher: never a silent yes or no
+    NO_TRACE = "no-trace"
+    UNAVAILABLE = "unavailable"  # the system did not answer in time
+
+
+class RecordKind(StrEnum):
+    """What kind of record was found (4.5)."""
+
+    CONVICTION = "conviction"
+    CAUTION = "caution"
+    REPRIMAND = "reprimand"
+    FINAL_WARNING = "final-warning"
     INTELLIGENCE = "intelligence"
+    REGISTRATION = "registration"  # on ViSOR, with its managing force
+    ORDER = "order"  # e.g. a SOPO with conditions
+
+
+class OffenceCategory(StrEnum):
+    """The categories the decision route weighs (5.5.3)."""
+
+    CHILD_SEXUAL = "child-sexual"  # Schedule 34A, 4.5
+    SEXUAL_ADULT = "sexual-adult"
+    VIOLENCE = "violence"
+    DOMESTIC_ABUSE = "domestic-abuse"
+    DRUGS = "drugs"
+    OTHER = "other"
+
+
+class Finding(Part):
+    """One record a system holds about one party."""
+
+    kind: RecordKind = field("What kind of record.", "conviction")
+    category: OffenceCategory = field("The category of offending or concern.", "child-sexual")
+    schedule_34a: bool = field(
+        "Whether the offence is listed in Schedule 34A of the Criminal Justice Act 2003 (4.5).",
+        True,
+    )
+    recorded_on: PartialDate | None = field("When it was recorded.", {"year": 2009}, default=None)
+    summary: str = offence(
+        "What the record says, as the system holds it.",
+        "Sexual assault on a child under 13, 2009; 3 years' imprisonment.",
+        min_length=1,
+        max_length=4000,
+    )
+    grading: str | None = field(
+        "Intelligence grading, where the record is intelligence.", "B2", default=None
+    )
+    record_reference: str = field(
+        "The system's own reference of the record.", "PNC/09/123456X", max_length=64
+    )
+
+
+class CheckResult(Part):
+    """What one system said about one party."""
+
+    system: System = field("The system asked.", "pnc")
+    party: PartyId
+    outcome: MatchOutcome = field("What the search found.", "match")
+    confidence: float = field(
+        "How sure the match is, 0 to 1; 0 for no trace.", 0.97, ge=0.0, le=1.0
+    )
+    findings: tuple[Finding, ...] = offence("The records of the matched person.", [], default=())
 
 
 class RequestChecksV1(Message):
@@ -50,38 +108,73 @@ class RequestChecksV1(Message):
     TYPE: ClassVar[str] = "csods.checks.request-checks.v1"
 
     case_reference: CaseReference
-    stage: CheckStage = Field(description="Which stage's checks.", examples=["initial-contact"])
-    parties: tuple[Party, ...] = Field(
-        min_length=1,
-        description="The parties to check.",
-        examples=[["subject", "applicant"]],
+    stage: Stage = field("Which stage's checks.", "initial-contact")
+    parties: tuple[PartyId, ...] = field(
+        "The parties to check.", ["subject", "applicant", "child-1"], min_length=1
+    )
+    systems: tuple[System, ...] = field(
+        "The systems to ask; empty means the stage's minimum (5.1.9, 5.2.12, 5.4.4).",
+        ["pnc", "visor", "local-intelligence"],
+        default=(),
     )
 
 
-class Finding(Part):
-    """One thing a check found about one party."""
+class ChecksRequestedV1(Message):
+    """Event: the checks of a stage were asked of each system."""
 
-    system: System = Field(description="Where it was found.", examples=["pnc"])
-    party: Party = Field(description="Whom it is about.", examples=["subject"])
-    kind: FindingKind = Field(description="What kind of record.", examples=["intelligence"])
+    TYPE: ClassVar[str] = "csods.checks.checks-requested.v1"
+
+    case_reference: CaseReference
+    stage: Stage = field("Which stage's checks.", "initial-contact")
+    systems: tuple[System, ...] = field("The systems asked.", ["pnc", "visor"], min_length=1)
+    parties: tuple[PartyId, ...] = field("The parties checked.", ["subject"], min_length=1)
+    requested_at: AwareDatetime = field("When.", "2026-11-22T09:31:00+00:00")
+    due_at: AwareDatetime = field("When every answer is needed by.", "2026-11-23T09:30:00+00:00")
+
+
+class CheckQueryV1(Message):
+    """Command to a national or force system: search for a person and return their records."""
+
+    TYPE: ClassVar[str] = "csods.checks.check-query.v1"
+
+    query_id: CorrelationId
+    asking_force: Tenant = field("The force asking; the answer goes to its inbox.", "warwickshire")
+    case_reference: CaseReference
+    system: System = field("The system asked.", "pnc")
+    party: PartyId
+    particulars: SubjectParticulars = personal(
+        "What is known of the person to search for.", _PARTICULARS
+    )
+
+
+class CheckAnsweredV1(Message):
+    """Event from a system to the asking force: what it holds about the person searched."""
+
+    TYPE: ClassVar[str] = "csods.checks.check-answered.v1"
+
+    query_id: CorrelationId
+    case_reference: CaseReference
+    system: System = field("The system answering.", "pnc")
+    answered_by: Tenant = field("The tenant that runs the system.", "pnc")
+    result: CheckResult = offence(
+        "The result of the search.",
+        {"system": "pnc", "party": "subject", "outcome": "no-trace", "confidence": 0.0},
+    )
+    answered_at: AwareDatetime = field("When.", "2026-11-22T09:31:02+00:00")
 
 
 class ChecksCompletedV1(Message):
-    """Event: the checks of one stage are complete; what they found, by system and party."""
+    """Event: the checks of one stage are complete: every system's result for every party."""
 
     TYPE: ClassVar[str] = "csods.checks.checks-completed.v1"
 
     case_reference: CaseReference
-    stage: CheckStage = Field(description="Which stage's checks.", examples=["initial-contact"])
-    completed_at: AwareDatetime = Field(
-        description="When the last answer arrived.", examples=["2026-11-22T10:02:00+00:00"]
+    stage: Stage = field("Which stage's checks.", "initial-contact")
+    completed_at: AwareDatetime = field(
+        "When the last answer arrived or the wait ended.", "2026-11-22T10:02:00+00:00"
     )
-    systems_checked: tuple[System, ...] = Field(
-        description="The systems that answered; an empty list means none was reachable.",
-        examples=[["pnc", "visor", "local-intelligence", "ini"]],
-    )
-    findings: tuple[Finding, ...] = Field(
+    results: tuple[CheckResult, ...] = offence(
+        "Each system's result for each party; a system that did not answer is 'unavailable'.",
+        [{"system": "pnc", "party": "subject", "outcome": "no-trace", "confidence": 0.0}],
         default=(),
-        description="What was found; empty when nothing was found.",
-        examples=[[]],
     )

@@ -1,24 +1,237 @@
-"""Messages of the outcome and closure (stage 6, section 6)."""
+"""Messages of the decision, its delivery, and closure (5.6, section 6)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, model_validator
 
-from schemas.base import Message
-from schemas.multiagency import DecisionRoute
-from schemas.types import CaseReference
+from schemas.base import Message, Part
+from schemas.fields import field, offence, personal
+from schemas.multiagency import Attendee, DecisionRoute
+from schemas.parties import PersonName
+from schemas.types import CaseReference, FreeText
+
+
+class LegalTest(StrEnum):
+    """The three-stage test that must be met before any disclosure (5.6.14)."""
+
+    POWER_TO_DISCLOSE = "power-to-disclose"  # (i)
+    PRESSING_NEED = "pressing-need"  # (ii)
+    NECESSARY_AND_PROPORTIONATE = "necessary-and-proportionate"  # (iii), Article 8
+
+
+class TestAnswer(Part):
+    """One stage of the test, answered with its rationale."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    test: LegalTest = field("Which stage of the test.", "pressing-need")
+    met: bool = field("Whether it is met.", True)
+    rationale: FreeText = offence(
+        "Why.", "The subject has unsupervised access to a 6-year-old at weekends."
+    )
+
+
+class RecipientRelationship(StrEnum):
+    """Who receives the disclosure: the person best placed to protect the child (4.3, 5.6.19)."""
+
+    APPLICANT = "applicant"
+    OTHER_PARENT = "other-parent"
+    GUARDIAN = "guardian"
+    CARER = "carer"
+    THIRD_PARTY = "third-party"  # under MAPPA, section 327A CJA 2003
+
+
+class Recipient(Part):
+    """The person a disclosure is made to, who may not be the applicant."""
+
+    relationship: RecipientRelationship = field("Who they are to the child.", "applicant")
+    name: PersonName = personal("Their name.", {"forenames": ["Sarah"], "surname": "Jones"})
+
+
+class Extent(StrEnum):
+    """How much is disclosed (5.6.14 (iii); case study 3)."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+
+
+class SubjectNotification(Part):
+    """Whether the subject is told, or discloses themselves, and why (5.6.17, 5.6.23-5.6.25)."""
+
+    inform_subject: bool = field("Whether the subject is told of the disclosure.", False)
+    self_disclosure: bool = field("Whether the subject discloses themselves.", False)
+    reason: FreeText = personal(
+        "Why, from the assessment of risk.", "Telling him could put the applicant at risk."
+    )
+
+
+class DisclosureDecidedV1(Message):
+    """Event: whether to disclose, what, to whom, and whether the subject is told (5.6)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.disclosure-decided.v1"
+
+    case_reference: CaseReference
+    disclose: bool = field("Whether a disclosure will be made.", True)
+    tests: tuple[TestAnswer, ...] = offence(
+        "The three-stage test, each stage answered (5.6.14).",
+        [
+            {
+                "test": "power-to-disclose",
+                "met": True,
+                "rationale": "Necessary to protect a child.",
+            },
+            {"test": "pressing-need", "met": True, "rationale": "Unsupervised weekend access."},
+            {
+                "test": "necessary-and-proportionate",
+                "met": True,
+                "rationale": "Risk to the child outweighs the subject's Article 8 rights.",
+            },
+        ],
+        default=(),
+    )
+    recipient: Recipient | None = personal(
+        "Who receives it (5.6.19).",
+        {"relationship": "applicant", "name": {"forenames": ["Sarah"], "surname": "Jones"}},
+        default=None,
+    )
+    extent: Extent | None = field("Full or partial.", "full", default=None)
+    content: FreeText | None = offence(
+        "What will be disclosed.",
+        "Convicted in 2009 of a sexual offence against a child.",
+        default=None,
+    )
+    subject_notification: SubjectNotification | None = personal(
+        "Whether the subject is told (5.6.23-5.6.25).",
+        {"inform_subject": False, "self_disclosure": False, "reason": "Risk to the applicant."},
+        default=None,
+    )
+    community_risk_assessment_required: bool = field(
+        "Whether a community risk assessment is required (5.6.26: always, when disclosing).", True
+    )
+    decided_at: AwareDatetime = field("When.", "2026-12-01T10:00:00+00:00")
+
+    @model_validator(mode="after")
+    def _complete_when_disclosing(self) -> Self:
+        if not self.disclose:
+            return self
+        answered = {answer.test for answer in self.tests if answer.met}
+        if answered != set(LegalTest):
+            raise ValueError("a disclosure needs all three stages of the test met (5.6.14)")
+        missing = [
+            name
+            for name in ("recipient", "extent", "content", "subject_notification")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(f"a disclosure records {', '.join(missing)}")
+        if not self.community_risk_assessment_required:
+            raise ValueError("a disclosure requires a community risk assessment (5.6.26)")
+        return self
+
+
+class Undertaking(StrEnum):
+    """The recipient's undertaking of confidentiality (5.6.21)."""
+
+    SIGNED = "signed"
+    REFUSED = "refused"
+
+
+class DisclosureDeliveredV1(Message):
+    """Event: the disclosure was delivered in person; what was said is kept verbatim (5.6.21)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.disclosure-delivered.v1"
+
+    case_reference: CaseReference
+    in_person: Literal[True] = field("A disclosure is only ever made in person (5.6.21).", True)
+    written_material_left: Literal[False] = field(
+        "Nothing written is ever sent or left with the recipient (5.6.22).", False
+    )
+    warning_given: bool = field(
+        "Whether the warning of 5.6.21 was given: use only to safeguard, legal proceedings.",
+        True,
+    )
+    undertaking: Undertaking = field("Signed or refused.", "signed")
+    disclosed_despite_refusal: bool | None = field(
+        "When refused: whether the disclosure still went ahead (5.6.21).", None, default=None
+    )
+    verbatim: FreeText = offence(
+        "What was said, word for word; retained by the police (5.6.9, 5.6.22).",
+        "Mr Taylor was convicted in 2009 of a sexual offence against a child.",
+    )
+    attendees: tuple[Attendee, ...] = field(
+        "Who was present; children's services are recommended (5.6.20).",
+        [{"agency": "csc-warwickshire", "role": "social worker"}],
+    )
+    delivered_at: AwareDatetime = field("When.", "2026-12-03T15:00:00+00:00")
+
+    @model_validator(mode="after")
+    def _refusal_has_decision(self) -> Self:
+        refused = self.undertaking is Undertaking.REFUSED
+        if refused != (self.disclosed_despite_refusal is not None):
+            raise ValueError("a refused undertaking records whether disclosure went ahead")
+        return self
+
+
+class NonDisclosureMethod(StrEnum):
+    """How 'no information to disclose' was conveyed (5.6.4, 5.6.5)."""
+
+    VISIT = "visit"
+    LETTER = "letter"
+
+
+class NonDisclosureCommunicatedV1(Message):
+    """Event: the applicant was told there is nothing to disclose, with safeguarding advice."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.non-disclosure-communicated.v1"
+
+    case_reference: CaseReference
+    method: NonDisclosureMethod = field("A visit (best practice) or a letter.", "visit")
+    safeguarding_advice_given: bool = field("Whether the advice of 5.6.7 was given.", True)
+    told_no_information_is_not_no_risk: Literal[True] = field(
+        "The applicant was told that no information does not mean no risk (5.6.6).", True
+    )
+    letter_reference: str | None = field(
+        "The letter's reference, when by letter.", None, default=None, max_length=64
+    )
+    communicated_at: AwareDatetime = field("When.", "2026-12-03T15:00:00+00:00")
+
+
+class ProtectiveAction(StrEnum):
+    """Action taken to protect a child, with or without a disclosure (case studies 1, 2, 4)."""
+
+    SAFEGUARDING_ADVICE = "safeguarding-advice"
+    CHILD_PROTECTION_REFERRAL = "child-protection-referral"
+    SUBJECT_WARNED = "subject-warned"
+    LICENCE_OR_ORDER_ENFORCED = "licence-or-order-enforced"
+    OTHER = "other"
+
+
+class ProtectiveActionRecordedV1(Message):
+    """Event: protective action was taken for a child."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.protective-action-recorded.v1"
+
+    case_reference: CaseReference
+    actions: tuple[ProtectiveAction, ...] = field(
+        "What was done.", ["child-protection-referral"], min_length=1
+    )
+    description: FreeText = offence(
+        "What and why.", "Referred to children's social care; subject's contact now supervised."
+    )
+    recorded_at: AwareDatetime = field("When.", "2026-12-03T16:00:00+00:00")
 
 
 class Outcome(StrEnum):
-    """How a case ended, in the four categories of the 2009 case studies."""
+    """How a case ended: the four categories of the 2009 case studies, or withdrawn."""
 
-    DISCLOSURE = "disclosure"
-    DISCLOSURE_PARTIAL = "partial-disclosure"
-    NO_DISCLOSURE_PROTECTIVE_ACTION = "no-disclosure-protective-action"
-    NO_DISCLOSURE = "no-disclosure"
+    DISCLOSURE = "disclosure"  # case study 1
+    NO_DISCLOSURE_PROTECTIVE_ACTION = "no-disclosure-protective-action"  # case study 2
+    PARTIAL_DISCLOSURE = "partial-disclosure"  # case study 3
+    NO_DISCLOSURE = "no-disclosure"  # case study 4
+    WITHDRAWN = "withdrawn"
 
 
 class CaseClosedV1(Message):
@@ -27,14 +240,14 @@ class CaseClosedV1(Message):
     TYPE: ClassVar[str] = "csods.disclosure.case-closed.v1"
 
     case_reference: CaseReference
-    route: DecisionRoute = Field(description="The decision route taken.", examples=["concerns"])
-    outcome: Outcome = Field(description="How the case ended.", examples=["no-disclosure"])
-    closed_at: AwareDatetime = Field(
-        description="When the case was closed.", examples=["2026-12-01T16:00:00+00:00"]
+    route: DecisionRoute | None = field(
+        "The decision route taken, if the case reached one.", "concerns", default=None
     )
-    final_intelligence_report: str = Field(
+    outcome: Outcome = field("How the case ended.", "no-disclosure")
+    closed_at: AwareDatetime = field("When the case was closed.", "2026-12-01T16:00:00+00:00")
+    final_intelligence_report: str = field(
+        "The reference of the final intelligence report on the force's system (6.1).",
+        "FIR-warwickshire-2026-000042",
         min_length=1,
-        max_length=64,
-        description="The reference of the final intelligence report on the force's system (6.1).",
-        examples=["FIR-warwickshire-2026-000042"],
+        max_length=100,
     )

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+from schemas import checks, deadlines, disclosure, intake, multiagency, safeguarding
 from schemas.base import Message
-from schemas.checks import ChecksCompletedV1, RequestChecksV1
-from schemas.disclosure import CaseClosedV1
-from schemas.intake import EnquiryRegisteredV1, RegisterEnquiryV1
-from schemas.multiagency import ForumDecidedV1
 
 MESSAGES: tuple[type[Message], ...] = (
-    RegisterEnquiryV1,
-    EnquiryRegisteredV1,
-    RequestChecksV1,
-    ChecksCompletedV1,
-    ForumDecidedV1,
-    CaseClosedV1,
+    intake.RegisterEnquiryV1,
+    intake.EnquiryRegisteredV1,
+    intake.EnquiryRedirectedV1,
+    intake.IntelligenceSubmittedV1,
+    intake.ApplicationSubmittedV1,
+    intake.InformationPackGivenV1,
+    checks.RequestChecksV1,
+    checks.ChecksRequestedV1,
+    checks.CheckQueryV1,
+    checks.CheckAnsweredV1,
+    checks.ChecksCompletedV1,
+    safeguarding.SafeguardingEscalationRaisedV1,
+    multiagency.RiskAssessmentCompletedV1,
+    multiagency.RequestConsultationV1,
+    multiagency.ConsultationRequestedV1,
+    multiagency.ConsultationAnsweredV1,
+    multiagency.ConsultationOverdueV1,
+    multiagency.HandoffRequestedV1,
+    multiagency.HandoffAcceptedV1,
+    multiagency.HandoffDeclinedV1,
+    multiagency.HandoffReturnedV1,
+    multiagency.ForumScheduledV1,
+    multiagency.ForumDecidedV1,
+    disclosure.DisclosureDecidedV1,
+    disclosure.DisclosureDeliveredV1,
+    disclosure.NonDisclosureCommunicatedV1,
+    disclosure.ProtectiveActionRecordedV1,
+    disclosure.CaseClosedV1,
+    deadlines.DeadlineWarningV1,
+    deadlines.DeadlineBreachedV1,
+    deadlines.TimescaleDeviationRecordedV1,
 )
 
 BY_TYPE: dict[str, type[Message]] = {message.TYPE: message for message in MESSAGES}

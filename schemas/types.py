@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import Field
+
+from schemas.fields import CLASSIFICATION_KEY, Classification
+
+_NONE = {CLASSIFICATION_KEY: Classification.NONE.value}
 
 TENANT_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
@@ -15,7 +20,8 @@ Tenant = Annotated[
         min_length=2,
         max_length=63,
         description="A tenant: a police force or an agency, lower case, words joined by '-'.",
-        examples=["warwickshire", "csc-warwickshire", "probation-west-midlands"],
+        examples=["warwickshire"],
+        json_schema_extra=_NONE,
     ),
 ]
 """A force (`warwickshire`) or an agency (`csc-warwickshire`, `pnc`)."""
@@ -33,6 +39,7 @@ CaseReference = Annotated[
             "about the case, so one case stays in order on one partition."
         ),
         examples=["warwickshire-2026-000042"],
+        json_schema_extra=_NONE,
     ),
 ]
 
@@ -44,5 +51,28 @@ SubmissionId = Annotated[
         pattern=r"^[A-Za-z0-9_-]+$",
         description="The sending system's own id for a submission made before a case exists.",
         examples=["portal-7f3c9a1e"],
+        json_schema_extra=_NONE,
     ),
 ]
+
+CorrelationId = Annotated[
+    UUID,
+    Field(
+        description="An id that pairs a request with its answer across tenants.",
+        examples=["7b0e3f6c-3c1a-4d9e-9f53-2a8f1e6b5c40"],
+        json_schema_extra=_NONE,
+    ),
+]
+
+PartyId = Annotated[
+    str,
+    Field(
+        pattern=r"^(applicant|subject|child-\d{1,2})$",
+        description="Which party of the case: the applicant, the subject, or child-1, child-2...",
+        examples=["child-1"],
+        json_schema_extra=_NONE,
+    ),
+]
+
+FreeText = Annotated[str, Field(min_length=1, max_length=8000)]
+"""Free text written by a person: always personal data at least."""

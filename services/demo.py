@@ -15,6 +15,13 @@ from schemas import topics
 from schemas.disclosure import CaseClosedV1
 from schemas.envelope import Envelope, first_envelope, source_of
 from schemas.intake import Channel, RegisterEnquiryV1
+from schemas.parties import (
+    Consent,
+    ContactArrangements,
+    ContactMethod,
+    PersonName,
+    SubjectParticulars,
+)
 from services import journey
 from services.catalogue import SERVICES
 from services.runtime.clock import SystemClock
@@ -42,6 +49,15 @@ def online_enquiry(tenant: str) -> tuple[RegisterEnquiryV1, Envelope]:
         force=tenant,
         channel=Channel.ONLINE_PORTAL,
         received_at=now,
+        contact=ContactArrangements(
+            how=ContactMethod.MOBILE_PHONE,
+            where="07700 900123",
+            when="Weekdays 09:00-15:00",
+            not_to_contact="Never call the home landline",
+        ),
+        consent=Consent(to_share_with_agencies=True, told_sharing_may_happen_without_consent=True),
+        applicant_at_risk=False,
+        subject=SubjectParticulars(names=(PersonName(forenames=("Mark",), surname="Taylor"),)),
     )
     envelope = first_envelope(
         type=command.TYPE,
@@ -92,7 +108,7 @@ def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float =
         closed = CaseClosedV1.model_validate_json(steps[-1].payload)
         console.print(
             f"[bold green]Case {closed.case_reference} closed[/bold green]: "
-            f"route {closed.route.value}, outcome {closed.outcome.value}, "
+            f"route {closed.route}, outcome {closed.outcome.value}, "
             f"final intelligence report {closed.final_intelligence_report}. "
             f"Service logs: {_relative(log_dir)}"
         )

@@ -25,7 +25,7 @@ async def run_checks(
         tenant=tx.tenant,
         case_reference=command.case_reference,
         stage=command.stage.value,
-        parties=[party.value for party in command.parties],
+        parties=list(command.parties),
         requested_at=now,
     )
     if not fresh:
@@ -44,8 +44,7 @@ async def run_checks(
         case_reference=command.case_reference,
         stage=command.stage,
         completed_at=now,
-        systems_checked=systems,
-        findings=(),
+        results=(),
     )
     tx.emit(
         topics.stream(tx.tenant, SERVICE, "checks-completed"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from schemas.intake import SchemeProfile
+from schemas.stages import SchemeProfile
 
 
 @dataclass(frozen=True, slots=True)

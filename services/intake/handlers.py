@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas import topics
+from schemas import catalogue, topics
 from schemas.intake import RegisterEnquiryV1
 from services.intake import use_cases
 from services.runtime.clock import Clock
@@ -26,11 +26,9 @@ def wire(tenant: str, clock: Clock) -> Wiring:
                 RegisterEnquiryV1, on_register_enquiry, addressed_to="force"
             ),
         },
+        ignored=catalogue.inbox_types_for_others(use_cases.SERVICE),
     )
     return Wiring(
         subscriptions=[inbox],
-        publishes=[
-            topics.stream(tenant, use_cases.SERVICE, "enquiry-registered"),
-            topics.stream(tenant, use_cases.SERVICE, "request-checks"),
-        ],
+        publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import structlog
 
 from schemas import topics
-from schemas.checks import CheckStage, Party, RequestChecksV1
+from schemas.checks import RequestChecksV1
 from schemas.envelope import Envelope, caused_by, source_of
 from schemas.intake import EnquiryRegisteredV1, RegisterEnquiryV1
+from schemas.stages import Stage
 from services.intake import domain, store
 from services.runtime.clock import Clock
+from services.runtime.consumer import Rejected
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "intake"
@@ -27,6 +29,10 @@ async def register_enquiry(
         # The same submission sent again under a new message id: one case only.
         log.info("enquiry_already_registered", case=existing)
         return existing
+    if command.contact is None:
+        raise Rejected("contact: required to register an enquiry (5.1.6)")
+    if command.consent is None:
+        raise Rejected("consent: required to register an enquiry (5.1.12)")
     now = clock.now()
     number = await store.next_case_number(tx.conn, tenant=tx.tenant, year=command.received_at.year)
     reference = domain.case_reference(tx.tenant, command.received_at.year, number)
@@ -47,11 +53,17 @@ async def register_enquiry(
         case_reference=reference,
         submission_id=command.submission_id,
         channel=command.channel,
+        received_at=command.received_at,
         registered_at=now,
         scheme_profile=command.scheme_profile,
         stage1_due_at=due.stage1_due_at,
         risk_assessment_due_at=due.risk_assessment_due_at,
         closure_due_at=due.closure_due_at,
+        contact=command.contact,
+        consent=command.consent,
+        applicant_at_risk=command.applicant_at_risk,
+        immediate_risk=command.immediate_risk,
+        subject=command.subject,
     )
     tx.emit(
         topics.stream(tx.tenant, SERVICE, "enquiry-registered"),
@@ -61,8 +73,8 @@ async def register_enquiry(
     # 5.1.9 / 5.1.13: the initial checks belong to stage 1; intake never sees their results.
     request = RequestChecksV1(
         case_reference=reference,
-        stage=CheckStage.INITIAL_CONTACT,
-        parties=(Party.SUBJECT, Party.APPLICANT),
+        stage=Stage.INITIAL_CONTACT,
+        parties=("subject", "applicant"),
     )
     tx.emit(
         topics.stream(tx.tenant, SERVICE, "request-checks"),

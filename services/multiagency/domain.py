@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.checks import Finding
+from schemas.checks import CheckResult
 from schemas.multiagency import DecisionRoute, Forum
 
 
@@ -17,19 +17,20 @@ class Assessment:
     rationale: str
 
 
-def assess(findings: tuple[Finding, ...]) -> Assessment:
+def assess(results: tuple[CheckResult, ...]) -> Assessment:
     """Categorise a case as 'concerns' or 'no concerns' from what the checks found (5.4.7).
 
     5.5.3: convictions, cautions or intelligence that raise child safeguarding concerns make
     'concerns'; 5.5.5: none of them makes 'no concerns'. Consultation with children's social
     care and probation, and the MAPPA route, come with the multi-agency issue.
     """
+    findings = [finding for result in results for finding in result.findings]
     if findings:
-        kinds = sorted({finding.kind.value for finding in findings})
+        kinds = sorted({finding.category.value for finding in findings})
         return Assessment(
             route=DecisionRoute.CONCERNS,
             forum=Forum.STRATEGY_DISCUSSION,
-            rationale=f"Checks found records of kinds: {', '.join(kinds)}.",
+            rationale=f"Checks found records in the categories: {', '.join(kinds)}.",
         )
     return Assessment(
         route=DecisionRoute.NO_CONCERNS,

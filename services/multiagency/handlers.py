@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas import topics
+from schemas import catalogue, topics
 from schemas.checks import ChecksCompletedV1
 from services.multiagency import use_cases
 from services.runtime.clock import Clock
@@ -25,5 +25,5 @@ def wire(tenant: str, clock: Clock) -> Wiring:
     )
     return Wiring(
         subscriptions=[completed],
-        publishes=[topics.stream(tenant, use_cases.SERVICE, "forum-decided")],
+        publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
     )

@@ -21,7 +21,7 @@ async def decide_route(
 ) -> None:
     """Assess a case once its checks are complete and record the forum's route."""
     now = clock.now()
-    assessment = domain.assess(checks.findings)
+    assessment = domain.assess(checks.results)
     fresh = await store.add_assessment(
         tx.conn,
         tenant=tx.tenant,
@@ -36,6 +36,7 @@ async def decide_route(
         case_reference=checks.case_reference,
         forum=assessment.forum,
         route=assessment.route,
+        recommend_disclosure=False,
         decided_at=now,
         rationale=assessment.rationale,
     )

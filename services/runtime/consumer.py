@@ -162,8 +162,22 @@ class Processor:
             )
         route = self.routes.get(envelope.type)
         if route is None and envelope.type not in self.ignored:
-            raise Rejected(f"header ce_type: unknown message type {envelope.type}")
+            raise Rejected(self._unknown_type(envelope.type))
         return envelope, route
+
+    def _unknown_type(self, ce_type: str) -> str:
+        name, _, version = ce_type.rpartition(".")
+        known = sorted(
+            known.rpartition(".")[2]
+            for known in (*self.routes, *self.ignored)
+            if known.rpartition(".")[0] == name
+        )
+        if known:
+            return (
+                f"header ce_type: {name} version {version} is not one this consumer reads "
+                f"(it reads {', '.join(known)})"
+            )
+        return f"header ce_type: unknown message type {ce_type}"
 
     def _decode(self, record: Record, envelope: Envelope, route: Route) -> Delivery[Any]:
         value = record.value or b""

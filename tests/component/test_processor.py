@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from schemas import topics
-from schemas.checks import CheckStage, Party, RequestChecksV1
+from schemas.checks import RequestChecksV1
 from schemas.envelope import first_envelope, source_of
 from schemas.intake import EnquiryRegisteredV1, RegisterEnquiryV1
+from schemas.stages import Stage
 from services.runtime.consumer import Route, Verdict
 from services.runtime.unit_of_work import Database
 from tests.component.conftest import Component
@@ -136,8 +137,8 @@ async def test_another_tenant_writing_to_a_private_stream_is_dead_lettered(
     checks = await component("checks", tenant)
     request = RequestChecksV1(
         case_reference=f"{tenant}-2026-000001",
-        stage=CheckStage.INITIAL_CONTACT,
-        parties=(Party.SUBJECT,),
+        stage=Stage.INITIAL_CONTACT,
+        parties=("subject",),
     )
     forged = first_envelope(
         type=request.TYPE,
@@ -184,8 +185,8 @@ async def test_a_subject_that_contradicts_the_payload_is_dead_lettered(
     checks = await component("checks", tenant)
     request = RequestChecksV1(
         case_reference=f"{tenant}-2026-000007",
-        stage=CheckStage.INITIAL_CONTACT,
-        parties=(Party.SUBJECT,),
+        stage=Stage.INITIAL_CONTACT,
+        parties=("subject",),
     )
     envelope = first_envelope(
         type=request.TYPE,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Sequence
 
 from schemas import topics
 from schemas.base import Message
 from schemas.envelope import Envelope, first_envelope, source_of
-from schemas.intake import Channel, RegisterEnquiryV1
+from schemas.intake import RegisterEnquiryV1
+from services.demo import online_enquiry
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Record
 
@@ -17,13 +17,9 @@ _offsets = itertools.count(1)
 
 
 def enquiry(tenant: str, *, force: str | None = None) -> RegisterEnquiryV1:
-    """An online-portal enquiry to a force."""
-    return RegisterEnquiryV1(
-        submission_id=f"portal-{uuid.uuid4().hex[:12]}",
-        force=force or tenant,
-        channel=Channel.ONLINE_PORTAL,
-        received_at=FrozenClock().now(),
-    )
+    """An online-portal enquiry to a force (the demo's, at the frozen clock's time)."""
+    command, _ = online_enquiry(force or tenant)
+    return command.model_copy(update={"received_at": FrozenClock().now()})
 
 
 def envelope_for(message: Message, *, sender: str, subject: str | None = None) -> Envelope:

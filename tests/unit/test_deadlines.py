@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas.intake import SchemeProfile
+from schemas.stages import SchemeProfile
 from services.intake.domain import case_reference, deadlines
 
 CONTACT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.checks import Finding, FindingKind, Party, System
+from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
 from schemas.disclosure import Outcome
 from schemas.multiagency import DecisionRoute
 from services.disclosure.domain import closure_without_decision
@@ -14,10 +14,23 @@ def test_no_findings_means_no_concerns() -> None:
 
 
 def test_any_finding_means_concerns() -> None:
-    finding = Finding(system=System.PNC, party=Party.SUBJECT, kind=FindingKind.INTELLIGENCE)
-    assessment = assess((finding,))
+    finding = Finding(
+        kind=RecordKind.INTELLIGENCE,
+        category=OffenceCategory.VIOLENCE,
+        schedule_34a=False,
+        summary="Reported for assaulting a partner, 2024; no further action.",
+        record_reference="INT/24/0001",
+    )
+    result = CheckResult(
+        system=System.LOCAL_INTELLIGENCE,
+        party="subject",
+        outcome=MatchOutcome.MATCH,
+        confidence=0.95,
+        findings=(finding,),
+    )
+    assessment = assess((result,))
     assert assessment.route is DecisionRoute.CONCERNS
-    assert "intelligence" in assessment.rationale
+    assert "violence" in assessment.rationale
 
 
 def test_no_concerns_closes_with_a_final_intelligence_report() -> None:

@@ -1,0 +1,345 @@
+"""The topic map: every topic, who writes it, who reads it, what it carries, how long it keeps.
+
+Names follow DESIGN.md section 3 (`schemas.topics`); a test pins the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from schemas import checks, deadlines, disclosure, intake, multiagency, safeguarding
+from schemas.base import Message
+
+SERVICES = ("intake", "checks", "multiagency", "disclosure", "ops")
+ANY_TENANT = "any tenant"
+AGENCY_SYSTEM = "agency system"
+
+
+class Owner(StrEnum):
+    """Whose tenant a topic belongs to."""
+
+    FORCE = "force"
+    AGENCY = "agency"
+    ANY = "any"  # every tenant has one
+
+
+class Kind(StrEnum):
+    """The three kinds of topic (DESIGN.md section 3)."""
+
+    STREAM = "stream"  # tenant-private: only its tenant reads or writes it
+    INBOX = "inbox"  # any tenant writes, only the owner reads
+    DEAD_LETTERS = "dead-letters"
+
+
+# Streams are the case record the ops read model is rebuilt from: kept for a year and a
+# quarter, long enough for annual figures and any case still open. Inboxes are transport.
+STREAM_RETENTION = timedelta(days=455)
+INBOX_RETENTION = timedelta(days=30)
+DEAD_LETTER_RETENTION = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic, named per tenant."""
+
+    pattern: str
+    kind: Kind
+    owner: Owner
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    messages: tuple[type[Message], ...]
+    description: str
+    retention: timedelta
+    key: str = "case reference"
+    partitions: int = 3
+
+    def name(self, tenant: str) -> str:
+        """The topic's name for one tenant."""
+        return self.pattern.format(tenant=tenant)
+
+    def consumers_of(self, message: type[Message]) -> tuple[str, ...]:
+        """Who reads one message type here (on an inbox, each type has its own reader)."""
+        return _INBOX_READERS.get(message, self.consumers)
+
+
+def _stream(  # noqa: PLR0917 - a table of topics reads best positionally
+    service: str,
+    event: str,
+    message: type[Message],
+    consumers: tuple[str, ...],
+    description: str,
+    producers: tuple[str, ...] | None = None,
+) -> TopicSpec:
+    return TopicSpec(
+        pattern=f"cso.{{tenant}}.{service}.{event}.v1",
+        kind=Kind.STREAM,
+        owner=Owner.FORCE,
+        producers=producers or (service,),
+        consumers=consumers,
+        messages=(message,),
+        description=description,
+        retention=STREAM_RETENTION,
+    )
+
+
+_INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
+    intake.RegisterEnquiryV1: ("intake",),
+    checks.CheckAnsweredV1: ("checks",),
+    multiagency.ConsultationAnsweredV1: ("multiagency",),
+    multiagency.HandoffRequestedV1: ("multiagency",),
+    multiagency.HandoffAcceptedV1: ("multiagency",),
+    multiagency.HandoffDeclinedV1: ("multiagency",),
+    multiagency.HandoffReturnedV1: ("multiagency",),
+    checks.CheckQueryV1: (AGENCY_SYSTEM,),
+    multiagency.RequestConsultationV1: (AGENCY_SYSTEM,),
+}
+
+FORCE_INBOX = TopicSpec(
+    pattern="inbox.{tenant}.v1",
+    kind=Kind.INBOX,
+    owner=Owner.FORCE,
+    producers=(ANY_TENANT,),
+    consumers=("intake", "checks", "multiagency"),
+    messages=(
+        intake.RegisterEnquiryV1,
+        checks.CheckAnsweredV1,
+        multiagency.ConsultationAnsweredV1,
+        multiagency.HandoffRequestedV1,
+        multiagency.HandoffAcceptedV1,
+        multiagency.HandoffDeclinedV1,
+        multiagency.HandoffReturnedV1,
+    ),
+    description=(
+        "A force's inbox: online-portal enquiries, answers from national systems and "
+        "agencies, and handoffs between forces."
+    ),
+    retention=INBOX_RETENTION,
+)
+
+AGENCY_INBOX = TopicSpec(
+    pattern="inbox.{tenant}.v1",
+    kind=Kind.INBOX,
+    owner=Owner.AGENCY,
+    producers=("checks", "multiagency"),
+    consumers=(AGENCY_SYSTEM,),
+    messages=(checks.CheckQueryV1, multiagency.RequestConsultationV1),
+    description=(
+        "An agency's or national system's inbox: check queries (PNC, ViSOR, INI, local "
+        "intelligence) and consultation requests (children's social care, probation)."
+    ),
+    retention=INBOX_RETENTION,
+)
+
+DEAD_LETTERS = TopicSpec(
+    pattern="dlq.{tenant}.v1",
+    kind=Kind.DEAD_LETTERS,
+    owner=Owner.ANY,
+    producers=("intake", "checks", "multiagency", "disclosure", "ops"),
+    consumers=("ops",),
+    messages=(),
+    description=(
+        "Records a consumer could not apply: original bytes and headers, plus dlq_reason, "
+        "dlq_topic, dlq_partition, dlq_offset, dlq_consumer and dlq_time headers."
+    ),
+    retention=DEAD_LETTER_RETENTION,
+)
+
+STREAMS: tuple[TopicSpec, ...] = (
+    _stream(
+        "intake",
+        "enquiry-registered",
+        intake.EnquiryRegisteredV1,
+        ("ops",),
+        "Initial contacts registered as cases, with their deadlines (5.1).",
+    ),
+    _stream(
+        "intake",
+        "enquiry-redirected",
+        intake.EnquiryRedirectedV1,
+        ("ops",),
+        "Enquiries sent to another route (3.7).",
+    ),
+    _stream(
+        "intake",
+        "intelligence-submitted",
+        intake.IntelligenceSubmittedV1,
+        ("ops",),
+        "Information submitted as intelligence instead of an application (5.2.5).",
+    ),
+    _stream(
+        "intake",
+        "application-submitted",
+        intake.ApplicationSubmittedV1,
+        ("multiagency", "ops"),
+        "Face-to-face applications completed (5.2).",
+    ),
+    _stream(
+        "intake",
+        "information-pack-given",
+        intake.InformationPackGivenV1,
+        ("ops",),
+        "Information packs given (5.3).",
+    ),
+    _stream(
+        "intake",
+        "request-checks",
+        checks.RequestChecksV1,
+        ("checks",),
+        "Intake asking for the checks of stages 1 and 2 (5.1.9, 5.2.12).",
+    ),
+    _stream(
+        "multiagency",
+        "request-checks",
+        checks.RequestChecksV1,
+        ("checks",),
+        "The full risk assessment asking for the checks of stage 4 (5.4.4).",
+    ),
+    _stream(
+        "checks",
+        "checks-requested",
+        checks.ChecksRequestedV1,
+        ("ops",),
+        "Checks asked of each system.",
+    ),
+    _stream(
+        "checks",
+        "checks-completed",
+        checks.ChecksCompletedV1,
+        ("multiagency", "ops"),
+        "Every system's result for every party of a stage.",
+    ),
+    _stream(
+        "safeguarding",
+        "escalation-raised",
+        safeguarding.SafeguardingEscalationRaisedV1,
+        ("multiagency", "ops"),
+        "Immediate or imminent risk, raised at any stage by any service (2.7).",
+        producers=("intake", "checks", "multiagency", "disclosure"),
+    ),
+    _stream(
+        "multiagency",
+        "risk-assessment-completed",
+        multiagency.RiskAssessmentCompletedV1,
+        ("ops",),
+        "The full risk assessment's categorisation (5.4.7).",
+    ),
+    _stream(
+        "multiagency",
+        "consultation-requested",
+        multiagency.ConsultationRequestedV1,
+        ("ops",),
+        "Agencies asked, and on what basis (5.4.5).",
+    ),
+    _stream(
+        "multiagency",
+        "consultation-overdue",
+        multiagency.ConsultationOverdueV1,
+        ("ops",),
+        "Agencies that did not answer in time.",
+    ),
+    _stream(
+        "multiagency",
+        "forum-scheduled",
+        multiagency.ForumScheduledV1,
+        ("ops",),
+        "Forums scheduled (5.6.12, 5.6.27).",
+    ),
+    _stream(
+        "multiagency",
+        "forum-decided",
+        multiagency.ForumDecidedV1,
+        ("disclosure", "ops"),
+        "The forum's conclusion, handed to the disclosure service.",
+    ),
+    _stream(
+        "disclosure",
+        "disclosure-decided",
+        disclosure.DisclosureDecidedV1,
+        ("ops",),
+        "Disclosure decisions with the three-stage test (5.6.14).",
+    ),
+    _stream(
+        "disclosure",
+        "disclosure-delivered",
+        disclosure.DisclosureDeliveredV1,
+        ("ops",),
+        "Disclosures delivered in person (5.6.21).",
+    ),
+    _stream(
+        "disclosure",
+        "non-disclosure-communicated",
+        disclosure.NonDisclosureCommunicatedV1,
+        ("ops",),
+        "'No concerns' communicated (5.6.1-5.6.7).",
+    ),
+    _stream(
+        "disclosure",
+        "protective-action-recorded",
+        disclosure.ProtectiveActionRecordedV1,
+        ("ops",),
+        "Protective action taken.",
+    ),
+    _stream(
+        "disclosure",
+        "case-closed",
+        disclosure.CaseClosedV1,
+        ("ops",),
+        "Closed cases with their final intelligence report (6.1).",
+    ),
+    _stream(
+        "ops", "deadline-warning", deadlines.DeadlineWarningV1, ("ops",), "Deadlines about to pass."
+    ),
+    _stream(
+        "ops",
+        "deadline-breached",
+        deadlines.DeadlineBreachedV1,
+        ("ops",),
+        "Deadlines passed: re-triage required.",
+    ),
+    _stream(
+        "ops",
+        "timescale-deviation-recorded",
+        deadlines.TimescaleDeviationRecordedV1,
+        ("ops",),
+        "Deadlines moved with a justification (5.4.8).",
+    ),
+)
+
+TOPICS: tuple[TopicSpec, ...] = (*STREAMS, FORCE_INBOX, AGENCY_INBOX, DEAD_LETTERS)
+
+
+def stream(service: str, event: str) -> TopicSpec:
+    """The stream a service writes an event to."""
+    pattern = f"cso.{{tenant}}.{service}.{event}.v1"
+    for spec in STREAMS:
+        if spec.pattern == pattern:
+            return spec
+    raise KeyError(f"no stream {pattern}")
+
+
+def produced_by(service: str) -> tuple[TopicSpec, ...]:
+    """The force-owned topics a service writes."""
+    return tuple(spec for spec in STREAMS if service in spec.producers)
+
+
+def consumed_by(service: str) -> tuple[TopicSpec, ...]:
+    """The topics a service reads."""
+    return tuple(
+        spec for spec in (*STREAMS, FORCE_INBOX, DEAD_LETTERS) if service in spec.consumers
+    )
+
+
+def inbox_types_for(service: str) -> frozenset[str]:
+    """The message types on a force's inbox that `service` handles."""
+    return frozenset(
+        message.TYPE
+        for message in FORCE_INBOX.messages
+        if service in FORCE_INBOX.consumers_of(message)
+    )
+
+
+def inbox_types_for_others(service: str) -> frozenset[str]:
+    """The message types on a force's inbox that sibling services handle: acked, unread."""
+    return frozenset(message.TYPE for message in FORCE_INBOX.messages) - inbox_types_for(service)
