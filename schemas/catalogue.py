@@ -63,6 +63,10 @@ class TopicSpec:
         """Who reads one message type here (on an inbox, each type has its own reader)."""
         return _INBOX_READERS.get(message, self.consumers)
 
+    def producers_of(self, message: type[Message]) -> tuple[str, ...]:
+        """Who writes one message type here."""
+        return _INBOX_WRITERS.get(message, self.producers)
+
 
 def _stream(  # noqa: PLR0917 - a table of topics reads best positionally
     service: str,
@@ -94,6 +98,20 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.HandoffReturnedV1: ("multiagency",),
     checks.CheckQueryV1: (AGENCY_SYSTEM,),
     multiagency.RequestConsultationV1: (AGENCY_SYSTEM,),
+}
+
+# Who writes each message to an inbox, for the documents integrators read.
+ONLINE_PORTAL = "online portal"
+_INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
+    intake.RegisterEnquiryV1: (ONLINE_PORTAL,),
+    checks.CheckAnsweredV1: (AGENCY_SYSTEM,),
+    multiagency.ConsultationAnsweredV1: (AGENCY_SYSTEM,),
+    multiagency.HandoffRequestedV1: ("multiagency",),
+    multiagency.HandoffAcceptedV1: ("multiagency",),
+    multiagency.HandoffDeclinedV1: ("multiagency",),
+    multiagency.HandoffReturnedV1: ("multiagency",),
+    checks.CheckQueryV1: ("checks",),
+    multiagency.RequestConsultationV1: ("multiagency",),
 }
 
 FORCE_INBOX = TopicSpec(
@@ -317,6 +335,16 @@ def stream(service: str, event: str) -> TopicSpec:
         if spec.pattern == pattern:
             return spec
     raise KeyError(f"no stream {pattern}")
+
+
+def sent_to_inboxes(party: str) -> tuple[tuple[TopicSpec, type[Message]], ...]:
+    """The messages a service (or an agency system) sends to other tenants' inboxes."""
+    return tuple(
+        (spec, message)
+        for spec in (FORCE_INBOX, AGENCY_INBOX)
+        for message in spec.messages
+        if party in spec.producers_of(message)
+    )
 
 
 def produced_by(service: str) -> tuple[TopicSpec, ...]:

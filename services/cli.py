@@ -15,6 +15,8 @@ from rich.table import Table
 app = typer.Typer(no_args_is_help=True, help="The Child Sex Offender Disclosure Scheme exchange.")
 stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka and PostgreSQL, no Docker.")
 app.add_typer(stack_app, name="stack")
+schemas_app = typer.Typer(no_args_is_help=True, help="The message contracts in schemas/generated.")
+app.add_typer(schemas_app, name="schemas")
 console = Console()
 
 
@@ -71,6 +73,52 @@ def stack_status() -> None:
     console.print(table)
 
 
+@schemas_app.command("write")
+def schemas_write(
+    allow_breaking: Annotated[
+        bool, typer.Option(help="Write even a breaking change (it needs a new .v2 type).")
+    ] = False,
+) -> None:
+    """Regenerate JSON Schema, AsyncAPI and the reference page; refuse breaking changes."""
+    from schemas.artefacts import write
+
+    try:
+        changed = write(allow_breaking=allow_breaking)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print("\n".join(changed) or "everything was current")
+
+
+@schemas_app.command("check")
+def schemas_check() -> None:
+    """Fail when a generated contract is stale or a change is not backward compatible."""
+    from schemas.artefacts import check
+
+    problems = check()
+    for problem in problems:
+        console.print(f"[red]{problem}[/red]")
+    if problems:
+        raise typer.Exit(1)
+    console.print("contracts current and backward compatible")
+
+
+@schemas_app.command("validate")
+def schemas_validate() -> None:
+    """Validate the AsyncAPI documents with the AsyncAPI project's own CLI."""
+    from deploy.local.asyncapi_cli import validate
+    from schemas.artefacts import GENERATED
+
+    verdicts = validate(sorted((GENERATED / "asyncapi").glob("*.json")), progress=console.print)
+    for verdict in verdicts:
+        state = "[green]valid[/green]" if verdict.valid else "[red]invalid[/red]"
+        console.print(f"{verdict.path.name}: {state}")
+        if not verdict.valid:
+            console.print(verdict.output)
+    if not all(verdict.valid for verdict in verdicts):
+        raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     tenant: Annotated[str, typer.Option(help="The force the case is made to.")] = "warwickshire",
@@ -86,12 +134,13 @@ def run_tests(
     ctx: typer.Context,
     lint: Annotated[bool, typer.Option(help="Run ruff and mypy --strict first.")] = True,
 ) -> None:
-    """Lint, type-check, then run every test tier against the real broker and database."""
+    """Lint, type-check, check the contracts, then run every test tier on the real stack."""
     if lint:
         packages = ["schemas", "services", "deploy", "bench", "tests"]
         for command in (
             [sys.executable, "-m", "ruff", "check", "."],
             [sys.executable, "-m", "mypy", "--strict", *packages],
+            [sys.executable, "-m", "services", "schemas", "check"],
         ):
             console.print(f"[bold]$ {' '.join(command[2:])}[/bold]")
             if subprocess.run(command, check=False).returncode != 0:

@@ -173,6 +173,26 @@ async def test_an_unknown_message_type_is_dead_lettered(component: Build, tenant
     await assert_dead(intake, tenant, unknown, "ce_type: unknown message type")
 
 
+async def test_a_major_version_the_consumer_does_not_read_is_dead_lettered(
+    component: Build, tenant: str
+) -> None:
+    intake = await component("intake", tenant)
+    command = enquiry(tenant)
+    envelope = envelope_for(command, sender=tenant)
+    headers = [
+        (name, b"csods.intake.register-enquiry.v2" if name == "ce_type" else value)
+        for name, value in envelope.to_headers()
+    ]
+    newer = record(topics.inbox(tenant), value=command.to_json(), headers=headers)
+    await assert_dead(
+        intake,
+        tenant,
+        newer,
+        "header ce_type: csods.intake.register-enquiry version v2 is not one this consumer "
+        "reads (it reads v1)",
+    )
+
+
 async def test_a_record_without_an_envelope_is_dead_lettered(component: Build, tenant: str) -> None:
     intake = await component("intake", tenant)
     bare = record(topics.inbox(tenant), value=enquiry(tenant).to_json(), headers=[])

@@ -1,0 +1,92 @@
+"""Backward compatibility of a message's JSON Schema against its published version.
+
+Within v1 only additive, optional fields (DESIGN.md section 3): a consumer built on the old
+schema must accept what producers of the new one send, and a producer must still be able to
+send what the new one requires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+
+def breaking_changes(old: Schema, new: Schema) -> list[str]:
+    """Every breaking difference from `old` to `new`, as 'where: what' sentences."""
+    problems: list[str] = []
+    _compare(old, new, "payload", old, new, problems, seen=set())
+    return problems
+
+
+def _resolve(schema: Schema, root: Schema) -> Schema:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = root.get("$defs", {}).get(name, {})
+    return schema
+
+
+def _members(schema: Schema) -> list[Schema]:
+    return list(schema.get("anyOf") or schema.get("oneOf") or [schema])
+
+
+def _kind(schema: Schema, root: Schema) -> str:
+    schema = _resolve(schema, root)
+    if "enum" in schema or "const" in schema:
+        return "enum"
+    kind = schema.get("type", "any")
+    return kind if isinstance(kind, str) else "|".join(sorted(kind))
+
+
+def _compare(  # noqa: PLR0917 - a recursive walk carries its context
+    old: Schema,
+    new: Schema,
+    where: str,
+    old_root: Schema,
+    new_root: Schema,
+    problems: list[str],
+    seen: set[tuple[str, str]],
+) -> None:
+    old_members = [_resolve(member, old_root) for member in _members(_resolve(old, old_root))]
+    new_members = [_resolve(member, new_root) for member in _members(_resolve(new, new_root))]
+    for old_member in old_members:
+        kind = _kind(old_member, old_root)
+        match = next((m for m in new_members if _kind(m, new_root) == kind), None)
+        if match is None:
+            kinds = sorted({_kind(m, new_root) for m in new_members})
+            problems.append(f"{where}: type changed from {kind} to {' or '.join(kinds)}")
+            continue
+        key = (where, kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        _compare_same_kind(old_member, match, where, old_root, new_root, problems, seen)
+
+
+def _compare_same_kind(  # noqa: PLR0917
+    old: Schema,
+    new: Schema,
+    where: str,
+    old_root: Schema,
+    new_root: Schema,
+    problems: list[str],
+    seen: set[tuple[str, str]],
+) -> None:
+    if "enum" in old:
+        removed = [value for value in old["enum"] if value not in new.get("enum", [])]
+        if removed:
+            problems.append(f"{where}: enum narrowed, {', '.join(map(str, removed))} removed")
+    if "const" in old and new.get("const") != old["const"]:
+        problems.append(f"{where}: constant changed")
+    old_props: Schema = old.get("properties", {})
+    new_props: Schema = new.get("properties", {})
+    for name, old_prop in old_props.items():
+        if name not in new_props:
+            problems.append(f"{where}.{name}: field removed")
+            continue
+        _compare(old_prop, new_props[name], f"{where}.{name}", old_root, new_root, problems, seen)
+    for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
+        what = "became required" if name in old_props else "new required field"
+        problems.append(f"{where}.{name}: {what}")
+    if "items" in old and "items" in new:
+        _compare(old["items"], new["items"], f"{where}[]", old_root, new_root, problems, seen)
