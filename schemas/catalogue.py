@@ -328,6 +328,16 @@ STREAMS: tuple[TopicSpec, ...] = (
 TOPICS: tuple[TopicSpec, ...] = (*STREAMS, FORCE_INBOX, AGENCY_INBOX, DEAD_LETTERS)
 
 
+def spec_for(topic: str) -> TopicSpec | None:
+    """The spec a topic name was built from (inboxes resolve to the force inbox's)."""
+    for spec in TOPICS:
+        before, _, after = spec.pattern.partition("{tenant}")
+        middle = topic.removeprefix(before).removesuffix(after)
+        if topic.startswith(before) and topic.endswith(after) and "." not in middle and middle:
+            return spec
+    return None
+
+
 def stream(service: str, event: str) -> TopicSpec:
     """The stream a service writes an event to."""
     pattern = f"cso.{{tenant}}.{service}.{event}.v1"

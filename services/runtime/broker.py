@@ -10,6 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
+from schemas.catalogue import spec_for
 from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -39,6 +40,14 @@ async def start_producer(settings: Settings, *, client_id: str) -> AIOKafkaProdu
     return producer
 
 
+def _configs(topic: str) -> dict[str, str]:
+    """Topic settings from the topic map: how long the topic keeps its records."""
+    spec = spec_for(topic)
+    if spec is None:
+        return {}
+    return {"retention.ms": str(int(spec.retention.total_seconds() * 1000))}
+
+
 async def ensure_topics(settings: Settings, names: Iterable[str]) -> list[str]:
     """Create the topics that do not exist yet; return those created."""
     wanted = sorted(set(names))
@@ -55,6 +64,7 @@ async def ensure_topics(settings: Settings, names: Iterable[str]) -> list[str]:
                     name=name,
                     num_partitions=settings.topic_partitions,
                     replication_factor=settings.topic_replication,
+                    topic_configs=_configs(name),
                 )
                 for name in missing
             ]

@@ -5,8 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
+from pydantic import BaseModel
+
+from schemas.redaction import redact
 
 
 def failure(exc: BaseException) -> dict[str, str]:
@@ -20,11 +25,22 @@ def failure(exc: BaseException) -> dict[str, str]:
     return {"error": type(exc).__name__, "raised_at": where}
 
 
+def redact_messages(
+    _logger: object, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: a message or part logged by mistake shows only what is safe."""
+    for key, value in event.items():
+        if isinstance(value, BaseModel):
+            event[key] = redact(value)
+    return event
+
+
 def configure_logging(*, json: bool | None = None, level: str = "info") -> None:
     """Configure structlog and the standard library's logging to one stream on stderr."""
     as_json = (not sys.stderr.isatty()) if json is None else json
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        redact_messages,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

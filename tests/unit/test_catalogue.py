@@ -67,3 +67,14 @@ def test_each_service_reads_and_writes_what_the_map_says(service: str) -> None:
                 message.TYPE for message in FORCE_INBOX.messages
             }
     assert set(wiring.publishes) == {spec.name("warwickshire") for spec in produced_by(service)}
+
+
+def test_a_topic_name_leads_back_to_its_spec() -> None:
+    from schemas.catalogue import spec_for, stream  # noqa: PLC0415
+
+    assert spec_for("cso.cleveland.intake.enquiry-registered.v1") is stream(
+        "intake", "enquiry-registered"
+    )
+    assert spec_for("inbox.csc-warwickshire.v1") is FORCE_INBOX
+    assert spec_for("dlq.pnc.v1") is DEAD_LETTERS
+    assert spec_for("cso.cleveland.intake.no-such-thing.v1") is None
