@@ -12,17 +12,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.checks import cli as checks_cli
+from services.multiagency import cli as multiagency_cli
+
 app = typer.Typer(no_args_is_help=True, help="The Child Sex Offender Disclosure Scheme exchange.")
 stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka and PostgreSQL, no Docker.")
 app.add_typer(stack_app, name="stack")
 schemas_app = typer.Typer(no_args_is_help=True, help="The message contracts in schemas/generated.")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(checks_cli.app, name="stubs")
+app.add_typer(multiagency_cli.app, name="agencies")
 console = Console()
 
 
 @app.command()
 def run(
-    service: Annotated[str, typer.Argument(help="intake, checks, multiagency or disclosure")],
+    service: Annotated[str, typer.Argument(help="A service or stand-in (services/catalogue.py)")],
     tenant: Annotated[str, typer.Option(help="The force this instance serves.")],
 ) -> None:
     """Run one service for one force until SIGTERM or Ctrl-C."""
