@@ -97,3 +97,5 @@ async def _grant(conn: asyncpg.Connection, schema: str, role: str) -> None:
     await conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}")
     # The migration history is the owner's business only.
     await conn.execute(f"REVOKE ALL ON {s}.schema_migrations FROM {r}")
+    # The audit log is append-only for the service: no UPDATE, no DELETE (DESIGN.md section 5).
+    await conn.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.audit_log FROM {r}")

@@ -1,0 +1,180 @@
+"""The audit log: who shared, altered or erased whose data, with whom and why; hash-chained.
+
+Each tenant's entries form one chain: an entry's hash covers its content and the hash of the
+entry before it, so a changed or deleted entry breaks every hash after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from services.runtime.connection import Connection
+
+GENESIS = "0" * 64
+
+
+class Action(StrEnum):
+    """What was done with personal data (DESIGN.md section 5)."""
+
+    CONSULTATION = "consultation"  # shared with an agency to inform the risk assessment
+    DISCLOSURE = "disclosure"  # shared with a member of the public, or another force
+    COMBINATION = "combination"  # records of different sources joined
+    ALTERATION = "alteration"
+    ERASURE = "erasure"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One audit entry."""
+
+    tenant: str
+    seq: int
+    at: datetime
+    actor: str
+    action: Action
+    case_ref: str | None
+    recipients: tuple[str, ...]
+    reason: str
+    prev_hash: str
+    hash: str
+
+
+def entry_hash(
+    *,
+    tenant: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: Action,
+    case_ref: str | None,
+    recipients: Sequence[str],
+    reason: str,
+    prev_hash: str,
+) -> str:
+    """The hash of an entry's content chained to the previous entry's hash."""
+    content = json.dumps(
+        [
+            tenant,
+            seq,
+            at.isoformat(),
+            actor,
+            action.value,
+            case_ref,
+            list(recipients),
+            reason,
+            prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+async def record(
+    conn: Connection,
+    *,
+    tenant: str,
+    at: datetime,
+    actor: str,
+    action: Action,
+    case_ref: str | None,
+    recipients: Sequence[str],
+    reason: str,
+) -> Entry:
+    """Append an entry to the tenant's chain, inside the caller's transaction."""
+    if not recipients and action in (Action.CONSULTATION, Action.DISCLOSURE):
+        raise ValueError("a consultation or disclosure names its recipients")
+    # The head row serialises writers of one tenant, so the chain never forks.
+    head = await conn.fetchrow(
+        "INSERT INTO audit_heads (tenant, last_seq, last_hash) VALUES ($1, 0, $2)"
+        " ON CONFLICT (tenant) DO UPDATE SET tenant = EXCLUDED.tenant"
+        " RETURNING last_seq, last_hash",
+        tenant,
+        GENESIS,
+    )
+    assert head is not None
+    seq, prev = int(head["last_seq"]) + 1, str(head["last_hash"])
+    digest = entry_hash(
+        tenant=tenant,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        case_ref=case_ref,
+        recipients=recipients,
+        reason=reason,
+        prev_hash=prev,
+    )
+    await conn.execute(
+        "INSERT INTO audit_log (tenant, seq, at, actor, action, case_ref, recipients, reason,"
+        " prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        tenant,
+        seq,
+        at,
+        actor,
+        action.value,
+        case_ref,
+        list(recipients),
+        reason,
+        prev,
+        digest,
+    )
+    await conn.execute(
+        "UPDATE audit_heads SET last_seq = $2, last_hash = $3 WHERE tenant = $1",
+        tenant,
+        seq,
+        digest,
+    )
+    return Entry(tenant, seq, at, actor, action, case_ref, tuple(recipients), reason, prev, digest)
+
+
+async def entries(conn: Connection, *, tenant: str, case_ref: str | None = None) -> list[Entry]:
+    """A tenant's entries in order, optionally for one case."""
+    rows = await conn.fetch(
+        "SELECT tenant, seq, at, actor, action, case_ref, recipients, reason, prev_hash, hash"
+        " FROM audit_log WHERE tenant = $1 AND ($2::text IS NULL OR case_ref = $2) ORDER BY seq",
+        tenant,
+        case_ref,
+    )
+    return [
+        Entry(
+            row["tenant"],
+            row["seq"],
+            row["at"],
+            row["actor"],
+            Action(row["action"]),
+            row["case_ref"],
+            tuple(row["recipients"]),
+            row["reason"],
+            row["prev_hash"],
+            row["hash"],
+        )
+        for row in rows
+    ]
+
+
+def broken_links(chain: Sequence[Entry]) -> list[int]:
+    """The sequence numbers where a full chain does not verify; empty when it is intact."""
+    broken = []
+    previous = GENESIS
+    for expected_seq, entry in enumerate(chain, start=1):
+        recomputed = entry_hash(
+            tenant=entry.tenant,
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            case_ref=entry.case_ref,
+            recipients=entry.recipients,
+            reason=entry.reason,
+            prev_hash=entry.prev_hash,
+        )
+        if entry.seq != expected_seq or entry.prev_hash != previous or entry.hash != recomputed:
+            broken.append(entry.seq)
+        previous = entry.hash
+    return broken

@@ -1,0 +1,34 @@
+-- The append-only audit log of DESIGN.md section 5: every consultation, disclosure,
+-- combination, alteration and erasure of personal data, hash-chained per tenant.
+
+CREATE TABLE audit_heads (
+    tenant     text    PRIMARY KEY,
+    last_seq   bigint  NOT NULL,
+    last_hash  text    NOT NULL
+);
+
+CREATE TABLE audit_log (
+    tenant      text        NOT NULL,
+    seq         bigint      NOT NULL,
+    at          timestamptz NOT NULL,
+    actor       text        NOT NULL,
+    action      text        NOT NULL,
+    case_ref    text,
+    recipients  text[]      NOT NULL,
+    reason      text        NOT NULL,
+    prev_hash   text        NOT NULL,
+    hash        text        NOT NULL,
+    PRIMARY KEY (tenant, seq)
+);
+
+ALTER TABLE audit_heads ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_heads FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON audit_heads
+    USING (tenant = current_setting('app.tenant', true))
+    WITH CHECK (tenant = current_setting('app.tenant', true));
+
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON audit_log
+    USING (tenant = current_setting('app.tenant', true))
+    WITH CHECK (tenant = current_setting('app.tenant', true));
