@@ -98,6 +98,7 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.HandoffReturnedV1: ("multiagency",),
     checks.CheckQueryV1: (AGENCY_SYSTEM,),
     multiagency.RequestConsultationV1: (AGENCY_SYSTEM,),
+    multiagency.RemindConsultationV1: (AGENCY_SYSTEM,),
 }
 
 # Who writes each message to an inbox, for the documents integrators read.
@@ -112,6 +113,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.HandoffReturnedV1: ("multiagency",),
     checks.CheckQueryV1: ("checks",),
     multiagency.RequestConsultationV1: ("multiagency",),
+    multiagency.RemindConsultationV1: ("multiagency",),
 }
 
 FORCE_INBOX = TopicSpec(
@@ -142,7 +144,11 @@ AGENCY_INBOX = TopicSpec(
     owner=Owner.AGENCY,
     producers=("checks", "multiagency"),
     consumers=(AGENCY_SYSTEM,),
-    messages=(checks.CheckQueryV1, multiagency.RequestConsultationV1),
+    messages=(
+        checks.CheckQueryV1,
+        multiagency.RequestConsultationV1,
+        multiagency.RemindConsultationV1,
+    ),
     description=(
         "An agency's or national system's inbox: check queries (PNC, ViSOR, INI, local "
         "intelligence) and consultation requests (children's social care, probation)."
@@ -169,7 +175,7 @@ STREAMS: tuple[TopicSpec, ...] = (
         "intake",
         "enquiry-registered",
         intake.EnquiryRegisteredV1,
-        ("ops",),
+        ("multiagency", "ops"),
         "Initial contacts registered as cases, with their deadlines (5.1).",
     ),
     _stream(

@@ -41,6 +41,8 @@ class MatchOutcome(StrEnum):
     POSSIBLE_MATCH = "possible-match"  # needs a researcher: never a silent yes or no
     NO_TRACE = "no-trace"
     UNAVAILABLE = "unavailable"  # the system did not answer in time
+    INSUFFICIENT_DETAIL = "insufficient-detail"  # no usable identifying detail: see `missing`
+    NOT_REQUIRED = "not-required"  # 5.1.9: ViSOR only when PNC shows a ViSOR marker
 
 
 class RecordKind(StrEnum):
@@ -66,6 +68,32 @@ class OffenceCategory(StrEnum):
     OTHER = "other"
 
 
+class Concern(StrEnum):
+    """The 'concerns' of 5.5.3 (i)-(iv); a finding with none of them raises no concern (5.5.5)."""
+
+    CHILD_SEXUAL_CONVICTION = "child-sexual-conviction"  # (i): the presumption to disclose
+    OTHER_RELEVANT_CONVICTION = "other-relevant-conviction"  # (ii)
+    RELEVANT_INTELLIGENCE = "relevant-intelligence"  # (iii)
+    CONCERNING_BEHAVIOUR = "concerning-behaviour"  # (iv): disclosed in the application itself
+
+
+class Indication(StrEnum):
+    """What the checks of a stage indicate for the decision route (5.4.7, 5.5)."""
+
+    CONCERNS = "concerns"  # 5.5.3
+    NO_CONCERNS = "no-concerns"  # 5.5.5, on every system checked
+    UNDETERMINED = "undetermined"  # a system unavailable, or a match a researcher must settle
+
+
+class RiskLevel(StrEnum):
+    """The risk level ViSOR records for a registered offender."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very-high"
+
+
 class Finding(Part):
     """One record a system holds about one party."""
 
@@ -88,6 +116,39 @@ class Finding(Part):
     record_reference: str = field(
         "The system's own reference of the record.", "PNC/09/123456X", max_length=64
     )
+    concern: Concern | None = field(
+        "Which concern of 5.5.3 (i)-(iii) the record raises, set by the asking force's checks "
+        "service; none when it raises no child safeguarding concern.",
+        "child-sexual-conviction",
+        default=None,
+    )
+    managing_force: Tenant | None = field(
+        "ViSOR: the force managing the registered offender.", "warwickshire", default=None
+    )
+    mappa_category: int | None = field(
+        "ViSOR: MAPPA category 1-3.", 1, default=None, ge=1, le=3
+    )
+    mappa_level: int | None = field("ViSOR: MAPPA management level 1-3.", 1, default=None, ge=1, le=3)
+    risk_level: RiskLevel | None = field("ViSOR: the assessed risk level.", "high", default=None)
+    conditions: tuple[str, ...] = offence(
+        "Conditions of an order, e.g. a SOPO's prohibitions.",
+        ["No unsupervised contact with any child under 16."],
+        default=(),
+    )
+
+
+class Candidate(Part):
+    """A person a search found who may be the one asked about: for a researcher to settle."""
+
+    record_reference: str = field(
+        "The system's own reference of the candidate.", "PNC/04/771203K", max_length=64
+    )
+    confidence: float = field("How likely this is the person, 0 to 1.", 0.74, ge=0.0, le=1.0)
+    reasons: tuple[str, ...] = field(
+        "The matching rules that agreed or disagreed, by name.",
+        ["surname-phonetic", "dob-day-month-swapped"],
+        default=(),
+    )
 
 
 class CheckResult(Part):
@@ -100,6 +161,19 @@ class CheckResult(Part):
         "How sure the match is, 0 to 1; 0 for no trace.", 0.97, ge=0.0, le=1.0
     )
     findings: tuple[Finding, ...] = offence("The records of the matched person.", [], default=())
+    visor_marker: bool | None = field(
+        "PNC: whether the matched person carries a ViSOR marker (5.1.9).", True, default=None
+    )
+    candidates: tuple[Candidate, ...] = field(
+        "Ranked candidates when the outcome is a possible match: a researcher must settle it.",
+        [],
+        default=(),
+    )
+    missing: tuple[str, ...] = field(
+        "What identifying detail is missing, when the outcome is insufficient detail.",
+        ["date of birth or address"],
+        default=(),
+    )
 
 
 class RequestChecksV1(Message):
@@ -177,4 +251,42 @@ class ChecksCompletedV1(Message):
         "Each system's result for each party; a system that did not answer is 'unavailable'.",
         [{"system": "pnc", "party": "subject", "outcome": "no-trace", "confidence": 0.0}],
         default=(),
+    )
+    partial: bool = field(
+        "Whether some system did not answer before the wait ended: its results are "
+        "'unavailable' and a late answer follows as CheckAnsweredLateV1.",
+        False,
+        default=False,
+    )
+    indication: Indication | None = field(
+        "What the results indicate about the subject (5.5.3, 5.5.5).", "no-concerns", default=None
+    )
+    concerns: tuple[Concern, ...] = field(
+        "The concerns of 5.5.3 (i)-(iv) found about the subject.", [], default=()
+    )
+    presumption_to_disclose: bool = field(
+        "Whether the subject has a conviction, caution, reprimand or final warning for a "
+        "Schedule 34A offence (2.4, 3.1, 4.5); other concerns carry no presumption (2.5).",
+        False,
+        default=False,
+    )
+
+
+class CheckAnsweredLateV1(Message):
+    """Event: a system answered after its stage's checks were completed without it."""
+
+    TYPE: ClassVar[str] = "csods.checks.check-answered-late.v1"
+
+    case_reference: CaseReference
+    stage: Stage = field("Which stage's checks it belongs to.", "initial-contact")
+    result: CheckResult = offence(
+        "The late result, classified.",
+        {"system": "pnc", "party": "subject", "outcome": "no-trace", "confidence": 0.0},
+    )
+    answered_at: AwareDatetime = field("When the answer came.", "2026-11-22T14:02:00+00:00")
+    completed_at: AwareDatetime = field(
+        "When the stage's checks were completed without it.", "2026-11-22T13:31:00+00:00"
+    )
+    concerns: tuple[Concern, ...] = field(
+        "The concerns of 5.5.3 (i)-(iii) the late result raises about the subject.", [], default=()
     )

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AwareDatetime
 
-from schemas.base import Message
+from schemas.base import Message, Part
 from schemas.fields import field, personal
 from schemas.parties import (
     Applicant,
@@ -57,7 +57,7 @@ class IntelligenceReason(StrEnum):
     IDENTITY_NOT_VERIFIED = "identity-not-verified"
 
 
-class Warning(StrEnum):  # noqa: A001 - the guidance's own word
+class ApplicantWarning(StrEnum):
     """The warnings and explanations given at the face to face (5.2.4, 5.2.9-5.2.11)."""
 
     FALSE_INFORMATION_MAY_BE_PROSECUTED = "false-information-may-be-prosecuted"  # 5.2.4
@@ -68,18 +68,9 @@ class Warning(StrEnum):  # noqa: A001 - the guidance's own word
     UNDERTAKING_WILL_BE_REQUIRED = "undertaking-will-be-required"  # 5.2.11
 
 
-class RegisterEnquiryV1(Message):
-    """Command: register an initial contact with a force (stage 1, 5.1).
+class InitialContactDetails(Part):
+    """What is taken at the initial contact (5.1, Appendix B), whichever way it arrives."""
 
-    Sent to the force's inbox by the online portal or another front-desk system.
-    """
-
-    TYPE: ClassVar[str] = "csods.intake.register-enquiry.v1"
-
-    submission_id: SubmissionId
-    force: Tenant = field(
-        "The force the enquiry is made to: the owning force (4.9).", "warwickshire"
-    )
     channel: Channel = field("How the initial contact was made (5.1.2).", "online-portal")
     received_at: AwareDatetime = field(
         "When the force received the contact; stage 1's 24 hours run from here.",
@@ -121,6 +112,34 @@ class RegisterEnquiryV1(Message):
         "The enquiry in the person's words.",
         "My new partner is babysitting my daughter; I want to know if he is safe.",
         default=None,
+    )
+    applicant: Applicant | None = personal(
+        "The applicant's particulars, when given at first contact.", None, default=None
+    )
+    children: tuple[Child, ...] = personal(
+        "The children concerned, when given at first contact.", [], default=()
+    )
+    redirect_to: OtherRoute | None = field(
+        "Set when the request is really another route (3.7): it is redirected, not registered.",
+        None,
+        default=None,
+    )
+    redirect_reason: FreeText | None = personal(
+        "Why it is that route.", None, default=None
+    )
+
+
+class RegisterEnquiryV1(InitialContactDetails, Message):
+    """Command: register an initial contact with a force (stage 1, 5.1).
+
+    Sent to the force's inbox by the online portal or another front-desk system.
+    """
+
+    TYPE: ClassVar[str] = "csods.intake.register-enquiry.v1"
+
+    submission_id: SubmissionId
+    force: Tenant = field(
+        "The force the enquiry is made to: the owning force (4.9).", "warwickshire"
     )
 
 
@@ -164,6 +183,17 @@ class EnquiryRegisteredV1(Message):
     subject: SubjectParticulars | None = personal(
         "What is known of the subject so far.", _SUBJECT, default=None
     )
+    face_to_face_due_at: AwareDatetime | None = field(
+        "The face-to-face meeting must take place by then (5.1.7: within 10 days).",
+        "2026-12-02T09:30:00+00:00",
+        default=None,
+    )
+    applicant: Applicant | None = personal(
+        "The applicant's particulars, if given at first contact.", None, default=None
+    )
+    children: tuple[Child, ...] = personal(
+        "The children concerned, if given at first contact.", [], default=()
+    )
 
 
 class EnquiryRedirectedV1(Message):
@@ -192,12 +222,9 @@ class IntelligenceSubmittedV1(Message):
     submitted_at: AwareDatetime = field("When.", "2026-11-22T10:00:00+00:00")
 
 
-class ApplicationSubmittedV1(Message):
-    """Event: the face-to-face application was completed (stage 2, 5.2)."""
+class FaceToFaceDetails(Part):
+    """What is taken at the face-to-face meeting (5.2, Appendix C)."""
 
-    TYPE: ClassVar[str] = "csods.intake.application-submitted.v1"
-
-    case_reference: CaseReference
     seen_at: AwareDatetime = field("When the applicant was seen.", "2026-11-25T14:00:00+00:00")
     applicant: Applicant = personal(
         "The applicant's particulars (5.2.5).",
@@ -221,17 +248,43 @@ class ApplicationSubmittedV1(Message):
                 "relationship_verified": True,
             }
         ],
-        min_length=1,
     )
     subject: SubjectParticulars = personal("Everything known of the subject (5.2.5).", _SUBJECT)
     contact: ContactArrangements = personal("Safe contact arrangements (5.2.5).", _CONTACT)
-    warnings_given: tuple[Warning, ...] = field(
+    warnings_given: tuple[ApplicantWarning, ...] = field(
         "The warnings given (5.2.4, 5.2.9-5.2.11).",
-        ["false-information-may-be-prosecuted", "confidentiality-pending-outcome"],
+        [
+            "false-information-may-be-prosecuted",
+            "confidentiality-pending-outcome",
+            "subject-may-be-told",
+            "evidence-of-offence-ends-confidentiality",
+            "use-only-to-safeguard",
+            "undertaking-will-be-required",
+        ],
     )
     warnings_acknowledged: bool = field("Whether the applicant acknowledged them.", True)
     immediate_risk: tuple[RiskAnswer, ...] = personal(
         "The risk questions revisited at the face to face (5.2.12).", _RISK, default=()
+    )
+
+
+class ApplicationSubmittedV1(FaceToFaceDetails, Message):
+    """Event: the face-to-face application was completed (stage 2, 5.2)."""
+
+    TYPE: ClassVar[str] = "csods.intake.application-submitted.v1"
+
+    case_reference: CaseReference
+    children: tuple[Child, ...] = personal(
+        "The children concerned and the applicant's relationship to each (5.2.5).",
+        [
+            {
+                "party": "child-1",
+                "name": {"forenames": ["Amy"], "surname": "Jones"},
+                "relationship_to_applicant": "parent",
+                "relationship_verified": True,
+            }
+        ],
+        min_length=1,
     )
 
 

@@ -89,6 +89,15 @@ class RiskAssessmentCompletedV1(Message):
         "The assessor's reasoning.", "Convicted 2009 of a Schedule 34A offence; now has access."
     )
     completed_at: AwareDatetime = field("When.", "2026-11-28T16:00:00+00:00")
+    agencies_not_answered: tuple[Tenant, ...] = field(
+        "Agencies consulted that had not answered by the time asked: the assessment went "
+        "ahead without them, and says so.",
+        ["probation-west-midlands"],
+        default=(),
+    )
+    agencies_declined: tuple[Tenant, ...] = field(
+        "Agencies consulted that declined to share.", [], default=()
+    )
 
     @model_validator(mode="after")
     def _categories_match_route(self) -> Self:
@@ -122,6 +131,21 @@ class RequestConsultationV1(Message):
         if self.lawful_basis is LawfulBasis.NECESSITY and not self.necessity_reason:
             raise ValueError("sharing without consent records why it is necessary (5.4.5)")
         return self
+
+
+class RemindConsultationV1(Message):
+    """Command to an agency: a reminder that the force still waits for its answer.
+
+    Carries no personal data: the agency answers the request it already holds.
+    """
+
+    TYPE: ClassVar[str] = "csods.multiagency.remind-consultation.v1"
+
+    consultation_id: CorrelationId
+    asking_force: Tenant = field("The force asking; the answer goes to its inbox.", "warwickshire")
+    case_reference: CaseReference
+    respond_by: AwareDatetime = field("When the answer is needed.", "2026-11-27T17:00:00+00:00")
+    reminded_at: AwareDatetime = field("When the reminder was sent.", "2026-11-26T17:00:00+00:00")
 
 
 class ConsultationRequestedV1(Message):
@@ -317,4 +341,10 @@ class ForumDecidedV1(Message):
     positions: tuple[AgencyPosition, ...] = field("Each agency's position.", [], default=())
     information_shared: FreeText | None = offence(
         "What was shared at the forum.", None, default=None
+    )
+    decided_by_force: Tenant | None = field(
+        "The responding force whose forum decided, when the subject lives there (4.10); "
+        "absent when this force's own forum decided.",
+        None,
+        default=None,
     )

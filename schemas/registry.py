@@ -20,6 +20,7 @@ MESSAGES: tuple[type[Message], ...] = (
     safeguarding.SafeguardingEscalationRaisedV1,
     multiagency.RiskAssessmentCompletedV1,
     multiagency.RequestConsultationV1,
+    multiagency.RemindConsultationV1,
     multiagency.ConsultationRequestedV1,
     multiagency.ConsultationAnsweredV1,
     multiagency.ConsultationOverdueV1,

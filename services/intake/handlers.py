@@ -5,19 +5,28 @@ from __future__ import annotations
 from schemas import catalogue, topics
 from schemas.intake import RegisterEnquiryV1
 from services.intake import use_cases
+from services.intake.domain import RuleViolation
 from services.runtime.clock import Clock
-from services.runtime.consumer import Delivery, Route
+from services.runtime.consumer import Delivery, Rejected, Route
 from services.runtime.service import Subscription, Wiring
 from services.runtime.unit_of_work import Transaction
 
 
 def wire(tenant: str, clock: Clock) -> Wiring:
-    """Intake reads its force's inbox and writes the stage 1 streams."""
+    """Intake reads its force's inbox (online-portal enquiries) and writes the stage streams."""
 
     async def on_register_enquiry(tx: Transaction, delivery: Delivery[RegisterEnquiryV1]) -> None:
-        await use_cases.register_enquiry(
-            tx, command=delivery.message, cause=delivery.envelope, clock=clock
-        )
+        command = delivery.message
+        try:
+            await use_cases.record_initial_contact(
+                tx,
+                details=command,
+                submission_id=command.submission_id,
+                cause=delivery.envelope,
+                clock=clock,
+            )
+        except RuleViolation as exc:
+            raise Rejected(str(exc)) from exc
 
     inbox = Subscription(
         topic=topics.inbox(tenant),

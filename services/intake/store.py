@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from services.intake.domain import Deadlines
 from services.runtime.connection import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class EnquiryRow:
+    """A stored enquiry."""
+
+    case_reference: str
+    status: str
+    channel: str
+    scheme_profile: str
+    received_at: datetime
+    registered_at: datetime
+    stage1_due_at: datetime | None
+    face_to_face_due_at: datetime | None
+    risk_assessment_due_at: datetime | None
+    closure_due_at: datetime | None
+    correlation_id: UUID | None
+    last_event_id: UUID | None
+    identity_verified: bool | None
+    application_recorded_at: datetime | None
+    pack_given_at: datetime | None
+    pack_format: str | None
+    escalations: int
+
+
+_COLUMNS = ", ".join(EnquiryRow.__slots__)
 
 
 async def next_case_number(conn: Connection, *, tenant: str, year: int) -> int:
@@ -22,14 +52,27 @@ async def next_case_number(conn: Connection, *, tenant: str, year: int) -> int:
 
 async def case_for_submission(
     conn: Connection, *, tenant: str, submission_id: str
-) -> str | None:
-    """The case already registered for a submission, if any."""
-    reference = await conn.fetchval(
-        "SELECT case_reference FROM enquiries WHERE tenant = $1 AND submission_id = $2",
+) -> EnquiryRow | None:
+    """The case already recorded for a submission, if any."""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM enquiries WHERE tenant = $1 AND submission_id = $2",  # noqa: S608
         tenant,
         submission_id,
     )
-    return None if reference is None else str(reference)
+    return None if row is None else EnquiryRow(**dict(row))
+
+
+async def get_enquiry(
+    conn: Connection, *, tenant: str, case_reference: str, for_update: bool = False
+) -> EnquiryRow | None:
+    """One enquiry of the tenant, or None (another force's case is simply not there)."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM enquiries WHERE tenant = $1 AND case_reference = $2{lock}",  # noqa: S608
+        tenant,
+        case_reference,
+    )
+    return None if row is None else EnquiryRow(**dict(row))
 
 
 async def add_enquiry(
@@ -37,26 +80,88 @@ async def add_enquiry(
     *,
     tenant: str,
     case_reference: str,
-    submission_id: str,
+    submission_id: str | None,
+    status: str,
     channel: str,
     scheme_profile: str,
     received_at: datetime,
     registered_at: datetime,
-    due: Deadlines,
+    due: Deadlines | None,
+    correlation_id: UUID,
+    last_event_id: UUID,
+    initial_contact: dict[str, Any],
+    escalations: int,
 ) -> None:
-    """Record a registered enquiry."""
+    """Record an initial contact, whatever its route."""
     await conn.execute(
-        "INSERT INTO enquiries (tenant, case_reference, submission_id, channel, scheme_profile,"
-        " received_at, registered_at, stage1_due_at, risk_assessment_due_at, closure_due_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO enquiries (tenant, case_reference, submission_id, status, channel,"
+        " scheme_profile, received_at, registered_at, stage1_due_at, face_to_face_due_at,"
+        " risk_assessment_due_at, closure_due_at, correlation_id, last_event_id,"
+        " initial_contact, escalations)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         tenant,
         case_reference,
         submission_id,
+        status,
         channel,
         scheme_profile,
         received_at,
         registered_at,
-        due.stage1_due_at,
-        due.risk_assessment_due_at,
-        due.closure_due_at,
+        due and due.stage1_due_at,
+        due and due.face_to_face_due_at,
+        due and due.risk_assessment_due_at,
+        due and due.closure_due_at,
+        correlation_id,
+        last_event_id,
+        json.dumps(initial_contact),
+        escalations,
+    )
+
+
+async def record_application(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    status: str,
+    application: dict[str, Any],
+    identity_verified: bool,
+    recorded_at: datetime,
+    last_event_id: UUID,
+    escalations: int,
+) -> None:
+    """Record the face-to-face application (or its turn into intelligence)."""
+    await conn.execute(
+        "UPDATE enquiries SET status = $3, application = $4, identity_verified = $5,"
+        " application_recorded_at = $6, last_event_id = $7, escalations = escalations + $8"
+        " WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+        status,
+        json.dumps(application),
+        identity_verified,
+        recorded_at,
+        last_event_id,
+        escalations,
+    )
+
+
+async def record_pack(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    given_at: datetime,
+    pack_format: str,
+    last_event_id: UUID,
+) -> None:
+    """Record that the information pack was given."""
+    await conn.execute(
+        "UPDATE enquiries SET status = 'information-pack-given', pack_given_at = $3,"
+        " pack_format = $4, last_event_id = $5 WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+        given_at,
+        pack_format,
+        last_event_id,
     )

@@ -21,6 +21,7 @@ GENESIS = "0" * 64
 class Action(StrEnum):
     """What was done with personal data (DESIGN.md section 5)."""
 
+    COLLECTION = "collection"  # taken from the applicant and recorded
     CONSULTATION = "consultation"  # shared with an agency to inform the risk assessment
     DISCLOSURE = "disclosure"  # shared with a member of the public, or another force
     COMBINATION = "combination"  # records of different sources joined

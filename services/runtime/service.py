@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
+import uvicorn
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -21,6 +23,9 @@ from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 log = structlog.get_logger(__name__)
 
@@ -44,12 +49,22 @@ class Wiring:
 
 
 @dataclass(frozen=True)
+class HttpContext:
+    """What a service's HTTP API needs: its tenant's database and the clock."""
+
+    tenant: str
+    database: Database
+    clock: Clock
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
-    """A service: its name, its migrations, and its wiring given the tenant and clock."""
+    """A service: its name, its migrations, its wiring, and its HTTP API if it has one."""
 
     name: str
     migrations: Path
     wire: Callable[[str, Clock], Wiring]
+    http: Callable[[HttpContext], ASGIApp] | None = None
 
 
 @dataclass
@@ -61,6 +76,7 @@ class Running:
     database: Database
     broker: KafkaBroker
     relay: OutboxRelay
+    clock: Clock
     processors: list[Processor] = field(default_factory=list)
 
 
@@ -112,7 +128,7 @@ async def prepare(
         batch=settings.outbox_batch,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    running = Running(definition, settings, database, broker, relay)
+    running = Running(definition, settings, database, broker, relay, clock)
     for subscription in wiring.subscriptions:
         processor = Processor(
             service=name,
@@ -129,6 +145,26 @@ async def prepare(
         _subscribe(broker, subscription.topic, group_id(tenant, name), processor)
         running.processors.append(processor)
     return running
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside the service's own loop: FastStream owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _http_server(running: Running) -> uvicorn.Server | None:
+    definition, settings = running.definition, running.settings
+    if definition.http is None or settings.http_port is None:
+        return None
+    app = definition.http(HttpContext(settings.tenant, running.database, running.clock))
+    config = uvicorn.Config(
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+    )
+    log.info("http_listening", host=settings.http_host, port=settings.http_port)
+    return _EmbeddedServer(config)
 
 
 def _subscribe(broker: KafkaBroker, topic: str, group: str, processor: Processor) -> None:
@@ -174,10 +210,15 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         relay_task = asyncio.create_task(running.relay.run(), name="outbox-relay")
+        http = _http_server(running)
+        http_task = asyncio.create_task(http.serve(), name="http") if http else None
         log.info("service_started")
         try:
             yield
         finally:
+            if http is not None and http_task is not None:
+                http.should_exit = True  # finishes the requests in flight, then returns
+                await http_task
             running.relay.stop()
             await relay_task
             await running.database.pool.close()

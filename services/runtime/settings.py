@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Tries of a failing handler before its message is dead."
     )
     retry_backoff_seconds: float = Field(default=0.2, ge=0, description="First retry delay.")
+    http_host: str = Field(default="127.0.0.1", description="Where the HTTP API listens.")
+    http_port: int | None = Field(
+        default=None, ge=1, le=65535, description="The HTTP API's port; none: no HTTP API."
+    )
     log_json: bool | None = Field(default=None, description="JSON logs; default: when no TTY.")
     log_level: str = Field(default="info", description="Lowest log level written.")
     fault_crash_after_commit: str | None = Field(

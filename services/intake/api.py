@@ -1,0 +1,224 @@
+"""The intake HTTP API for staff and the online portal: stages 1 to 3 for one force.
+
+There is no route that returns what the checks found: checks are not made in the
+applicant's presence and intake never sees their results (5.1.9).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from schemas.intake import FaceToFaceDetails, InitialContactDetails, PackFormat
+from schemas.types import CASE_REFERENCE_PATTERN, SubmissionId
+from services.intake import use_cases
+from services.intake.domain import Route, RuleViolation
+from services.intake.store import EnquiryRow
+from services.runtime.consumer import TRANSIENT
+from services.runtime.service import HttpContext
+
+CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class InitialContactRequest(InitialContactDetails):
+    """Stage 1 as staff or the portal record it; `received_at` defaults to now."""
+
+    model_config = _STRICT
+    received_at: AwareDatetime | None = None  # type: ignore[assignment]
+    submission_id: SubmissionId | None = None
+
+
+class FaceToFaceRequest(FaceToFaceDetails):
+    """Stage 2 as recorded at the face-to-face meeting."""
+
+    model_config = _STRICT
+
+
+class InformationPackRequest(BaseModel):
+    """Stage 3: how the information pack was given."""
+
+    model_config = _STRICT
+    format: PackFormat
+
+
+class Deadlines(BaseModel):
+    """When each stage must be reached; none for a redirected enquiry or intelligence."""
+
+    stage1_due_at: datetime | None
+    face_to_face_due_at: datetime | None
+    risk_assessment_due_at: datetime | None
+    closure_due_at: datetime | None
+
+
+class CaseView(BaseModel):
+    """A case's intake record. It holds nothing the checks found, by design (5.1.9)."""
+
+    case_reference: str
+    status: str
+    route: Route
+    channel: str
+    scheme_profile: str
+    received_at: datetime
+    registered_at: datetime
+    deadlines: Deadlines
+    identity_verified: bool | None
+    disclosure_possible: bool
+    application_recorded_at: datetime | None
+    information_pack_given_at: datetime | None
+    information_pack_format: str | None
+    safeguarding_escalations: int
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request: the field and the rule."""
+
+    field: str
+    rule: str
+
+
+class Problems(BaseModel):
+    """Why a request was refused."""
+
+    errors: list[Problem]
+
+
+def create_app(context: HttpContext) -> FastAPI:
+    """The intake API of one force."""
+    app = FastAPI(
+        title=f"csods intake: {context.tenant}",
+        version="1.0.0",
+        description="Stages 1 to 3 of the Child Sex Offender Disclosure Scheme for one force.",
+    )
+    _errors(app)
+    refused: dict[int | str, dict[str, Any]] = {
+        code: {"model": Problems} for code in (404, 409, 422, 503)
+    }
+
+    @app.post("/enquiries", status_code=201, responses=refused)
+    async def record_initial_contact(request: InitialContactRequest) -> CaseView:
+        """Record an initial contact (stage 1): registered, redirected or intelligence."""
+        details = InitialContactDetails.model_validate(
+            {
+                **request.model_dump(exclude={"submission_id"}),
+                "received_at": request.received_at or context.clock.now(),
+            }
+        )
+        async with context.database.transaction(context.tenant) as tx:
+            recorded = await use_cases.record_initial_contact(
+                tx,
+                details=details,
+                submission_id=request.submission_id,
+                cause=None,
+                clock=context.clock,
+            )
+            return _view(await use_cases.read_case(tx, case_reference=recorded.case_reference))
+
+    @app.post("/cases/{case_reference}/application", responses=refused)
+    async def record_application(case_reference: CaseRef, request: FaceToFaceRequest) -> CaseView:
+        """Record the face-to-face application (stage 2) and ask for the stage 2 checks."""
+        async with context.database.transaction(context.tenant) as tx:
+            await use_cases.record_application(
+                tx, case_reference=case_reference, details=request, clock=context.clock
+            )
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.post("/cases/{case_reference}/information-pack", responses=refused)
+    async def record_information_pack(
+        case_reference: CaseRef, request: InformationPackRequest
+    ) -> CaseView:
+        """Record that the information pack was given (stage 3)."""
+        async with context.database.transaction(context.tenant) as tx:
+            await use_cases.record_information_pack(
+                tx,
+                case_reference=case_reference,
+                pack_format=request.format,
+                clock=context.clock,
+            )
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.get("/cases/{case_reference}", responses=refused)
+    async def read_case(case_reference: CaseRef) -> CaseView:
+        """A case's intake record and its deadlines."""
+        async with context.database.transaction(context.tenant) as tx:
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok", "force": context.tenant}
+
+    return app
+
+
+def _view(row: EnquiryRow) -> CaseView:
+    return CaseView(
+        case_reference=row.case_reference,
+        status=row.status,
+        route=use_cases.route_of(row.status),
+        channel=row.channel,
+        scheme_profile=row.scheme_profile,
+        received_at=row.received_at,
+        registered_at=row.registered_at,
+        deadlines=Deadlines(
+            stage1_due_at=row.stage1_due_at,
+            face_to_face_due_at=row.face_to_face_due_at,
+            risk_assessment_due_at=row.risk_assessment_due_at,
+            closure_due_at=row.closure_due_at,
+        ),
+        identity_verified=row.identity_verified,
+        disclosure_possible=bool(row.identity_verified),
+        application_recorded_at=row.application_recorded_at,
+        information_pack_given_at=row.pack_given_at,
+        information_pack_format=row.pack_format,
+        safeguarding_escalations=row.escalations,
+    )
+
+
+def _errors(app: FastAPI) -> None:
+    """Every refusal names the field and the rule, never echoing the value sent."""
+
+    def problems(code: int, errors: list[Problem]) -> JSONResponse:
+        return JSONResponse(Problems(errors=errors).model_dump(), status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        found: list[Any] = list(exc.errors())
+        return problems(
+            422,
+            [
+                Problem(
+                    field=".".join(str(part) for part in error["loc"] if part != "body") or "body",
+                    rule=f"{error['msg']} ({error['type']})",
+                )
+                for error in found
+            ],
+        )
+
+    @app.exception_handler(RuleViolation)
+    async def rule(_: Request, exc: RuleViolation) -> JSONResponse:
+        return problems(422, [Problem(field=exc.field, rule=exc.rule)])
+
+    @app.exception_handler(use_cases.CaseNotFound)
+    async def missing(_: Request, exc: use_cases.CaseNotFound) -> JSONResponse:
+        # Another force's case is "not found", never "forbidden": its existence is not told.
+        return problems(404, [Problem(field="case_reference", rule="no such case")])
+
+    @app.exception_handler(use_cases.WrongStage)
+    async def wrong_stage(_: Request, exc: use_cases.WrongStage) -> JSONResponse:
+        return problems(409, [Problem(field="case_reference", rule=str(exc))])
+
+    for transient in TRANSIENT:
+        if not issubclass(transient, Exception):
+            continue
+
+        @app.exception_handler(transient)
+        async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+            return problems(
+                status.HTTP_503_SERVICE_UNAVAILABLE, [Problem(field="-", rule="try again shortly")]
+            )

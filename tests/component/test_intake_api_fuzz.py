@@ -1,0 +1,127 @@
+"""Hundreds of generated requests against the intake API: refusals, never a server error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.intake.api import create_app
+from services.intake.app import definition
+from services.runtime.clock import FrozenClock
+from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.service import HttpContext, app_dsn
+from services.runtime.settings import Settings
+from services.runtime.unit_of_work import Database, open_database
+from tests.component.test_intake_api import face_to_face, initial_contact
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: dict[str, Any]) -> Any:
+    """A valid body with some fields dropped or replaced by arbitrary JSON, or junk outright."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(JSON)
+    body = dict(base)
+    for key in draw(st.lists(st.sampled_from(sorted(base)), max_size=4, unique=True)):
+        if draw(st.booleans()):
+            body.pop(key)
+        else:
+            body[key] = draw(JSON)
+    return body
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: Any
+
+
+def requests(reference: str) -> st.SearchStrategy[Request]:
+    refs = st.sampled_from([reference, "warwickshire-2026-999999", "nonsense", "x" * 90])
+    return st.one_of(
+        st.builds(Request, st.just("POST"), st.just("/enquiries"), mutated(initial_contact())),
+        st.builds(
+            Request,
+            st.just("POST"),
+            refs.map(lambda ref: f"/cases/{ref}/application"),
+            mutated(face_to_face()),
+        ),
+        st.builds(
+            Request,
+            st.just("POST"),
+            refs.map(lambda ref: f"/cases/{ref}/information-pack"),
+            mutated({"format": "paper"}),
+        ),
+        st.builds(Request, st.just("GET"), refs.map(lambda ref: f"/cases/{ref}"), st.none()),
+    )
+
+
+@dataclass
+class Opened:
+    database: Database
+    client: httpx.AsyncClient
+
+
+async def open_api(settings_: Settings) -> Opened:
+    await migrate(
+        owner_dsn=settings_.database_url,
+        schema="intake",
+        role=role_name("intake"),
+        migrations=[("runtime", RUNTIME_MIGRATIONS), ("intake", definition.migrations)],
+    )
+    database = await open_database(dsn=app_dsn(settings_, "intake"), schema="intake", size=3)
+    app = create_app(HttpContext(settings_.tenant, database, FrozenClock()))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
+    return Opened(database, client)
+
+
+async def send(opened: Opened, request: Request) -> int:
+    answer = await opened.client.request(request.method, request.path, json=request.body)
+    return answer.status_code
+
+
+async def close(opened: Opened) -> None:
+    await opened.client.aclose()
+    await opened.database.pool.close()
+
+
+def test_generated_requests_never_get_a_server_error(settings_for: Any, tenant: str) -> None:
+    portal: BlockingPortal
+    with start_blocking_portal() as portal:
+        opened = portal.call(open_api, settings_for(tenant))
+        try:
+            created = portal.call(send, opened, Request("POST", "/enquiries", initial_contact()))
+            assert created == 201
+            reference = f"{tenant}-2026-000001"
+            statuses: list[int] = []
+
+            @settings(
+                max_examples=300,
+                deadline=None,
+                derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+            )
+            @given(request=requests(reference))
+            def never_a_server_error(request: Request) -> None:
+                status = portal.call(send, opened, request)
+                statuses.append(status)
+                assert status < 500, (request.method, request.path)
+
+            never_a_server_error()
+            assert len(statuses) >= 300
+            assert {422, 404} <= set(statuses)
+        finally:
+            portal.call(close, opened)
