@@ -19,7 +19,11 @@ STUBS: dict[str, str] = {
     "probation": "services.multiagency.stubs.probation",
 }
 
-RUNNABLE: dict[str, str] = {**{name: f"services.{name}.app" for name in SERVICES}, **STUBS}
+RUNNABLE: dict[str, str] = {
+    **{name: f"services.{name}.app" for name in SERVICES},
+    "ops": "services.ops.app",
+    **STUBS,
+}
 
 
 def definition(name: str) -> ServiceDefinition:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from services.checks import cli as checks_cli
 from services.multiagency import cli as multiagency_cli
+from services.ops import cli as ops_cli
 
 app = typer.Typer(no_args_is_help=True, help="The Child Sex Offender Disclosure Scheme exchange.")
 stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka and PostgreSQL, no Docker.")
@@ -22,6 +23,7 @@ schemas_app = typer.Typer(no_args_is_help=True, help="The message contracts in s
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(checks_cli.app, name="stubs")
 app.add_typer(multiagency_cli.app, name="agencies")
+app.add_typer(ops_cli.app, name="ops")
 console = Console()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from schemas import topics
 from services.runtime.broker import ensure_topics, make_broker, start_producer
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Record, Route
-from services.runtime.logs import configure_logging
+from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import Settings
@@ -41,11 +41,24 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Ticker:
+    """Work a service does on a timer (deadline clocks, reminders), beside its subscribers.
+
+    The work reads the injectable clock, so tests drive it by calling `run` directly.
+    """
+
+    name: str
+    every_seconds: float
+    run: Callable[[Database], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class Wiring:
-    """What a service reads and writes for one tenant."""
+    """What a service reads and writes for one tenant, and what it does on a timer."""
 
     subscriptions: Sequence[Subscription]
     publishes: Sequence[str] = ()
+    tickers: Sequence[Ticker] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class Running:
     relay: OutboxRelay
     clock: Clock
     processors: list[Processor] = field(default_factory=list)
+    tickers: Sequence[Ticker] = ()
 
 
 def group_id(tenant: str, service: str) -> str:
@@ -128,7 +142,7 @@ async def prepare(
         batch=settings.outbox_batch,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    running = Running(definition, settings, database, broker, relay, clock)
+    running = Running(definition, settings, database, broker, relay, clock, tickers=wiring.tickers)
     for subscription in wiring.subscriptions:
         processor = Processor(
             service=name,
@@ -145,6 +159,18 @@ async def prepare(
         _subscribe(broker, subscription.topic, group_id(tenant, name), processor)
         running.processors.append(processor)
     return running
+
+
+async def _tick(ticker: Ticker, database: Database) -> None:
+    """Run a ticker's work every so often; a failure is logged and the timer goes on."""
+    while True:
+        try:
+            await ticker.run(database)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a timer must outlive one bad round
+            log.warning("ticker_failed", ticker=ticker.name, **failure(exc))
+        await asyncio.sleep(ticker.every_seconds)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -210,6 +236,10 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         relay_task = asyncio.create_task(running.relay.run(), name="outbox-relay")
+        ticker_tasks = [
+            asyncio.create_task(_tick(ticker, running.database), name=ticker.name)
+            for ticker in running.tickers
+        ]
         http = _http_server(running)
         http_task = asyncio.create_task(http.serve(), name="http") if http else None
         log.info("service_started")
@@ -219,6 +249,9 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
             if http is not None and http_task is not None:
                 http.should_exit = True  # finishes the requests in flight, then returns
                 await http_task
+            for task in ticker_tasks:
+                task.cancel()
+            await asyncio.gather(*ticker_tasks, return_exceptions=True)
             running.relay.stop()
             await relay_task
             await running.database.pool.close()
