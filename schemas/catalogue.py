@@ -175,7 +175,7 @@ STREAMS: tuple[TopicSpec, ...] = (
         "intake",
         "enquiry-registered",
         intake.EnquiryRegisteredV1,
-        ("multiagency", "ops"),
+        ("checks", "multiagency", "ops"),
         "Initial contacts registered as cases, with their deadlines (5.1).",
     ),
     _stream(
@@ -196,7 +196,7 @@ STREAMS: tuple[TopicSpec, ...] = (
         "intake",
         "application-submitted",
         intake.ApplicationSubmittedV1,
-        ("multiagency", "ops"),
+        ("checks", "multiagency", "ops"),
         "Face-to-face applications completed (5.2).",
     ),
     _stream(
@@ -233,6 +233,13 @@ STREAMS: tuple[TopicSpec, ...] = (
         checks.ChecksCompletedV1,
         ("multiagency", "ops"),
         "Every system's result for every party of a stage.",
+    ),
+    _stream(
+        "checks",
+        "check-answered-late",
+        checks.CheckAnsweredLateV1,
+        ("ops",),
+        "A system's answer that came after its stage's checks completed without it.",
     ),
     _stream(
         "safeguarding",

@@ -125,10 +125,10 @@ class Finding(Part):
     managing_force: Tenant | None = field(
         "ViSOR: the force managing the registered offender.", "warwickshire", default=None
     )
-    mappa_category: int | None = field(
-        "ViSOR: MAPPA category 1-3.", 1, default=None, ge=1, le=3
+    mappa_category: int | None = field("ViSOR: MAPPA category 1-3.", 1, default=None, ge=1, le=3)
+    mappa_level: int | None = field(
+        "ViSOR: MAPPA management level 1-3.", 1, default=None, ge=1, le=3
     )
-    mappa_level: int | None = field("ViSOR: MAPPA management level 1-3.", 1, default=None, ge=1, le=3)
     risk_level: RiskLevel | None = field("ViSOR: the assessed risk level.", "high", default=None)
     conditions: tuple[str, ...] = offence(
         "Conditions of an order, e.g. a SOPO's prohibitions.",

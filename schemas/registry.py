@@ -17,6 +17,7 @@ MESSAGES: tuple[type[Message], ...] = (
     checks.CheckQueryV1,
     checks.CheckAnsweredV1,
     checks.ChecksCompletedV1,
+    checks.CheckAnsweredLateV1,
     safeguarding.SafeguardingEscalationRaisedV1,
     multiagency.RiskAssessmentCompletedV1,
     multiagency.RequestConsultationV1,
