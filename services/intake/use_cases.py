@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID, uuid4
 
 import structlog
 
-from schemas import topics
-from schemas.base import Message
 from schemas.checks import RequestChecksV1, System
-from schemas.envelope import Envelope, first_envelope, source_of
+from schemas.envelope import Envelope
 from schemas.intake import (
     ApplicationSubmittedV1,
     EnquiryRedirectedV1,
@@ -29,6 +26,7 @@ from services.intake import domain, store
 from services.intake.domain import Route
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
+from services.runtime.emitter import CaseEmitter
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "intake"
@@ -52,38 +50,6 @@ class Recorded:
     created: bool
 
 
-@dataclass
-class _Emitter:
-    """Emits a case's messages, all in one correlation, each naming what caused it."""
-
-    tx: Transaction
-    clock: Clock
-    subject: str
-    correlation: UUID | None = None
-    causation: UUID | None = None
-
-    def emit(self, event: str, message: Message, *, service: str = SERVICE) -> Envelope:
-        source = source_of(self.tx.tenant, SERVICE)
-        now = self.clock.now()
-        if self.correlation is None:  # the case's first message starts its correlation
-            envelope = first_envelope(
-                type=message.TYPE, source=source, subject=self.subject, time=now
-            )
-            self.correlation = self.causation = envelope.id
-        else:
-            envelope = Envelope(
-                id=uuid4(),
-                source=source,
-                type=message.TYPE,
-                time=now,
-                subject=self.subject,
-                correlation_id=self.correlation,
-                causation_id=self.causation,
-            )
-        self.tx.emit(topics.stream(self.tx.tenant, service, event), message, envelope)
-        return envelope
-
-
 async def record_initial_contact(
     tx: Transaction,
     *,
@@ -104,9 +70,11 @@ async def record_initial_contact(
     year = details.received_at.year
     number = await store.next_case_number(tx.conn, tenant=tx.tenant, year=year)
     reference = domain.case_reference(tx.tenant, year, number)
-    emitter = _Emitter(tx, clock, reference)
-    if cause is not None:  # a message from outside started the correlation
-        emitter.correlation, emitter.causation = cause.correlation_id, cause.id
+    emitter = (
+        CaseEmitter.caused_by(tx, clock, SERVICE, reference, cause)
+        if cause is not None
+        else CaseEmitter(tx, clock, SERVICE, reference)
+    )
     due = domain.deadlines(details.scheme_profile, details.received_at)
     if triage.route is Route.REDIRECT:
         assert details.redirect_to is not None
@@ -173,7 +141,7 @@ async def record_initial_contact(
 
 
 def _register(
-    emitter: _Emitter,
+    emitter: CaseEmitter,
     *,
     reference: str,
     details: InitialContactDetails,
@@ -219,7 +187,12 @@ def _register(
 
 
 def _submit_intelligence(
-    emitter: _Emitter, reference: str, *, reason: IntelligenceReason, text: str | None, now: object
+    emitter: CaseEmitter,
+    reference: str,
+    *,
+    reason: IntelligenceReason,
+    text: str | None,
+    now: object,
 ) -> Envelope:
     summary = text or "Information given without an application: see the case record."
     return emitter.emit(
@@ -234,7 +207,7 @@ def _submit_intelligence(
 
 
 def _request_checks(
-    emitter: _Emitter,
+    emitter: CaseEmitter,
     reference: str,
     stage: Stage,
     parties: tuple[str, ...],
@@ -252,7 +225,7 @@ def _request_checks(
 
 
 def _escalate(
-    emitter: _Emitter,
+    emitter: CaseEmitter,
     *,
     reference: str,
     answers: tuple[RiskAnswer, ...],
@@ -274,7 +247,7 @@ def _escalate(
             section_47=found.section_47,
             raised_at=now,
         ),
-        service="safeguarding",
+        stream_of="safeguarding",
     )
     log.warning("safeguarding_escalation_raised", case=reference, risk=found.risk.value)
     return True
@@ -287,7 +260,9 @@ async def record_application(
     enquiry = await _case_at(tx, case_reference, "registered")
     domain.check_face_to_face(details)
     now = clock.now()
-    emitter = _Emitter(tx, clock, case_reference, enquiry.correlation_id, enquiry.last_event_id)
+    emitter = CaseEmitter(
+        tx, clock, SERVICE, case_reference, enquiry.correlation_id, enquiry.last_event_id
+    )
     if domain.face_to_face_is_application(details):
         status = "application-submitted"
         main = emitter.emit(
@@ -352,7 +327,9 @@ async def record_information_pack(
     """Record stage 3: the applicant was given the information pack (5.3)."""
     enquiry = await _case_at(tx, case_reference, "application-submitted")
     now = clock.now()
-    emitter = _Emitter(tx, clock, case_reference, enquiry.correlation_id, enquiry.last_event_id)
+    emitter = CaseEmitter(
+        tx, clock, SERVICE, case_reference, enquiry.correlation_id, enquiry.last_event_id
+    )
     main = emitter.emit(
         "information-pack-given",
         InformationPackGivenV1(
