@@ -99,6 +99,7 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     checks.CheckQueryV1: (AGENCY_SYSTEM,),
     multiagency.RequestConsultationV1: (AGENCY_SYSTEM,),
     multiagency.RemindConsultationV1: (AGENCY_SYSTEM,),
+    disclosure.FinalIntelligenceReportV1: (AGENCY_SYSTEM,),
 }
 
 # Who writes each message to an inbox, for the documents integrators read.
@@ -114,6 +115,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     checks.CheckQueryV1: ("checks",),
     multiagency.RequestConsultationV1: ("multiagency",),
     multiagency.RemindConsultationV1: ("multiagency",),
+    disclosure.FinalIntelligenceReportV1: ("disclosure",),
 }
 
 FORCE_INBOX = TopicSpec(
@@ -142,12 +144,13 @@ AGENCY_INBOX = TopicSpec(
     pattern="inbox.{tenant}.v1",
     kind=Kind.INBOX,
     owner=Owner.AGENCY,
-    producers=("checks", "multiagency"),
+    producers=("checks", "multiagency", "disclosure"),
     consumers=(AGENCY_SYSTEM,),
     messages=(
         checks.CheckQueryV1,
         multiagency.RequestConsultationV1,
         multiagency.RemindConsultationV1,
+        disclosure.FinalIntelligenceReportV1,
     ),
     description=(
         "An agency's or national system's inbox: check queries (PNC, ViSOR, INI, local "
@@ -196,7 +199,7 @@ STREAMS: tuple[TopicSpec, ...] = (
         "intake",
         "application-submitted",
         intake.ApplicationSubmittedV1,
-        ("checks", "multiagency", "ops"),
+        ("checks", "multiagency", "disclosure", "ops"),
         "Face-to-face applications completed (5.2).",
     ),
     _stream(
@@ -231,7 +234,7 @@ STREAMS: tuple[TopicSpec, ...] = (
         "checks",
         "checks-completed",
         checks.ChecksCompletedV1,
-        ("multiagency", "ops"),
+        ("multiagency", "disclosure", "ops"),
         "Every system's result for every party of a stage.",
     ),
     _stream(

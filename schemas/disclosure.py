@@ -10,8 +10,8 @@ from pydantic import AwareDatetime, model_validator
 from schemas.base import Message, Part
 from schemas.fields import field, offence, personal
 from schemas.multiagency import Attendee, DecisionRoute
-from schemas.parties import PersonName
-from schemas.types import CaseReference, FreeText
+from schemas.parties import PersonName, SubjectParticulars
+from schemas.types import CaseReference, FreeText, Tenant
 
 
 class LegalTest(StrEnum):
@@ -68,12 +68,9 @@ class SubjectNotification(Part):
     )
 
 
-class DisclosureDecidedV1(Message):
-    """Event: whether to disclose, what, to whom, and whether the subject is told (5.6)."""
+class DecisionDetails(Part):
+    """The disclosure decision as the forum and the decision maker record it (5.6)."""
 
-    TYPE: ClassVar[str] = "csods.disclosure.disclosure-decided.v1"
-
-    case_reference: CaseReference
     disclose: bool = field("Whether a disclosure will be made.", True)
     tests: tuple[TestAnswer, ...] = offence(
         "The three-stage test, each stage answered (5.6.14).",
@@ -97,6 +94,9 @@ class DisclosureDecidedV1(Message):
         {"relationship": "applicant", "name": {"forenames": ["Sarah"], "surname": "Jones"}},
         default=None,
     )
+    other_recipients: tuple[Recipient, ...] = personal(
+        "Anyone else it is made to, e.g. the carer of case study 3.", [], default=()
+    )
     extent: Extent | None = field("Full or partial.", "full", default=None)
     content: FreeText | None = offence(
         "What will be disclosed.",
@@ -111,6 +111,14 @@ class DisclosureDecidedV1(Message):
     community_risk_assessment_required: bool = field(
         "Whether a community risk assessment is required (5.6.26: always, when disclosing).", True
     )
+
+
+class DisclosureDecidedV1(DecisionDetails, Message):
+    """Event: whether to disclose, what, to whom, and whether the subject is told (5.6)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.disclosure-decided.v1"
+
+    case_reference: CaseReference
     decided_at: AwareDatetime = field("When.", "2026-12-01T10:00:00+00:00")
 
     @model_validator(mode="after")
@@ -139,12 +147,9 @@ class Undertaking(StrEnum):
     REFUSED = "refused"
 
 
-class DisclosureDeliveredV1(Message):
-    """Event: the disclosure was delivered in person; what was said is kept verbatim (5.6.21)."""
+class DeliveryDetails(Part):
+    """How a disclosure was delivered, as the officer records it (5.6.21, 5.6.22)."""
 
-    TYPE: ClassVar[str] = "csods.disclosure.disclosure-delivered.v1"
-
-    case_reference: CaseReference
     in_person: Literal[True] = field("A disclosure is only ever made in person (5.6.21).", True)
     written_material_left: Literal[False] = field(
         "Nothing written is ever sent or left with the recipient (5.6.22).", False
@@ -165,6 +170,14 @@ class DisclosureDeliveredV1(Message):
         "Who was present; children's services are recommended (5.6.20).",
         [{"agency": "csc-warwickshire", "role": "social worker"}],
     )
+
+
+class DisclosureDeliveredV1(DeliveryDetails, Message):
+    """Event: the disclosure was delivered in person; what was said is kept verbatim (5.6.21)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.disclosure-delivered.v1"
+
+    case_reference: CaseReference
     delivered_at: AwareDatetime = field("When.", "2026-12-03T15:00:00+00:00")
 
     @model_validator(mode="after")
@@ -232,6 +245,31 @@ class Outcome(StrEnum):
     PARTIAL_DISCLOSURE = "partial-disclosure"  # case study 3
     NO_DISCLOSURE = "no-disclosure"  # case study 4
     WITHDRAWN = "withdrawn"
+
+
+class FinalIntelligenceReportV1(Message):
+    """Command to INI: the final intelligence report of a closed case, retrievable by every
+    force, so that many requests about one subject can be seen together (6.1)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.final-intelligence-report.v1"
+
+    report_reference: str = field(
+        "The report's reference.", "FIR-warwickshire-2026-000042", min_length=1, max_length=100
+    )
+    force: Tenant = field("The force that closed the case.", "warwickshire")
+    case_reference: CaseReference
+    subject: SubjectParticulars | None = personal(
+        "Who the request was about.",
+        {"names": [{"forenames": ["Mark"], "surname": "Taylor"}], "date_of_birth": {"year": 1981}},
+        default=None,
+    )
+    route: DecisionRoute | None = field("The decision route, if reached.", "concerns", default=None)
+    outcome: Outcome = field("How the case ended.", "disclosure")
+    summary: FreeText = offence(
+        "The request, outcome and parties, as the force records them (6.1).",
+        "Application by a parent about a family friend; disclosure made; SOPO breach charged.",
+    )
+    closed_at: AwareDatetime = field("When the case closed.", "2026-12-05T16:00:00+00:00")
 
 
 class CaseClosedV1(Message):

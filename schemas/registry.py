@@ -35,6 +35,7 @@ MESSAGES: tuple[type[Message], ...] = (
     disclosure.DisclosureDeliveredV1,
     disclosure.NonDisclosureCommunicatedV1,
     disclosure.ProtectiveActionRecordedV1,
+    disclosure.FinalIntelligenceReportV1,
     disclosure.CaseClosedV1,
     deadlines.DeadlineWarningV1,
     deadlines.DeadlineBreachedV1,

@@ -1,35 +1,146 @@
-"""The rules of the outcome and closure (5.6, section 6): pure functions, no I/O."""
+"""The rules of the decision, its delivery and closure (2.2-2.6, 4.8, 5.5, 5.6, 6): pure."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.disclosure import Outcome
+from schemas.checks import Finding, RecordKind
+from schemas.disclosure import (
+    DisclosureDeliveredV1,
+    Extent,
+    LegalTest,
+    Outcome,
+    TestAnswer,
+    Undertaking,
+)
 from schemas.multiagency import DecisionRoute
+from services.runtime.errors import RuleViolation
+
+# 4.5: convicted of a CSO means convicted, cautioned, reprimanded or warned.
+_CONVICTION_KINDS = {
+    RecordKind.CONVICTION,
+    RecordKind.CAUTION,
+    RecordKind.REPRIMAND,
+    RecordKind.FINAL_WARNING,
+}
+
+
+def presumption_to_disclose(findings: Iterable[Finding], *, risk_of_serious_harm: bool) -> bool:
+    """2.2, 2.4: presume disclosure only for a Schedule 34A conviction (or caution, reprimand,
+    final warning) where the subject poses a risk of serious harm. Other convictions and
+    intelligence may still be disclosed, without a presumption (2.5, 5.6.13)."""
+    child_sexual = any(
+        finding.schedule_34a and finding.kind in _CONVICTION_KINDS for finding in findings
+    )
+    return child_sexual and risk_of_serious_harm
+
+
+def check_decision(
+    *,
+    disclose: bool,
+    route: DecisionRoute | None,
+    identity_verified: bool | None,
+    tests: tuple[TestAnswer, ...],
+    recipients: int,
+    extent: Extent | None,
+    community_risk_assessment: bool,
+) -> None:
+    """Refuse a decision that breaks a rule, naming the rule's paragraph."""
+    if route is None:
+        raise RuleViolation("case_reference", "no forum has decided this case yet (5.6.12)")
+    if not disclose:
+        return
+    if route is not DecisionRoute.CONCERNS:
+        raise RuleViolation("disclose", "a 'no concerns' case ends in non-disclosure (5.6.3)")
+    if not identity_verified:
+        raise RuleViolation(
+            "disclose", "no disclosure without verification of the applicant's identity (5.2.8)"
+        )
+    met = {answer.test for answer in tests if answer.met and answer.rationale.strip()}
+    missing = [test.value for test in LegalTest if test not in met]
+    if missing:
+        raise RuleViolation(
+            "tests",
+            f"all three tests must be met with a rationale; not met: {', '.join(missing)} (5.6.14)",
+        )
+    if recipients == 0:
+        raise RuleViolation("recipient", "the person best placed to protect the child (5.6.19)")
+    if extent is None:
+        raise RuleViolation("extent", "full or partial: only what is needed (5.6.14 (iii))")
+    if not community_risk_assessment:
+        raise RuleViolation(
+            "community_risk_assessment_required",
+            "a community risk assessment whenever a disclosure is made (5.6.26)",
+        )
+
+
+def check_delivery(delivery: DisclosureDeliveredV1) -> None:
+    """5.6.21: in person, with the warning; a refused undertaking needs a decision."""
+    if not delivery.warning_given:
+        raise RuleViolation(
+            "warning_given", "the warning of 5.6.21 is given with every disclosure (5.6.21)"
+        )
+
+
+def delivered(delivery: DisclosureDeliveredV1) -> bool:
+    """Whether the disclosure was actually made (5.6.21: refused undertaking, then decided)."""
+    return delivery.undertaking is Undertaking.SIGNED or bool(delivery.disclosed_despite_refusal)
 
 
 @dataclass(frozen=True, slots=True)
-class Closure:
-    """How a case closes when its route allows closing without a human decision."""
+class CaseRecord:
+    """What closure needs to know of a case."""
 
-    outcome: Outcome
-    final_intelligence_report: str
+    disclosed: bool
+    extent: Extent | None
+    protective_actions: int
+    withdrawn: bool = False
 
 
-def closure_without_decision(route: DecisionRoute, case_reference: str) -> Closure | None:
-    """Close a 'no concerns' case at once; a 'concerns' case waits for the decision (5.6.14).
-
-    5.6.1-5.6.7: 'no concerns' ends in a non-disclosure. 6.1: every closure, whatever the
-    outcome, submits a final intelligence report.
-    """
-    if route is DecisionRoute.NO_CONCERNS:
-        return Closure(
-            outcome=Outcome.NO_DISCLOSURE,
-            final_intelligence_report=final_intelligence_report(case_reference),
+def outcome(record: CaseRecord) -> Outcome:
+    """The case's outcome in the four categories of the 2009 case studies, or withdrawn."""
+    if record.withdrawn:
+        return Outcome.WITHDRAWN
+    if record.disclosed:
+        return (
+            Outcome.PARTIAL_DISCLOSURE if record.extent is Extent.PARTIAL else (Outcome.DISCLOSURE)
         )
-    return None
+    if record.protective_actions:
+        return Outcome.NO_DISCLOSURE_PROTECTIVE_ACTION
+    return Outcome.NO_DISCLOSURE
 
 
 def final_intelligence_report(case_reference: str) -> str:
     """The reference of a case's final intelligence report (6.1)."""
     return f"FIR-{case_reference}"
+
+
+NON_DISCLOSURE_LETTER = """\
+Dear {name},
+
+Child Sex Offender Disclosure Scheme: your application {case_reference}
+
+Thank you for your application. We have completed our checks and, on the information you gave
+us, there is no information that we can disclose to you.
+
+This does not mean that there is no risk to your child. Please keep in mind the advice in the
+information pack you were given: know who your child spends time with, listen to your child,
+and watch for behaviour that worries you. If you have any concern about the safety or welfare
+of a child in future, contact us on 101, or 999 in an emergency, or your local children's
+social care team.
+
+Yours sincerely,
+Public Protection Unit, {force}
+"""
+
+
+def non_disclosure_letter(*, name: str, case_reference: str, force: str) -> str:
+    """The 'no concerns' letter of 5.6.5-5.6.7: nothing to disclose, and safeguarding advice.
+
+    It says that no information does not mean no risk (5.6.6) and points back to the
+    information pack (5.6.7). It is never used for a disclosure (5.6.22).
+    """
+    return NON_DISCLOSURE_LETTER.format(
+        name=name, case_reference=case_reference, force=force.replace("-", " ").title()
+    )

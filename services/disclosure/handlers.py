@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from schemas import catalogue, topics
+from schemas.checks import ChecksCompletedV1
+from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import ForumDecidedV1
 from services.disclosure import use_cases
 from services.runtime.clock import Clock
@@ -10,20 +14,49 @@ from services.runtime.consumer import Delivery, Route
 from services.runtime.service import Subscription, Wiring
 from services.runtime.unit_of_work import Transaction
 
+# How a force tells a 'no concerns' applicant: "visit" (best practice, 5.6.4: a person records
+# it through the API) or "letter" (5.6.5: rendered from the template and sent at once).
+NO_CONCERNS_SETTING = "CSODS_DISCLOSURE_NO_CONCERNS"
+
 
 def wire(tenant: str, clock: Clock) -> Wiring:
-    """Disclosure reads the forum's decisions and writes closures."""
+    """Disclosure reads the face to face, the checks and the forum; writes stage 6."""
+    by_letter = os.environ.get(NO_CONCERNS_SETTING, "visit").strip().lower() == "letter"
+
+    async def on_application_submitted(
+        tx: Transaction, delivery: Delivery[ApplicationSubmittedV1]
+    ) -> None:
+        await use_cases.note_application(tx, application=delivery.message, cause=delivery.envelope)
+
+    async def on_checks_completed(tx: Transaction, delivery: Delivery[ChecksCompletedV1]) -> None:
+        await use_cases.note_checks(tx, checks=delivery.message, cause=delivery.envelope)
 
     async def on_forum_decided(tx: Transaction, delivery: Delivery[ForumDecidedV1]) -> None:
         await use_cases.take_route(
-            tx, decision=delivery.message, cause=delivery.envelope, clock=clock
+            tx,
+            decision=delivery.message,
+            cause=delivery.envelope,
+            clock=clock,
+            no_concerns_by_letter=by_letter,
         )
 
-    decisions = Subscription(
-        topic=topics.stream(tenant, "multiagency", "forum-decided"),
-        routes={ForumDecidedV1.TYPE: Route(ForumDecidedV1, on_forum_decided)},
-    )
+    def one(topic: str, route: Route) -> Subscription:
+        return Subscription(topic=topic, routes={route.model.TYPE: route})
+
     return Wiring(
-        subscriptions=[decisions],
+        subscriptions=[
+            one(
+                topics.stream(tenant, "intake", "application-submitted"),
+                Route(ApplicationSubmittedV1, on_application_submitted),
+            ),
+            one(
+                topics.stream(tenant, "checks", "checks-completed"),
+                Route(ChecksCompletedV1, on_checks_completed),
+            ),
+            one(
+                topics.stream(tenant, "multiagency", "forum-decided"),
+                Route(ForumDecidedV1, on_forum_decided),
+            ),
+        ],
         publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
     )

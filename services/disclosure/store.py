@@ -1,48 +1,117 @@
-"""The disclosure repository."""
+"""The disclosure repository: one row per case, within one tenant's transaction."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
-from services.disclosure.domain import Closure
 from services.runtime.connection import Connection
 
 
-async def add_route(
-    conn: Connection,
-    *,
-    tenant: str,
-    case_reference: str,
-    route: str,
-    received_at: datetime,
-) -> bool:
-    """Record the route a case arrived with; False when it had arrived before."""
-    row = await conn.fetchval(
-        "INSERT INTO outcomes (tenant, case_reference, route, received_at)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case as the disclosure service holds it."""
+
+    case_reference: str
+    status: str
+    route: str | None
+    recommend_disclosure: bool | None
+    identity_verified: bool | None
+    applicant: Any
+    subject: Any
+    findings: Any
+    decision: Any
+    disclosed: bool
+    extent: str | None
+    protective_actions: int
+    outcome: str | None
+    final_intelligence_report: str | None
+    closed_at: datetime | None
+    correlation_id: UUID | None
+    last_event_id: UUID | None
+
+
+_COLUMNS = ", ".join(CaseRow.__slots__)
+_JSON = ("applicant", "subject", "findings", "decision")
+
+
+async def get(
+    conn: Connection, *, tenant: str, case_reference: str, for_update: bool = False
+) -> CaseRow | None:
+    """A case of the tenant, or None."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM cases WHERE tenant = $1 AND case_reference = $2{lock}",  # noqa: S608
         tenant,
         case_reference,
-        route,
-        received_at,
     )
-    return row is not None
+    if row is None:
+        return None
+    values = dict(row)
+    for name in _JSON:
+        values[name] = json.loads(values[name]) if values[name] is not None else None
+    return CaseRow(**values)
 
 
-async def close_case(
-    conn: Connection,
-    *,
-    tenant: str,
-    case_reference: str,
-    closure: Closure,
-    closed_at: datetime,
+async def ensure(
+    conn: Connection, *, tenant: str, case_reference: str, correlation_id: UUID, event_id: UUID
 ) -> None:
-    """Record a case's outcome and closure."""
+    """Create the case's row if this is the first the service hears of it."""
     await conn.execute(
-        "UPDATE outcomes SET outcome = $3, final_intelligence_report = $4, closed_at = $5"
+        "INSERT INTO cases (tenant, case_reference, correlation_id, last_event_id)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        tenant,
+        case_reference,
+        correlation_id,
+        event_id,
+    )
+
+
+async def update(conn: Connection, *, tenant: str, case_reference: str, **values: Any) -> None:
+    """Set some columns of a case (names are this module's, never a caller's input)."""
+    names = list(values)
+    for name in names:
+        if name not in CaseRow.__slots__ and name not in {
+            "decided_at",
+            "delivered_at",
+            "received_at",
+            "non_disclosure",
+        }:
+            raise ValueError(f"no column {name}")
+    assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(names, start=3))
+    arguments = [
+        json.dumps(values[name]) if name in (*_JSON, "non_disclosure") else values[name]
+        for name in names
+    ]
+    await conn.execute(
+        f"UPDATE cases SET {assignments} WHERE tenant = $1 AND case_reference = $2",  # noqa: S608
+        tenant,
+        case_reference,
+        *arguments,
+    )
+
+
+async def add_findings(
+    conn: Connection, *, tenant: str, case_reference: str, findings: list[dict[str, Any]]
+) -> None:
+    """Append what a stage's checks found."""
+    await conn.execute(
+        "UPDATE cases SET findings = findings || $3::jsonb"
         " WHERE tenant = $1 AND case_reference = $2",
         tenant,
         case_reference,
-        closure.outcome.value,
-        closure.final_intelligence_report,
-        closed_at,
+        json.dumps(findings),
     )
+
+
+async def letter(conn: Connection, *, tenant: str, case_reference: str) -> str | None:
+    """The non-disclosure letter recorded for a case, if any."""
+    text = await conn.fetchval(
+        "SELECT non_disclosure ->> 'letter' FROM cases WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+    )
+    return None if text is None else str(text)

@@ -1,57 +1,368 @@
-"""What the disclosure service does, one function each."""
+"""What the disclosure service does, one function each: state, outbox, audit in one transaction."""
 
 from __future__ import annotations
 
 import structlog
 
 from schemas import topics
-from schemas.disclosure import CaseClosedV1
-from schemas.envelope import Envelope, caused_by, source_of
-from schemas.multiagency import ForumDecidedV1
+from schemas.checks import ChecksCompletedV1, Finding
+from schemas.disclosure import (
+    CaseClosedV1,
+    DecisionDetails,
+    DeliveryDetails,
+    DisclosureDecidedV1,
+    DisclosureDeliveredV1,
+    Extent,
+    FinalIntelligenceReportV1,
+    NonDisclosureCommunicatedV1,
+    NonDisclosureMethod,
+    ProtectiveAction,
+    ProtectiveActionRecordedV1,
+)
+from schemas.envelope import Envelope
+from schemas.intake import ApplicationSubmittedV1
+from schemas.multiagency import DecisionRoute, ForumDecidedV1
+from schemas.parties import SubjectParticulars
 from services.disclosure import domain, store
+from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
+from services.runtime.emitter import CaseEmitter
+from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "disclosure"
+INI = "ini"  # the national system final intelligence reports go to (6.1)
 log = structlog.get_logger(__name__)
 
 
-async def take_route(
-    tx: Transaction, *, decision: ForumDecidedV1, cause: Envelope, clock: Clock
+async def note_application(
+    tx: Transaction, *, application: ApplicationSubmittedV1, cause: Envelope
 ) -> None:
-    """Record the forum's route; close the case when the route needs no further decision."""
-    now = clock.now()
-    fresh = await store.add_route(
+    """Keep what decisions need from the face to face: verified identity, the applicant."""
+    await _ensure(tx, application.case_reference, cause)
+    await store.update(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=application.case_reference,
+        identity_verified=application.identity.verified,
+        applicant=application.applicant.model_dump(mode="json"),
+        subject=application.subject.model_dump(mode="json"),
+    )
+
+
+async def note_checks(tx: Transaction, *, checks: ChecksCompletedV1, cause: Envelope) -> None:
+    """Keep what the checks found: the presumption to disclose depends on it (2.4)."""
+    await _ensure(tx, checks.case_reference, cause)
+    found = [f.model_dump(mode="json") for result in checks.results for f in result.findings]
+    if found:
+        await store.add_findings(
+            tx.conn, tenant=tx.tenant, case_reference=checks.case_reference, findings=found
+        )
+
+
+async def take_route(
+    tx: Transaction,
+    *,
+    decision: ForumDecidedV1,
+    cause: Envelope,
+    clock: Clock,
+    no_concerns_by_letter: bool,
+) -> None:
+    """Record the forum's route; a 'no concerns' case may be told by letter and closed now."""
+    await _ensure(tx, decision.case_reference, cause)
+    status = "awaiting-decision" if decision.route is DecisionRoute.CONCERNS else "no-concerns"
+    await store.update(
         tx.conn,
         tenant=tx.tenant,
         case_reference=decision.case_reference,
         route=decision.route.value,
-        received_at=now,
+        recommend_disclosure=decision.recommend_disclosure,
+        received_at=clock.now(),
+        status=status,
+        last_event_id=cause.id,
     )
-    if not fresh:
-        log.info("route_already_taken")
-        return
-    closure = domain.closure_without_decision(decision.route, decision.case_reference)
-    if closure is None:
-        log.info("awaiting_disclosure_decision")
-        return
-    await store.close_case(
+    log.info("forum_route_taken", case=decision.case_reference, route=decision.route.value)
+    if decision.route is DecisionRoute.NO_CONCERNS and no_concerns_by_letter:
+        # 5.6.5: the 'no concerns' message may be conveyed by letter.
+        await communicate_non_disclosure(
+            tx,
+            case_reference=decision.case_reference,
+            method=NonDisclosureMethod.LETTER,
+            clock=clock,
+        )
+        await close_case(
+            tx,
+            case_reference=decision.case_reference,
+            withdrawn=False,
+            summary="No concerns: non-disclosure letter sent.",
+            clock=clock,
+        )
+
+
+async def decide(
+    tx: Transaction, *, case_reference: str, details: DecisionDetails, clock: Clock
+) -> None:
+    """Record the decision: disclose or not, the three tests, recipient, extent (5.6)."""
+    case = await _case(tx, case_reference)
+    if case.status not in {"awaiting-decision", "no-concerns"}:
+        raise WrongStage(f"the case is {case.status}; a decision is taken once (5.6.12)")
+    domain.check_decision(
+        disclose=details.disclose,
+        route=DecisionRoute(case.route) if case.route else None,
+        identity_verified=case.identity_verified,
+        tests=details.tests,
+        recipients=int(details.recipient is not None) + len(details.other_recipients),
+        extent=details.extent,
+        community_risk_assessment=details.community_risk_assessment_required,
+    )
+    now = clock.now()
+    decided = DisclosureDecidedV1(
+        case_reference=case_reference, decided_at=now, **details.model_dump()
+    )
+    _emitter(tx, clock, case).emit("disclosure-decided", decided)
+    await store.update(
         tx.conn,
         tenant=tx.tenant,
-        case_reference=decision.case_reference,
-        closure=closure,
-        closed_at=now,
+        case_reference=case_reference,
+        status="decided-disclose" if details.disclose else "decided-no-disclosure",
+        decision=details.model_dump(mode="json"),
+        decided_at=now,
+        extent=details.extent.value if details.extent else None,
     )
+
+
+async def deliver(
+    tx: Transaction, *, case_reference: str, details: DeliveryDetails, clock: Clock
+) -> None:
+    """Record a disclosure delivered in person, verbatim; audit it to its recipients."""
+    case = await _case(tx, case_reference)
+    if case.status != "decided-disclose":
+        raise WrongStage(
+            f"the case is {case.status}: only a case decided for disclosure is delivered (5.6.19)"
+        )
+    now = clock.now()
+    delivery = DisclosureDeliveredV1(
+        case_reference=case_reference, delivered_at=now, **details.model_dump()
+    )
+    domain.check_delivery(delivery)
+    made = domain.delivered(delivery)
+    _emitter(tx, clock, case).emit("disclosure-delivered", delivery)
+    await store.update(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case_reference,
+        status="delivered" if made else "undertaking-refused",
+        disclosed=made,
+        delivered_at=now,
+    )
+    if made:
+        decision = DecisionDetails.model_validate(case.decision)
+        recipients = [
+            recipient.relationship.value
+            for recipient in (decision.recipient, *decision.other_recipients)
+            if recipient is not None
+        ]
+        await record(
+            tx.conn,
+            tenant=tx.tenant,
+            at=now,
+            actor=SERVICE,
+            action=Action.DISCLOSURE,
+            case_ref=case_reference,
+            recipients=recipients,
+            reason="disclosure under the scheme, three-stage test met (5.6.14)",
+        )
+
+
+async def communicate_non_disclosure(
+    tx: Transaction, *, case_reference: str, method: NonDisclosureMethod, clock: Clock
+) -> str | None:
+    """Tell the applicant there is nothing to disclose (5.6.1-5.6.7); return any letter."""
+    case = await _case(tx, case_reference)
+    if case.status not in {"no-concerns", "decided-no-disclosure", "undertaking-refused"}:
+        raise WrongStage(
+            f"the case is {case.status}: non-disclosure is told only when nothing will be "
+            "disclosed (5.6.3)"
+        )
+    letter = None
+    reference = None
+    if method is NonDisclosureMethod.LETTER:
+        letter = domain.non_disclosure_letter(
+            name=_applicant_name(case), case_reference=case_reference, force=tx.tenant
+        )
+        reference = f"NDL-{case_reference}"
+    now = clock.now()
+    _emitter(tx, clock, case).emit(
+        "non-disclosure-communicated",
+        NonDisclosureCommunicatedV1(
+            case_reference=case_reference,
+            method=method,
+            safeguarding_advice_given=True,
+            told_no_information_is_not_no_risk=True,
+            letter_reference=reference,
+            communicated_at=now,
+        ),
+    )
+    await store.update(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case_reference,
+        status="non-disclosure-communicated",
+        non_disclosure={"method": method.value, "letter": letter, "at": now.isoformat()},
+    )
+    return letter
+
+
+async def record_protective_action(
+    tx: Transaction,
+    *,
+    case_reference: str,
+    actions: tuple[ProtectiveAction, ...],
+    description: str,
+    clock: Clock,
+) -> None:
+    """Record protective action for a child, with or without a disclosure (case studies 1, 2)."""
+    case = await _case(tx, case_reference)
+    if case.closed_at is not None:
+        raise WrongStage("the case is closed (6.1)")
+    _emitter(tx, clock, case).emit(
+        "protective-action-recorded",
+        ProtectiveActionRecordedV1(
+            case_reference=case_reference,
+            actions=actions,
+            description=description,
+            recorded_at=clock.now(),
+        ),
+    )
+    await store.update(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case_reference,
+        protective_actions=case.protective_actions + 1,
+    )
+
+
+async def close_case(
+    tx: Transaction, *, case_reference: str, withdrawn: bool, summary: str, clock: Clock
+) -> CaseClosedV1:
+    """Close the case with its outcome and send the final intelligence report to INI (6.1)."""
+    case = await _case(tx, case_reference)
+    if case.closed_at is not None:
+        raise WrongStage("the case is already closed (6.1)")
+    if not withdrawn and case.status in {
+        "awaiting-forum",
+        "awaiting-decision",
+        "decided-disclose",
+        "no-concerns",
+    }:
+        raise WrongStage(
+            f"the case is {case.status}: decide, deliver or tell the applicant first, or close "
+            "it as withdrawn (5.6, 6.1)"
+        )
+    now = clock.now()
+    outcome = domain.outcome(
+        domain.CaseRecord(
+            disclosed=case.disclosed,
+            extent=Extent(case.extent) if case.extent else None,
+            protective_actions=case.protective_actions,
+            withdrawn=withdrawn,
+        )
+    )
+    report = domain.final_intelligence_report(case_reference)
+    route = DecisionRoute(case.route) if case.route else None
+    emitter = _emitter(tx, clock, case)
     closed = CaseClosedV1(
-        case_reference=decision.case_reference,
-        route=decision.route,
-        outcome=closure.outcome,
+        case_reference=case_reference,
+        route=route,
+        outcome=outcome,
         closed_at=now,
-        final_intelligence_report=closure.final_intelligence_report,
+        final_intelligence_report=report,
     )
-    tx.emit(
-        topics.stream(tx.tenant, SERVICE, "case-closed"),
-        closed,
-        caused_by(cause, type=closed.TYPE, source=source_of(tx.tenant, SERVICE), time=now),
+    emitter.emit("case-closed", closed)
+    emitter.emit_to(
+        topics.inbox(INI),
+        FinalIntelligenceReportV1(
+            report_reference=report,
+            force=tx.tenant,
+            case_reference=case_reference,
+            subject=SubjectParticulars.model_validate(case.subject) if case.subject else None,
+            route=route,
+            outcome=outcome,
+            summary=summary,
+            closed_at=now,
+        ),
     )
-    log.info("case_closed", outcome=closure.outcome.value)
+    await record(
+        tx.conn,
+        tenant=tx.tenant,
+        at=now,
+        actor=SERVICE,
+        action=Action.DISCLOSURE,
+        case_ref=case_reference,
+        recipients=(INI,),
+        reason="final intelligence report, retrievable by all forces (6.1)",
+    )
+    await store.update(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case_reference,
+        status="closed",
+        outcome=outcome.value,
+        final_intelligence_report=report,
+        closed_at=now,
+    )
+    log.info("case_closed", case=case_reference, outcome=outcome.value)
+    return closed
+
+
+async def read_case(tx: Transaction, *, case_reference: str) -> store.CaseRow:
+    """The disclosure record of a case."""
+    return await _case(tx, case_reference, lock=False)
+
+
+async def letter_sent(tx: Transaction, *, case_reference: str) -> str | None:
+    """The 'no concerns' letter sent for a case, if one was."""
+    case = await _case(tx, case_reference, lock=False)
+    return await store.letter(tx.conn, tenant=tx.tenant, case_reference=case.case_reference)
+
+
+def presumption(case: store.CaseRow) -> bool:
+    """Whether the presumption to disclose applies, given what the checks found (2.2, 2.4).
+
+    A risk of serious harm is taken from the forum's recommendation to disclose.
+    """
+    findings = [Finding.model_validate(item) for item in case.findings or []]
+    return domain.presumption_to_disclose(
+        findings, risk_of_serious_harm=bool(case.recommend_disclosure)
+    )
+
+
+async def _ensure(tx: Transaction, case_reference: str, cause: Envelope) -> None:
+    await store.ensure(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case_reference,
+        correlation_id=cause.correlation_id,
+        event_id=cause.id,
+    )
+
+
+async def _case(tx: Transaction, case_reference: str, *, lock: bool = True) -> store.CaseRow:
+    case = await store.get(
+        tx.conn, tenant=tx.tenant, case_reference=case_reference, for_update=lock
+    )
+    if case is None:
+        raise CaseNotFound(case_reference)
+    return case
+
+
+def _emitter(tx: Transaction, clock: Clock, case: store.CaseRow) -> CaseEmitter:
+    return CaseEmitter(
+        tx, clock, SERVICE, case.case_reference, case.correlation_id, case.last_event_id
+    )
+
+
+def _applicant_name(case: store.CaseRow) -> str:
+    name = (case.applicant or {}).get("name") or {}
+    parts = [*name.get("forenames", []), name.get("surname") or ""]
+    return " ".join(part for part in parts if part) or "Applicant"

@@ -7,19 +7,17 @@ applicant's presence and intake never sees their results (5.1.9).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import FastAPI, Path, Request, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Path
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.intake import FaceToFaceDetails, InitialContactDetails, PackFormat
 from schemas.types import CASE_REFERENCE_PATTERN, SubmissionId
 from services.intake import use_cases
-from services.intake.domain import Route, RuleViolation
+from services.intake.domain import Route
 from services.intake.store import EnquiryRow
-from services.runtime.consumer import TRANSIENT
+from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
 
 CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
@@ -75,19 +73,6 @@ class CaseView(BaseModel):
     safeguarding_escalations: int
 
 
-class Problem(BaseModel):
-    """One thing wrong with a request: the field and the rule."""
-
-    field: str
-    rule: str
-
-
-class Problems(BaseModel):
-    """Why a request was refused."""
-
-    errors: list[Problem]
-
-
 def create_app(context: HttpContext) -> FastAPI:
     """The intake API of one force."""
     app = FastAPI(
@@ -95,10 +80,8 @@ def create_app(context: HttpContext) -> FastAPI:
         version="1.0.0",
         description="Stages 1 to 3 of the Child Sex Offender Disclosure Scheme for one force.",
     )
-    _errors(app)
-    refused: dict[int | str, dict[str, Any]] = {
-        code: {"model": Problems} for code in (404, 409, 422, 503)
-    }
+    install_problem_handlers(app)
+    refused = REFUSALS
 
     @app.post("/enquiries", status_code=201, responses=refused)
     async def record_initial_contact(request: InitialContactRequest) -> CaseView:
@@ -178,47 +161,3 @@ def _view(row: EnquiryRow) -> CaseView:
         information_pack_format=row.pack_format,
         safeguarding_escalations=row.escalations,
     )
-
-
-def _errors(app: FastAPI) -> None:
-    """Every refusal names the field and the rule, never echoing the value sent."""
-
-    def problems(code: int, errors: list[Problem]) -> JSONResponse:
-        return JSONResponse(Problems(errors=errors).model_dump(), status_code=code)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        found: list[Any] = list(exc.errors())
-        return problems(
-            422,
-            [
-                Problem(
-                    field=".".join(str(part) for part in error["loc"] if part != "body") or "body",
-                    rule=f"{error['msg']} ({error['type']})",
-                )
-                for error in found
-            ],
-        )
-
-    @app.exception_handler(RuleViolation)
-    async def rule(_: Request, exc: RuleViolation) -> JSONResponse:
-        return problems(422, [Problem(field=exc.field, rule=exc.rule)])
-
-    @app.exception_handler(use_cases.CaseNotFound)
-    async def missing(_: Request, exc: use_cases.CaseNotFound) -> JSONResponse:
-        # Another force's case is "not found", never "forbidden": its existence is not told.
-        return problems(404, [Problem(field="case_reference", rule="no such case")])
-
-    @app.exception_handler(use_cases.WrongStage)
-    async def wrong_stage(_: Request, exc: use_cases.WrongStage) -> JSONResponse:
-        return problems(409, [Problem(field="case_reference", rule=str(exc))])
-
-    for transient in TRANSIENT:
-        if not issubclass(transient, Exception):
-            continue
-
-        @app.exception_handler(transient)
-        async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-            return problems(
-                status.HTTP_503_SERVICE_UNAVAILABLE, [Problem(field="-", rule="try again shortly")]
-            )

@@ -16,15 +16,7 @@ from schemas.intake import (
 from schemas.parties import Consent, IdentityVerification, RiskAnswer, RiskQuestion
 from schemas.safeguarding import Risk
 from schemas.stages import SchemeProfile, Stage
-
-
-class RuleViolation(ValueError):  # noqa: N818 - a verdict on a request, not our failure
-    """A request breaks a rule of the scheme; the text names the field and the rule."""
-
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field = field
-        self.rule = rule
+from services.runtime.errors import RuleViolation
 
 
 @dataclass(frozen=True, slots=True)

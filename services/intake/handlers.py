@@ -5,9 +5,9 @@ from __future__ import annotations
 from schemas import catalogue, topics
 from schemas.intake import RegisterEnquiryV1
 from services.intake import use_cases
-from services.intake.domain import RuleViolation
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Rejected, Route
+from services.runtime.errors import RuleViolation
 from services.runtime.service import Subscription, Wiring
 from services.runtime.unit_of_work import Transaction
 

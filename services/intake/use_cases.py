@@ -27,18 +27,11 @@ from services.intake.domain import Route
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
 from services.runtime.emitter import CaseEmitter
+from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "intake"
 log = structlog.get_logger(__name__)
-
-
-class CaseNotFound(LookupError):  # noqa: N818 - the guidance's plain words
-    """No such case for this force (another force's case is not found either)."""
-
-
-class WrongStage(RuntimeError):  # noqa: N818
-    """The case is not at the stage this step belongs to."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ CASE_TABLES = {
     "intake": ["enquiries", "case_numbers", *RUNTIME_TABLES],
     "checks": ["check_requests", *RUNTIME_TABLES],
     "multiagency": ["assessments", *RUNTIME_TABLES],
-    "disclosure": ["outcomes", *RUNTIME_TABLES],
+    "disclosure": ["cases", *RUNTIME_TABLES],
 }
 
 

@@ -32,6 +32,8 @@ def start_service(
                 "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.5",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
+                # No person in the loop here: 'no concerns' is told by letter (5.6.5).
+                "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
                 **env,
             },
         )

@@ -28,7 +28,7 @@ EFFECT_TABLES = [
     "intake.enquiries",
     "checks.check_requests",
     "multiagency.assessments",
-    "disclosure.outcomes",
+    "disclosure.cases",
 ]
 
 

@@ -60,3 +60,19 @@ def inbox_record(tenant: str, message: Message, *, sender: str | None = None) ->
         headers=envelope.to_headers(),
         key=envelope.key,
     )
+
+
+def stream_record(tenant: str, service: str, event: str, message: Message, subject: str) -> Record:
+    """A message on a force's own stream, written by one of its services."""
+    envelope = first_envelope(
+        type=message.TYPE,
+        source=source_of(tenant, service),
+        subject=subject,
+        time=FrozenClock().now(),
+    )
+    return record(
+        topics.stream(tenant, service, event),
+        value=message.to_json(),
+        headers=envelope.to_headers(),
+        key=envelope.key,
+    )

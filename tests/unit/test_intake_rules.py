@@ -13,7 +13,8 @@ from schemas.parties import IdentityVerification, RiskAnswer, RiskQuestion, Subj
 from schemas.safeguarding import Risk
 from schemas.stages import SchemeProfile, Stage
 from services.intake import domain
-from services.intake.domain import Route, RuleViolation
+from services.intake.domain import Route
+from services.runtime.errors import RuleViolation
 
 CONTACT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
-from schemas.disclosure import Outcome
 from schemas.multiagency import DecisionRoute
-from services.disclosure.domain import closure_without_decision
 from services.multiagency.domain import assess
 
 
@@ -31,14 +29,3 @@ def test_any_finding_means_concerns() -> None:
     assessment = assess((result,))
     assert assessment.route is DecisionRoute.CONCERNS
     assert "violence" in assessment.rationale
-
-
-def test_no_concerns_closes_with_a_final_intelligence_report() -> None:
-    closure = closure_without_decision(DecisionRoute.NO_CONCERNS, "warwickshire-2026-000001")
-    assert closure is not None
-    assert closure.outcome is Outcome.NO_DISCLOSURE
-    assert closure.final_intelligence_report == "FIR-warwickshire-2026-000001"
-
-
-def test_concerns_wait_for_the_disclosure_decision() -> None:
-    assert closure_without_decision(DecisionRoute.CONCERNS, "warwickshire-2026-000001") is None

@@ -1,0 +1,187 @@
+"""The disclosure HTTP API for the decision and delivery roles of one force.
+
+No route produces written material about a disclosure: a disclosure is only ever made in
+person (5.6.21, 5.6.22). The only letter is the 'no concerns' letter of 5.6.5.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import FastAPI, Path
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.disclosure import (
+    DecisionDetails,
+    DeliveryDetails,
+    NonDisclosureMethod,
+    ProtectiveAction,
+)
+from schemas.types import CASE_REFERENCE_PATTERN, FreeText
+from services.disclosure import use_cases
+from services.disclosure.store import CaseRow
+from services.runtime.errors import WrongStage
+from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.service import HttpContext
+
+CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class DecisionRequest(DecisionDetails):
+    """The decision as the decision maker records it (5.6)."""
+
+    model_config = _STRICT
+
+
+class DeliveryRequest(DeliveryDetails):
+    """The delivery as the officer records it (5.6.21)."""
+
+    model_config = _STRICT
+
+
+class NonDisclosureRequest(BaseModel):
+    """How 'nothing to disclose' was told: a visit, or the template letter (5.6.4, 5.6.5)."""
+
+    model_config = _STRICT
+    method: NonDisclosureMethod
+
+
+class ProtectiveActionRequest(BaseModel):
+    """Action taken to protect a child."""
+
+    model_config = _STRICT
+    actions: tuple[ProtectiveAction, ...] = Field(min_length=1)
+    description: FreeText
+
+
+class CloseRequest(BaseModel):
+    """Closing a case: every case closes, whatever stage it stops at (6.1)."""
+
+    model_config = _STRICT
+    withdrawn: bool = False
+    summary: FreeText
+
+
+class CaseView(BaseModel):
+    """A case's disclosure record."""
+
+    case_reference: str
+    status: str
+    route: str | None
+    forum_recommends_disclosure: bool | None
+    presumption_to_disclose: bool
+    identity_verified: bool | None
+    disclosed: bool
+    extent: str | None
+    protective_actions: int
+    outcome: str | None
+    final_intelligence_report: str | None
+    closed_at: datetime | None
+
+
+def create_app(context: HttpContext) -> FastAPI:
+    """The disclosure API of one force."""
+    app = FastAPI(
+        title=f"csods disclosure: {context.tenant}",
+        version="1.0.0",
+        description="Stages 5 and 6: the decision, its delivery in person, and closure.",
+    )
+    install_problem_handlers(app)
+    tenant, clock = context.tenant, context.clock
+
+    @app.get("/cases/{case_reference}", responses=REFUSALS)
+    async def read_case(case_reference: CaseRef) -> CaseView:
+        """A case's disclosure record."""
+        async with context.database.transaction(tenant) as tx:
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.post("/cases/{case_reference}/decision", responses=REFUSALS)
+    async def decide(case_reference: CaseRef, request: DecisionRequest) -> CaseView:
+        """Record whether to disclose, with the three-stage test, recipient and extent."""
+        async with context.database.transaction(tenant) as tx:
+            await use_cases.decide(tx, case_reference=case_reference, details=request, clock=clock)
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.post("/cases/{case_reference}/delivery", responses=REFUSALS)
+    async def deliver(case_reference: CaseRef, request: DeliveryRequest) -> CaseView:
+        """Record a disclosure delivered in person, what was said verbatim, the undertaking."""
+        async with context.database.transaction(tenant) as tx:
+            await use_cases.deliver(tx, case_reference=case_reference, details=request, clock=clock)
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.post("/cases/{case_reference}/non-disclosure", responses=REFUSALS)
+    async def tell_nothing_to_disclose(
+        case_reference: CaseRef, request: NonDisclosureRequest
+    ) -> CaseView:
+        """Record that the applicant was told there is nothing to disclose (5.6.1-5.6.7)."""
+        async with context.database.transaction(tenant) as tx:
+            await use_cases.communicate_non_disclosure(
+                tx, case_reference=case_reference, method=request.method, clock=clock
+            )
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.get(
+        "/cases/{case_reference}/non-disclosure-letter",
+        response_class=PlainTextResponse,
+        responses=REFUSALS,
+    )
+    async def non_disclosure_letter(case_reference: CaseRef) -> str:
+        """The 'no concerns' letter as sent (5.6.5); there is never a letter for a disclosure."""
+        async with context.database.transaction(tenant) as tx:
+            letter = await use_cases.letter_sent(tx, case_reference=case_reference)
+        if letter is None:
+            raise WrongStage("no non-disclosure letter was sent for this case (5.6.5, 5.6.22)")
+        return letter
+
+    @app.post("/cases/{case_reference}/protective-action", responses=REFUSALS)
+    async def protect(case_reference: CaseRef, request: ProtectiveActionRequest) -> CaseView:
+        """Record protective action for a child (case studies 1, 2 and 4)."""
+        async with context.database.transaction(tenant) as tx:
+            await use_cases.record_protective_action(
+                tx,
+                case_reference=case_reference,
+                actions=request.actions,
+                description=request.description,
+                clock=clock,
+            )
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.post("/cases/{case_reference}/close", responses=REFUSALS)
+    async def close(case_reference: CaseRef, request: CloseRequest) -> CaseView:
+        """Close the case with its outcome and final intelligence report (6.1)."""
+        async with context.database.transaction(tenant) as tx:
+            await use_cases.close_case(
+                tx,
+                case_reference=case_reference,
+                withdrawn=request.withdrawn,
+                summary=request.summary,
+                clock=clock,
+            )
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok", "force": tenant}
+
+    return app
+
+
+def _view(case: CaseRow) -> CaseView:
+    return CaseView(
+        case_reference=case.case_reference,
+        status=case.status,
+        route=case.route,
+        forum_recommends_disclosure=case.recommend_disclosure,
+        presumption_to_disclose=use_cases.presumption(case),
+        identity_verified=case.identity_verified,
+        disclosed=case.disclosed,
+        extent=case.extent,
+        protective_actions=case.protective_actions,
+        outcome=case.outcome,
+        final_intelligence_report=case.final_intelligence_report,
+        closed_at=case.closed_at,
+    )

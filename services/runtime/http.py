@@ -1,0 +1,74 @@
+"""HTTP APIs' shared answers: refusals name the field and the rule, never echo a value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from services.runtime.consumer import TRANSIENT
+from services.runtime.errors import CaseNotFound, RuleViolation, WrongStage
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request: the field and the rule."""
+
+    field: str
+    rule: str
+
+
+class Problems(BaseModel):
+    """Why a request was refused."""
+
+    errors: list[Problem]
+
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problems} for code in (404, 409, 422, 503)
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """422 for invalid input and broken rules, 404 for unknown cases, 409 out of order."""
+
+    def problems(code: int, errors: list[Problem]) -> JSONResponse:
+        return JSONResponse(Problems(errors=errors).model_dump(), status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        found: list[Any] = list(exc.errors())
+        return problems(
+            422,
+            [
+                Problem(
+                    field=".".join(str(part) for part in error["loc"] if part != "body")
+                    or "body",
+                    rule=f"{error['msg']} ({error['type']})",
+                )
+                for error in found
+            ],
+        )
+
+    @app.exception_handler(RuleViolation)
+    async def rule(_: Request, exc: RuleViolation) -> JSONResponse:
+        return problems(422, [Problem(field=exc.field, rule=exc.rule)])
+
+    @app.exception_handler(CaseNotFound)
+    async def missing(_: Request, exc: CaseNotFound) -> JSONResponse:
+        # Another force's case is "not found", never "forbidden": its existence is not told.
+        return problems(404, [Problem(field="case_reference", rule="no such case")])
+
+    @app.exception_handler(WrongStage)
+    async def wrong_stage(_: Request, exc: WrongStage) -> JSONResponse:
+        return problems(409, [Problem(field="case_reference", rule=str(exc))])
+
+    for transient in TRANSIENT:
+        if not issubclass(transient, Exception):
+            continue
+
+        @app.exception_handler(transient)
+        async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+            return problems(503, [Problem(field="-", rule="try again shortly")])

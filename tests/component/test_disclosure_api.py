@@ -1,0 +1,230 @@
+"""The disclosure service on a real PostgreSQL: decision, delivery, closure, and refusals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from schemas.checks import ChecksCompletedV1
+from schemas.examples import example_payload
+from schemas.intake import ApplicationSubmittedV1
+from schemas.multiagency import ForumDecidedV1
+from services.disclosure.api import create_app
+from services.disclosure.handlers import wire
+from services.runtime.consumer import Processor, Verdict
+from services.runtime.service import HttpContext
+from tests.component.conftest import Component
+from tests.support.records import stream_record
+
+Build = Callable[..., Awaitable[Component]]
+
+SCHEDULE_34A_CONVICTION = {
+    "system": "pnc",
+    "party": "subject",
+    "outcome": "match",
+    "confidence": 0.98,
+    "findings": [
+        {
+            "kind": "conviction",
+            "category": "child-sexual",
+            "schedule_34a": True,
+            "summary": "Sexual assault of a child under 13, 2009.",
+            "record_reference": "PNC/09/1",
+        }
+    ],
+}
+
+
+@dataclass
+class Disclosure:
+    http: httpx.AsyncClient
+    component: Component
+    tenant: str
+
+    async def feed(self, *records: Any) -> None:
+        wiring = wire(self.tenant, self.component.clock)
+        for incoming in records:
+            subscription = next(s for s in wiring.subscriptions if s.topic == incoming.topic)
+            processor = Processor(
+                service="disclosure",
+                tenant=self.tenant,
+                database=self.component.database,
+                routes=subscription.routes,
+                clock=self.component.clock,
+                backoff_seconds=0,
+            )
+            assert await processor.process(incoming) is Verdict.APPLIED
+
+    async def emitted(self) -> list[str]:
+        async with self.component.database.transaction(self.tenant) as tx:
+            rows = await tx.conn.fetch("SELECT header_names, header_values FROM outbox ORDER BY id")
+        return [
+            dict(zip(row["header_names"], row["header_values"], strict=True))["ce_type"]
+            .decode()
+            .removeprefix("csods.disclosure.")
+            .removesuffix(".v1")
+            for row in rows
+        ]
+
+
+@pytest.fixture
+async def d(component: Build, tenant: str) -> AsyncIterator[Disclosure]:
+    built = await component("disclosure", tenant)
+    app = create_app(HttpContext(tenant, built.database, built.clock))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://disclosure"
+    ) as http:
+        yield Disclosure(http, built, tenant)
+
+
+def case_of(tenant: str) -> str:
+    return f"{tenant}-2026-000001"
+
+
+async def arrive(d: Disclosure, *, route: str, verified: bool = True, findings: bool = True) -> str:
+    case = case_of(d.tenant)
+    application = ApplicationSubmittedV1.model_validate(
+        {**example_payload(ApplicationSubmittedV1), "case_reference": case}
+    )
+    if not verified:
+        application = application.model_copy(
+            update={
+                "identity": application.identity.model_copy(
+                    update={"verified": False, "evidence": ()}
+                )
+            }
+        )
+    checks = ChecksCompletedV1.model_validate(
+        {
+            **example_payload(ChecksCompletedV1),
+            "case_reference": case,
+            "results": [SCHEDULE_34A_CONVICTION] if findings else [],
+        }
+    )
+    forum = ForumDecidedV1.model_validate(
+        {
+            **example_payload(ForumDecidedV1),
+            "case_reference": case,
+            "route": route,
+            "recommend_disclosure": route == "concerns",
+        }
+    )
+    await d.feed(
+        stream_record(d.tenant, "intake", "application-submitted", application, case),
+        stream_record(d.tenant, "checks", "checks-completed", checks, case),
+        stream_record(d.tenant, "multiagency", "forum-decided", forum, case),
+    )
+    return case
+
+
+def decision(**changes: Any) -> dict[str, Any]:
+    payload = example_payload(ApplicationSubmittedV1)  # for the applicant's name
+    from schemas.disclosure import DecisionDetails  # noqa: PLC0415
+
+    base = example_payload(DecisionDetails)
+    base["recipient"] = {"relationship": "applicant", "name": payload["applicant"]["name"]}
+    return {**base, **changes}
+
+
+def delivery(**changes: Any) -> dict[str, Any]:
+    from schemas.disclosure import DeliveryDetails  # noqa: PLC0415
+
+    return {**example_payload(DeliveryDetails), **changes}
+
+
+async def test_a_disclosure_is_decided_delivered_in_person_and_closed(d: Disclosure) -> None:
+    case = await arrive(d, route="concerns")
+    view = (await d.http.get(f"/cases/{case}")).json()
+    assert view["presumption_to_disclose"] is True
+    decided = await d.http.post(f"/cases/{case}/decision", json=decision())
+    assert decided.status_code == 200, decided.text
+    delivered = await d.http.post(f"/cases/{case}/delivery", json=delivery())
+    assert delivered.status_code == 200, delivered.text
+    assert delivered.json()["disclosed"] is True
+    protect = await d.http.post(
+        f"/cases/{case}/protective-action",
+        json={"actions": ["licence-or-order-enforced"], "description": "Arrested for SOPO breach."},
+    )
+    assert protect.status_code == 200
+    closed = await d.http.post(f"/cases/{case}/close", json={"summary": "Disclosure made."})
+    assert closed.json()["outcome"] == "disclosure"
+    assert closed.json()["final_intelligence_report"] == f"FIR-{case}"
+    assert await d.emitted() == [
+        "disclosure-decided",
+        "disclosure-delivered",
+        "protective-action-recorded",
+        "case-closed",
+        "final-intelligence-report",
+    ]
+    letter = await d.http.get(f"/cases/{case}/non-disclosure-letter")
+    assert letter.status_code == 409  # nothing written is ever produced for a disclosure
+
+
+async def test_a_decision_breaking_a_rule_is_refused_with_its_paragraph(d: Disclosure) -> None:
+    case = await arrive(d, route="concerns", verified=False)
+    refused = await d.http.post(f"/cases/{case}/decision", json=decision())
+    assert refused.status_code == 422
+    assert "5.2.8" in refused.json()["errors"][0]["rule"]
+    assert await d.emitted() == []
+
+
+async def test_a_disclosure_without_all_three_tests_is_refused(d: Disclosure) -> None:
+    case = await arrive(d, route="concerns")
+    two_tests = decision(tests=decision()["tests"][:2])
+    refused = await d.http.post(f"/cases/{case}/decision", json=two_tests)
+    assert refused.status_code == 422
+    assert "5.6.14" in refused.json()["errors"][0]["rule"]
+    assert await d.emitted() == []
+
+
+async def test_a_delivery_for_a_case_not_decided_or_decided_no_is_refused(d: Disclosure) -> None:
+    case = await arrive(d, route="concerns")
+    early = await d.http.post(f"/cases/{case}/delivery", json=delivery())
+    assert early.status_code == 409
+    no = decision(
+        disclose=False,
+        tests=[],
+        recipient=None,
+        extent=None,
+        content=None,
+        subject_notification=None,
+    )
+    assert (await d.http.post(f"/cases/{case}/decision", json=no)).status_code == 200
+    late = await d.http.post(f"/cases/{case}/delivery", json=delivery())
+    assert late.status_code == 409
+    assert "5.6.19" in late.json()["errors"][0]["rule"]
+
+
+async def test_no_concerns_is_told_by_visit_or_letter_and_closed(d: Disclosure) -> None:
+    case = await arrive(d, route="no-concerns", findings=False)
+    told = await d.http.post(f"/cases/{case}/non-disclosure", json={"method": "letter"})
+    assert told.status_code == 200, told.text
+    letter = await d.http.get(f"/cases/{case}/non-disclosure-letter")
+    assert "does not mean that there is no risk" in letter.text
+    assert "Dear Sarah Jones" in letter.text
+    closed = await d.http.post(f"/cases/{case}/close", json={"summary": "No concerns."})
+    assert closed.json()["outcome"] == "no-disclosure"
+
+
+async def test_a_case_closes_as_withdrawn_at_any_stage_but_not_half_done(d: Disclosure) -> None:
+    case = await arrive(d, route="concerns")
+    premature = await d.http.post(f"/cases/{case}/close", json={"summary": "?"})
+    assert premature.status_code == 409
+    withdrawn = await d.http.post(
+        f"/cases/{case}/close", json={"summary": "Applicant withdrew.", "withdrawn": True}
+    )
+    assert withdrawn.json()["outcome"] == "withdrawn"
+    assert (await d.http.post(f"/cases/{case}/close", json={"summary": "again"})).status_code == 409
+
+
+async def test_another_forces_case_is_not_found(d: Disclosure, component: Build) -> None:
+    case = await arrive(d, route="concerns")
+    other = await component("disclosure", f"{d.tenant}x")
+    app = create_app(HttpContext(f"{d.tenant}x", other.database, other.clock))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as h:
+        assert (await h.get(f"/cases/{case}")).status_code == 404
+        assert (await h.post(f"/cases/{case}/decision", json=decision())).status_code == 404

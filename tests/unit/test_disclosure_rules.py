@@ -1,0 +1,160 @@
+"""The rules of the decision, delivery and closure (2.2-2.6, 5.2.8, 5.6, 6.1), one test each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from schemas.checks import Finding, OffenceCategory, RecordKind
+from schemas.disclosure import (
+    DisclosureDeliveredV1,
+    Extent,
+    LegalTest,
+    Outcome,
+    TestAnswer,
+)
+from schemas.examples import example_payload
+from schemas.multiagency import DecisionRoute
+from services.disclosure import domain
+from services.runtime.errors import RuleViolation
+
+ALL_MET = tuple(TestAnswer(test=test, met=True, rationale="Reasoned.") for test in LegalTest)
+
+
+def finding(kind: RecordKind, schedule_34a: bool, category: OffenceCategory) -> Finding:
+    return Finding(
+        kind=kind,
+        category=category,
+        schedule_34a=schedule_34a,
+        summary="A record.",
+        record_reference="REF/1",
+    )
+
+
+def decision(**changes: Any) -> None:
+    arguments: dict[str, Any] = {
+        "disclose": True,
+        "route": DecisionRoute.CONCERNS,
+        "identity_verified": True,
+        "tests": ALL_MET,
+        "recipients": 1,
+        "extent": Extent.FULL,
+        "community_risk_assessment": True,
+        **changes,
+    }
+    domain.check_decision(**arguments)
+
+
+def test_the_presumption_applies_to_schedule_34a_convictions_with_risk_of_serious_harm() -> None:
+    conviction = finding(RecordKind.CONVICTION, True, OffenceCategory.CHILD_SEXUAL)
+    assert domain.presumption_to_disclose([conviction], risk_of_serious_harm=True)
+    assert not domain.presumption_to_disclose([conviction], risk_of_serious_harm=False)
+
+
+def test_cautions_reprimands_and_final_warnings_count_as_convictions() -> None:
+    for kind in (RecordKind.CAUTION, RecordKind.REPRIMAND, RecordKind.FINAL_WARNING):
+        record = finding(kind, True, OffenceCategory.CHILD_SEXUAL)
+        assert domain.presumption_to_disclose([record], risk_of_serious_harm=True)
+
+
+def test_no_presumption_for_other_convictions_or_intelligence() -> None:
+    adult = finding(RecordKind.CONVICTION, False, OffenceCategory.SEXUAL_ADULT)
+    intelligence = finding(RecordKind.INTELLIGENCE, True, OffenceCategory.CHILD_SEXUAL)
+    assert not domain.presumption_to_disclose([adult, intelligence], risk_of_serious_harm=True)
+
+
+def test_other_convictions_may_still_be_disclosed_without_a_presumption() -> None:
+    decision()  # nothing in the rules needs a Schedule 34A finding to disclose (2.5, 5.6.13)
+
+
+def test_no_disclosure_unless_all_three_tests_are_met() -> None:
+    unmet = (*ALL_MET[:2], TestAnswer(test=LegalTest.NECESSARY_AND_PROPORTIONATE, met=False,
+                                      rationale="Not proportionate."))
+    with pytest.raises(RuleViolation, match=r"necessary-and-proportionate \(5\.6\.14\)"):
+        decision(tests=unmet)
+    with pytest.raises(RuleViolation, match=r"5\.6\.14"):
+        decision(tests=ALL_MET[:2])
+
+
+def test_no_disclosure_without_verified_identity() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.2\.8"):
+        decision(identity_verified=False)
+
+
+def test_no_disclosure_on_the_no_concerns_route() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.6\.3"):
+        decision(route=DecisionRoute.NO_CONCERNS)
+
+
+def test_no_decision_before_the_forum() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.6\.12"):
+        decision(route=None)
+
+
+def test_a_disclosure_names_the_person_best_placed_to_protect_the_child() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.6\.19"):
+        decision(recipients=0)
+
+
+def test_a_disclosure_states_its_extent() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.6\.14 \(iii\)"):
+        decision(extent=None)
+
+
+def test_a_disclosure_requires_a_community_risk_assessment() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.6\.26"):
+        decision(community_risk_assessment=False)
+
+
+def test_deciding_not_to_disclose_needs_no_tests() -> None:
+    decision(disclose=False, tests=(), recipients=0, extent=None)
+
+
+def test_a_delivery_gives_the_warning() -> None:
+    payload = {
+        **example_payload(DisclosureDeliveredV1),
+        "warning_given": False,
+    }
+    with pytest.raises(RuleViolation, match=r"5\.6\.21"):
+        domain.check_delivery(DisclosureDeliveredV1.model_validate(payload))
+
+
+def test_a_refused_undertaking_discloses_only_if_decided_so() -> None:
+    base = example_payload(DisclosureDeliveredV1)
+    refused = {**base, "undertaking": "refused", "disclosed_despite_refusal": False}
+    went_ahead = {**refused, "disclosed_despite_refusal": True}
+    assert not domain.delivered(DisclosureDeliveredV1.model_validate(refused))
+    assert domain.delivered(DisclosureDeliveredV1.model_validate(went_ahead))
+    assert domain.delivered(DisclosureDeliveredV1.model_validate(base))
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (domain.CaseRecord(True, Extent.FULL, 1), Outcome.DISCLOSURE),
+        (domain.CaseRecord(False, None, 2), Outcome.NO_DISCLOSURE_PROTECTIVE_ACTION),
+        (domain.CaseRecord(True, Extent.PARTIAL, 0), Outcome.PARTIAL_DISCLOSURE),
+        (domain.CaseRecord(False, None, 0), Outcome.NO_DISCLOSURE),
+        (domain.CaseRecord(False, None, 0, withdrawn=True), Outcome.WITHDRAWN),
+    ],
+)
+def test_outcomes_follow_the_four_case_studies(
+    record: domain.CaseRecord, expected: Outcome
+) -> None:
+    assert domain.outcome(record) is expected
+
+
+def test_the_non_disclosure_letter_says_no_information_is_not_no_risk() -> None:
+    letter = domain.non_disclosure_letter(
+        name="Sarah Jones", case_reference="warwickshire-2026-000001", force="warwickshire"
+    )
+    assert "does not mean that there is no risk" in letter
+    assert "information pack" in letter
+    assert "Dear Sarah Jones" in letter
+
+
+def test_every_closure_has_a_final_intelligence_report() -> None:
+    assert domain.final_intelligence_report("cleveland-2026-000007") == (
+        "FIR-cleveland-2026-000007"
+    )
