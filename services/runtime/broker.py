@@ -9,8 +9,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
 from schemas.catalogue import spec_for
+from services.runtime.metrics import REGISTRY_IN_USE
 from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -24,6 +26,7 @@ def make_broker(settings: Settings, *, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         logger=None,
+        middlewares=(KafkaPrometheusMiddleware(registry=REGISTRY_IN_USE, app_name=client_id),),
     )
 
 

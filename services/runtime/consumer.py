@@ -20,6 +20,7 @@ from schemas.envelope import Envelope, EnvelopeError
 from services.runtime.clock import Clock
 from services.runtime.dead_letters import dead_letter_record
 from services.runtime.logs import failure
+from services.runtime.metrics import DEAD_LETTERS, MESSAGES
 from services.runtime.unit_of_work import Database, Transaction
 
 log = structlog.get_logger(__name__)
@@ -119,13 +120,15 @@ class Processor:
     async def process(self, record: Record) -> Verdict:
         """Apply a record exactly once, or dead-letter it; never raises."""
         try:
-            return await self._process(record)
+            verdict = await self._process(record)
         except TRANSIENT as exc:
             log.warning("record_retry_later", **failure(exc))
-            return Verdict.RETRY
+            verdict = Verdict.RETRY
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the consumer nor commit past the record
             log.error("record_processing_failed", **failure(exc))
-            return Verdict.RETRY
+            verdict = Verdict.RETRY
+        MESSAGES.labels(self.service, self.tenant, record.topic, verdict.value).inc()
+        return verdict
 
     async def _process(self, record: Record) -> Verdict:
         try:
@@ -258,6 +261,7 @@ class Processor:
                         at=self.clock.now(),
                     )
                 )
+        DEAD_LETTERS.labels(self.service, self.tenant, record.topic).inc()
         log.warning(
             "message_dead_lettered",
             reason=reason,

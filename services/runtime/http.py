@@ -44,8 +44,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             422,
             [
                 Problem(
-                    field=".".join(str(part) for part in error["loc"] if part != "body")
-                    or "body",
+                    field=".".join(str(part) for part in error["loc"] if part != "body") or "body",
                     rule=f"{error['msg']} ({error['type']})",
                 )
                 for error in found

@@ -14,11 +14,13 @@ from aiokafka.errors import KafkaError
 from asyncpg.pool import PoolConnectionProxy
 
 from services.runtime.logs import failure
+from services.runtime.metrics import OUTBOX_OLDEST_SECONDS, OUTBOX_PENDING
 from services.runtime.outbox import channel
 from services.runtime.unit_of_work import Database
 
 log = structlog.get_logger(__name__)
 
+_BACKLOG_EVERY_SECONDS = 5.0
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
 
 
@@ -42,6 +44,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._stopping = False
+        self._observed_at = 0.0
 
     async def run(self) -> None:
         """Publish until stopped; a failing broker or database is retried, never skipped."""
@@ -66,6 +69,7 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 if sent < self._batch:
+                    await self._observe_backlog()
                     await self._sleep()
         finally:
             if listener is not None:
@@ -110,10 +114,22 @@ class OutboxRelay:
         return len(rows)
 
     async def pending(self) -> int:
-        """How many rows wait to be published."""
+        """How many rows wait to be published; also updates the backlog gauges."""
         async with self._db.transaction(self._tenant) as tx:
-            count = await tx.conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-        return int(count)
+            row = await tx.conn.fetchrow(
+                "SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at)) AS age"
+                " FROM outbox WHERE sent_at IS NULL"
+            )
+        assert row is not None
+        OUTBOX_PENDING.labels(self._db.schema, self._tenant).set(row["pending"])
+        OUTBOX_OLDEST_SECONDS.labels(self._db.schema, self._tenant).set(float(row["age"] or 0))
+        return int(row["pending"])
+
+    async def _observe_backlog(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._observed_at >= _BACKLOG_EVERY_SECONDS:
+            self._observed_at = now
+            await self.pending()
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -140,4 +156,3 @@ class OutboxRelay:
     async def _sleep(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-

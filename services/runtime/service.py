@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 
 import structlog
 import uvicorn
+from fastapi import FastAPI
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
+from prometheus_client import make_asgi_app
 
 from schemas import topics
+from services.runtime import metrics
 from services.runtime.broker import ensure_topics, make_broker, start_producer
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Record, Route
@@ -186,6 +189,8 @@ def _http_server(running: Running) -> uvicorn.Server | None:
     if definition.http is None or settings.http_port is None:
         return None
     app = definition.http(HttpContext(settings.tenant, running.database, running.clock))
+    if isinstance(app, FastAPI):
+        app.mount("/metrics", make_asgi_app(registry=metrics.REGISTRY_IN_USE))
     config = uvicorn.Config(
         app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
     )
@@ -232,6 +237,8 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     configure_logging(json=settings.log_json, level=settings.log_level)
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
     running = await prepare(definition, settings)
+    if settings.metrics_port is not None:
+        metrics.serve(settings.metrics_port, settings.http_host)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     http_port: int | None = Field(
         default=None, ge=1, le=65535, description="The HTTP API's port; none: no HTTP API."
     )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Prometheus /metrics port; none: not served."
+    )
     log_json: bool | None = Field(default=None, description="JSON logs; default: when no TTY.")
     log_level: str = Field(default="info", description="Lowest log level written.")
     fault_crash_after_commit: str | None = Field(

@@ -295,3 +295,24 @@ async def test_events_caused_by_an_enquiry_carry_its_correlation(
     completed = (await outbox_rows(checks.database, tenant))[0]
     assert completed["headers"]["ce_correlationid"] == dict(incoming.headers)["ce_correlationid"]
     assert completed["headers"]["ce_causationid"] == request_row["headers"]["ce_id"]
+
+
+async def test_verdicts_and_dead_letters_are_counted_for_prometheus(
+    component: Build, tenant: str
+) -> None:
+    from prometheus_client import REGISTRY  # noqa: PLC0415
+
+    intake = await component("intake", tenant)
+    incoming = inbox_record(tenant, enquiry(tenant))
+    await intake.processor.process(incoming)
+    await intake.processor.process(incoming)
+    await intake.processor.process(record(incoming.topic, value=b"junk", headers=[]))
+
+    def sample(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"service": "intake", "tenant": tenant, **labels})
+
+    topic = incoming.topic
+    assert sample("csods_messages_total", topic=topic, verdict="applied") == 1
+    assert sample("csods_messages_total", topic=topic, verdict="duplicate") == 1
+    assert sample("csods_messages_total", topic=topic, verdict="dead") == 1
+    assert sample("csods_dead_letters_total", topic=topic) == 1

@@ -36,6 +36,9 @@ def test_an_enquiry_from_contact_to_information_pack_over_http(
         assert http.post(f"/cases/{reference}/application", json=face_to_face()).status_code == 200
         pack = http.post(f"/cases/{reference}/information-pack", json={"format": "online"})
         assert pack.status_code == 200
+        scraped = http.get("/metrics/").text
+        assert "csods_outbox_pending" in scraped
+        assert "faststream_received_messages_total" in scraped
 
     steps = asyncio.run(
         journey.follow(
