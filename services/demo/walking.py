@@ -84,9 +84,7 @@ def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float =
         "CSODS_DATABASE_URL": addresses.database_url,
     }
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
-    processes = [
-        ServiceProcess(name, tenant, log_dir / f"{name}.log", env) for name in SERVICES
-    ]
+    processes = [ServiceProcess(name, tenant, log_dir / f"{name}.log", env) for name in SERVICES]
     try:
         for process in processes:
             process.start()

@@ -1,0 +1,103 @@
+"""The whole system on one machine: each force's four services and every stand-in."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.runtime.supervisor import ServiceProcess
+
+# The four forces of the 2009 pilot (press release note 2; circular 1.2).
+PILOT_FORCES: tuple[str, ...] = ("warwickshire", "cleveland", "hampshire", "cambridgeshire")
+# Each force's probation region (services/multiagency/areas.py holds the same map).
+PROBATION: Mapping[str, str] = {
+    "warwickshire": "probation-west-midlands",
+    "cleveland": "probation-north-east",
+    "hampshire": "probation-south-central",
+    "cambridgeshire": "probation-east-of-england",
+}
+WITH_HTTP = frozenset({"intake", "multiagency", "disclosure"})
+
+
+@dataclass(frozen=True)
+class Part:
+    """One process of the system: a runnable name serving one tenant."""
+
+    name: str
+    tenant: str
+
+    @property
+    def label(self) -> str:
+        """How progress and logs name it."""
+        return f"{self.name}@{self.tenant}"
+
+
+def plan(forces: Iterable[str] = PILOT_FORCES) -> list[Part]:
+    """Every process the forces need: their services, national systems, agencies."""
+    chosen = list(forces)
+    parts = [
+        Part(service, force)
+        for force in chosen
+        for service in ("intake", "checks", "multiagency", "disclosure")
+    ]
+    parts += [Part(system, system) for system in ("pnc", "visor", "ini")]
+    parts += [Part("local-intelligence", f"{force}-intel") for force in chosen]
+    parts += [Part("childrens-social-care", f"csc-{force}") for force in chosen]
+    parts += [Part("probation", region) for region in sorted({PROBATION[f] for f in chosen})]
+    return parts
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalSystem:
+    """Starts, watches and stops the processes of a plan."""
+
+    parts: list[Part]
+    env: Mapping[str, str]
+    log_dir: Path
+    processes: dict[Part, ServiceProcess] = field(default_factory=dict)
+    ports: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def start(
+        self, *, ready_within: float = 180.0, on_ready: Callable[[Part], None] | None = None
+    ) -> None:
+        """Start every part, then wait until each has its subscribers running."""
+        for part in self.parts:
+            extra: dict[str, str] = {}
+            if part.name in WITH_HTTP:
+                port = free_port()
+                self.ports[(part.name, part.tenant)] = port
+                extra["CSODS_HTTP_PORT"] = str(port)
+            process = ServiceProcess(
+                part.name, part.tenant, self.log_dir / f"{part.label}.log", {**self.env, **extra}
+            )
+            process.start()
+            self.processes[part] = process
+        deadline = time.monotonic() + ready_within
+        for part, process in self.processes.items():
+            process.wait_for_event("service_ready", timeout=max(1.0, deadline - time.monotonic()))
+            if on_ready is not None:
+                on_ready(part)
+
+    def url(self, service: str, force: str) -> str:
+        """The base URL of a force's service API."""
+        return f"http://127.0.0.1:{self.ports[(service, force)]}"
+
+    def dead(self) -> list[Part]:
+        """Parts whose process has exited."""
+        return [part for part, process in self.processes.items() if not process.running]
+
+    def stop(self) -> None:
+        """SIGTERM every process, then wait for each."""
+        for process in self.processes.values():
+            if process.running:
+                process.stop(timeout=30)
