@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 
-class StepRefused(RuntimeError):
+class StepRefused(RuntimeError):  # noqa: N818 - what happened, in plain words
     """An API refused a step the script expected to succeed."""
 
 
