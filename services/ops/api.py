@@ -1,0 +1,152 @@
+"""The ops HTTP API: the dashboard, its charts, /metrics, case histories, recorded deviations."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.stages import Deadline
+from schemas.types import CASE_REFERENCE_PATTERN
+from services.ops import dashboard, metrics, mi, use_cases, views
+from services.ops.monitor import Monitor
+from services.runtime.clock import Clock
+from services.runtime.service import HttpContext
+from services.runtime.settings import Settings
+from services.runtime.unit_of_work import Database
+
+CaseRef = Annotated[str, PathParam(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
+MI_DAYS = 365
+
+
+class DeviationRequest(BaseModel):
+    """A clock moved with the justification the guidance asks for (5.4.8)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    deadline: Deadline
+    new_due_at: AwareDatetime
+    justification: str = Field(min_length=1, max_length=8000)
+
+
+class DeviationRecorded(BaseModel):
+    """The id of the TimescaleDeviationRecordedV1 published."""
+
+    message_id: str
+
+
+def create_app(context: HttpContext) -> FastAPI:
+    """The API of one force's ops instance (settings from the CSODS_* environment)."""
+    settings = Settings(tenant=context.tenant)
+    return create_dashboard(
+        forces=[context.tenant], database=context.database, clock=context.clock, settings=settings
+    )
+
+
+def create_dashboard(
+    *, forces: Sequence[str], database: Database, clock: Clock, settings: Settings
+) -> FastAPI:
+    """The API over the read model of several forces (each read under its own tenant)."""
+    app = FastAPI(
+        title=f"csods ops: {', '.join(forces)}",
+        version="1.0.0",
+        description="Deadlines, management information, lag and dead letters.",
+    )
+    monitor = Monitor(settings, forces, clock)
+
+    def served(force: str) -> str:
+        if force not in forces:
+            raise HTTPException(404, f"force {force} is not served here")
+        return force
+
+    async def boards() -> list[views.Board]:
+        found = []
+        for force in forces:
+            async with database.transaction(force) as tx:
+                found.append(await views.board(tx.conn, tenant=force, now=clock.now()))
+        return found
+
+    @app.get("/", response_class=HTMLResponse)
+    async def page() -> str:
+        """The dashboard: reloads itself every few seconds."""
+        now = clock.now()
+        start = (now - timedelta(days=MI_DAYS)).date().isoformat()
+        return dashboard.page(
+            await boards(),
+            await monitor.snapshot(),
+            now=now,
+            chart_query=f"from={start}&to={now.date().isoformat()}",
+        )
+
+    @app.get("/charts/{force}.png")
+    async def chart(
+        force: str,
+        start: Annotated[str | None, Query(alias="from")] = None,
+        end: Annotated[str | None, Query(alias="to")] = None,
+    ) -> Response:
+        """One force's MI chart: enquiries, applications and disclosures by month."""
+        now = clock.now()
+        first = _day(start) if start else now - timedelta(days=MI_DAYS)
+        last = _day(end) + timedelta(days=1) if end else now
+        async with database.transaction(served(force)) as tx:
+            figures = await mi.figures(tx.conn, tenant=force, start=first, end=last, now=now)
+        with tempfile.TemporaryDirectory() as folder:
+            path = await asyncio.to_thread(mi.chart, Path(folder) / "chart.png", figures)
+            return Response(path.read_bytes(), media_type="image/png")
+
+    @app.get("/metrics")
+    async def scrape() -> Response:
+        """Prometheus metrics: cases, clocks, breaches, lag, outbox backlog, dead letters."""
+        text = metrics.render(await boards(), await monitor.snapshot(), now=clock.now())
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/forces/{force}/board")
+    async def board(force: str) -> views.Board:
+        """One force's board as data."""
+        async with database.transaction(served(force)) as tx:
+            return await views.board(tx.conn, tenant=force, now=clock.now())
+
+    @app.get("/forces/{force}/cases/{case_reference}")
+    async def history(force: str, case_reference: CaseRef) -> list[dict[str, object]]:
+        """A case's history in the read model, in words without personal data."""
+        async with database.transaction(served(force)) as tx:
+            found = await views.history(tx.conn, tenant=force, case_reference=case_reference)
+        if not found:
+            raise HTTPException(404, "no such case")
+        return found
+
+    @app.post("/forces/{force}/cases/{case_reference}/deviations", status_code=201)
+    async def deviate(
+        force: str, case_reference: CaseRef, request: DeviationRequest
+    ) -> DeviationRecorded:
+        """Move a clock with a justification (5.4.8), e.g. after a breach and a re-triage."""
+        try:
+            async with database.transaction(served(force)) as tx:
+                message_id = await use_cases.record_deviation(
+                    tx,
+                    case_reference=case_reference,
+                    deadline=request.deadline,
+                    new_due_at=request.new_due_at,
+                    justification=request.justification,
+                    clock=clock,
+                )
+        except use_cases.CaseNotFound as exc:
+            raise HTTPException(404, "no such clock") from exc
+        return DeviationRecorded(message_id=str(message_id))
+
+    return app
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise HTTPException(422, "dates are YYYY-MM-DD") from exc

@@ -1,0 +1,129 @@
+"""The ops service as its own process on the real broker: live model, rebuild, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from services.ops import rebuild, streams
+from services.ops.case_studies import Event, case_study, open_cases, publish
+from services.runtime.settings import Settings
+from tests.e2e.conftest import Start
+from tests.support.stack import FoundStack
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+async def owner_count(database_url: str, tenant: str, query: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant', $1, true)", tenant)
+            return int(await conn.fetchval(query, tenant))
+    finally:
+        await conn.close()
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.3)
+    raise TimeoutError("condition not reached")
+
+
+async def send_bad(bootstrap: str, good: Event) -> None:
+    from aiokafka import AIOKafkaProducer  # noqa: PLC0415
+
+    headers = good.envelope.to_headers()
+    unknown = [
+        (n, b"csods.intake.enquiry-registered.v9" if n == "ce_type" else v) for n, v in headers
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            good.topic, b"\xff not json", key=good.envelope.key, headers=headers
+        )
+        await producer.send_and_wait(
+            good.topic, good.message.to_json(), key=good.envelope.key, headers=unknown
+        )
+    finally:
+        await producer.stop()
+
+
+def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
+    stack: FoundStack,
+    tenant: str,
+    start_service: Start,
+    settings_for: Callable[..., Settings],
+    database_url: str,
+) -> None:
+    ops = start_service("ops")
+    now = datetime.now(UTC)
+    events = [
+        event for n in (1, 2, 3, 4) for event in case_study(tenant, n, start=START, case_number=n)
+    ]
+    events += open_cases(tenant, now=now, first_number=10)
+    asyncio.run(publish(stack.kafka_bootstrap, events))
+    asyncio.run(send_bad(stack.kafka_bootstrap, events[0]))
+
+    # The live model takes every good event; the clocks raise one breach and one warning.
+    history = "SELECT count(*) FROM ops.case_history WHERE tenant = $1"
+    wait_until(lambda: asyncio.run(owner_count(database_url, tenant, history)) == len(events) + 2)
+    pending = "SELECT count(*) FROM ops.outbox WHERE tenant = $1 AND sent_at IS NULL"
+    wait_until(lambda: asyncio.run(owner_count(database_url, tenant, pending)) == 0)
+    ops.wait_for_event("deadline_breached")
+
+    settings = settings_for(tenant)
+    letters = asyncio.run(streams.dead_letters(stack.kafka_bootstrap, force=tenant))
+    assert sorted(letter.header("dlq_consumer") for letter in letters) == ["ops", "ops"]
+
+    # The rebuild reads the same streams in another order: the model must come out equal.
+    report = asyncio.run(rebuild.rebuild(settings))
+    print(
+        f"\nrebuild: {report.records} records in {report.seconds:.2f} s = {report.per_second:.0f}/s"
+    )
+    assert report.applied == len(events) + 2  # with the breach and the warning read back
+    assert sum(report.rejected.values()) == 2
+    assert asyncio.run(rebuild.differences(settings)) == dict.fromkeys(
+        ("cases", "deadlines", "case_history", "escalations"), 0
+    )
+
+    lags = asyncio.run(
+        streams.consumer_lag(stack.kafka_bootstrap, forces=[tenant], now=datetime.now(UTC))
+    )
+    ours = [lag for lag in lags if lag.group == f"{tenant}.ops"]
+    assert ours
+    assert all(lag.messages == 0 for lag in ours)
+
+
+def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
+    stack: FoundStack, tenant: str, start_service: Start
+) -> None:
+    start_service("ops")
+    good = case_study(tenant, 4, start=START, case_number=1)[0]
+    asyncio.run(send_bad(stack.kafka_bootstrap, good))
+
+    def letters() -> list[streams.DeadLetter]:
+        return asyncio.run(streams.dead_letters(stack.kafka_bootstrap, force=tenant))
+
+    wait_until(lambda: len(letters()) == 2)
+    (garbled,) = streams.select(
+        letters(), ref=None, where=streams.Filter(reason_contains="payload")
+    )
+    shown = garbled.shown()
+    assert shown["payload"].startswith("[invalid csods.intake.enquiry-registered.v1")
+    assert asyncio.run(streams.replay(stack.kafka_bootstrap, [garbled])) == 1
+
+    wait_until(lambda: len(letters()) == 3)
+    again = letters()[-1]
+    assert again.header("csods_replay_of") == garbled.ref
+    assert again.earlier_reasons == [garbled.reason]
+    assert again.reason.startswith("payload:")
+    assert timedelta(0) <= again.timestamp - garbled.timestamp
