@@ -159,8 +159,18 @@ async def prepare(
             backoff_seconds=settings.retry_backoff_seconds,
             crash_after_commit=settings.fault_crash_after_commit,
         )
-        _subscribe(broker, subscription.topic, group_id(tenant, name), processor)
         running.processors.append(processor)
+    if running.processors:
+        _subscribe(
+            broker,
+            group_id(tenant, name),
+            {
+                subscription.topic: processor
+                for subscription, processor in zip(
+                    wiring.subscriptions, running.processors, strict=True
+                )
+            },
+        )
     return running
 
 
@@ -198,13 +208,20 @@ def _http_server(running: Running) -> uvicorn.Server | None:
     return _EmbeddedServer(config)
 
 
-def _subscribe(broker: KafkaBroker, topic: str, group: str, processor: Processor) -> None:
+def _subscribe(broker: KafkaBroker, group: str, processors: Mapping[str, Processor]) -> None:
+    """One consumer for all of a service's topics, each record to its topic's processor.
+
+    One member per process keeps rebalances few. Records are handled one at a time, and each
+    is acknowledged or sought back before the next is read, so committing the consumer's
+    positions never passes a record that was not finished.
+    """
+
     async def raw_body(message: KafkaMessage) -> bytes:
         return message.body  # decoding is ours: bad bytes must reach the dead letters
 
     # Manual ack: the offset is committed only once the transaction has committed.
     @broker.subscriber(
-        topic,
+        *processors,
         group_id=group,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
@@ -213,6 +230,7 @@ def _subscribe(broker: KafkaBroker, topic: str, group: str, processor: Processor
     async def on_record(body: bytes, message: KafkaMessage) -> None:
         raw = message.raw_message
         assert not isinstance(raw, tuple), "subscribers here are never batch subscribers"
+        processor = processors[raw.topic]
         record = Record(
             topic=raw.topic,
             partition=raw.partition,
