@@ -21,6 +21,7 @@ class Step:
     topic: str
     envelope: Envelope
     payload: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def time(self) -> datetime:
@@ -75,7 +76,14 @@ async def follow(
                         envelope = Envelope.from_headers(record.headers or ())
                         if str(envelope.correlation_id) != correlation_id:
                             continue
-                        steps.append(Step(record.topic, envelope, record.value or b""))
+                        steps.append(
+                            Step(
+                                record.topic,
+                                envelope,
+                                record.value or b"",
+                                tuple(record.headers or ()),
+                            )
+                        )
                         if envelope.type == until_type and done_at is None:
                             done_at = time.monotonic() + settle
         raise TimeoutError(

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from schemas import topics
 from schemas.base import Message
 from schemas.envelope import Envelope, EnvelopeError
+from services.runtime import tracing
 from services.runtime.clock import Clock
 from services.runtime.dead_letters import dead_letter_record
 from services.runtime.logs import failure
@@ -232,6 +233,20 @@ class Processor:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _apply(self, delivery: Delivery[Any], route: Route) -> Verdict:
+        envelope = delivery.envelope
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.destination.name": delivery.record.topic,
+            "messaging.message.id": str(envelope.id),
+            "messaging.message.conversation_id": str(envelope.correlation_id),
+            "csods.case": envelope.subject,
+            "csods.tenant": self.tenant,
+            "csods.service": self.service,
+        }
+        with tracing.consuming(delivery.record.headers, f"apply {envelope.type}", attributes):
+            return await self._apply_in_span(delivery, route)
+
+    async def _apply_in_span(self, delivery: Delivery[Any], route: Route) -> Verdict:
         envelope = delivery.envelope
         async with self.database.transaction(self.tenant) as tx:
             claimed = await tx.claim(

@@ -12,6 +12,7 @@ import structlog
 from pydantic import BaseModel
 
 from schemas.redaction import redact
+from services.runtime.tracing import add_trace_ids
 
 
 def failure(exc: BaseException) -> dict[str, str]:
@@ -41,6 +42,7 @@ def configure_logging(*, json: bool | None = None, level: str = "info") -> None:
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         redact_messages,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

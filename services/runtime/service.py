@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import make_asgi_app
 
 from schemas import topics
-from services.runtime import metrics
+from services.runtime import metrics, tracing
 from services.runtime.broker import ensure_topics, make_broker, start_producer
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Record, Route
@@ -25,6 +25,7 @@ from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import Settings
+from services.runtime.tracing import configure_tracing
 from services.runtime.unit_of_work import Database, open_database
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ def _http_server(running: Running) -> uvicorn.Server | None:
     app = definition.http(HttpContext(settings.tenant, running.database, running.clock))
     if isinstance(app, FastAPI):
         app.mount("/metrics", make_asgi_app(registry=metrics.REGISTRY_IN_USE))
+        tracing.trace_requests(app)
     config = uvicorn.Config(
         app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
     )
@@ -253,6 +255,7 @@ def _subscribe(broker: KafkaBroker, group: str, processors: Mapping[str, Process
 async def run(definition: ServiceDefinition, settings: Settings) -> None:
     """Run a service until SIGTERM or SIGINT, then stop without committing unfinished work."""
     configure_logging(json=settings.log_json, level=settings.log_level)
+    configure_tracing(service=definition.name, tenant=settings.tenant)
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
     running = await prepare(definition, settings)
     if settings.metrics_port is not None:

@@ -13,6 +13,7 @@ from schemas.envelope import Envelope
 from services.runtime import inbox, outbox
 from services.runtime.connection import Connection
 from services.runtime.outbox import OutgoingRecord
+from services.runtime.tracing import TRACEPARENT, current_traceparent
 
 
 @dataclass
@@ -34,11 +35,15 @@ class Transaction:
         """Publish `message` when (and only if) this transaction commits."""
         if envelope.type != message.TYPE:
             raise ValueError(f"envelope type {envelope.type} does not match {message.TYPE}")
+        headers = envelope.to_headers()
+        traceparent = current_traceparent()
+        if traceparent is not None:  # the consumer's span continues this one's trace
+            headers.append((TRACEPARENT, traceparent))
         self.emit_record(
             OutgoingRecord(
                 topic=topic,
                 key=envelope.key,
-                headers=envelope.to_headers(),
+                headers=headers,
                 value=message.to_json(),
             )
         )
