@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.multiagency.api import create_app
 from services.multiagency.handlers import wire
-from services.multiagency.use_cases import SERVICE
+from services.multiagency.messaging import SERVICE
 from services.runtime.service import ServiceDefinition
 
 definition = ServiceDefinition(
-    name=SERVICE, migrations=Path(__file__).parent / "migrations", wire=wire
+    name=SERVICE, migrations=Path(__file__).parent / "migrations", wire=wire, http=create_app
 )

@@ -1,39 +1,458 @@
-"""The rules of the risk assessment and the forum (5.4.7, 5.5, 5.6.12): pure, no I/O."""
+"""The rules of the full risk assessment and the forum (5.4, 5.5, 5.6.12, 5.6.27): pure, no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from schemas.checks import CheckResult
-from schemas.multiagency import DecisionRoute, Forum
+from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
+from schemas.multiagency import (
+    AgencyKind,
+    ConcernCategory,
+    ConsultationOutcome,
+    DecisionRoute,
+    Forum,
+    LawfulBasis,
+)
+from schemas.parties import RiskAnswer, RiskQuestion
+from schemas.stages import Stage
+from services.runtime.errors import RuleViolation
+
+# 4.5: "convicted" covers cautions, reprimands and warnings too; a ViSOR registration or an
+# order such as a SOPO presupposes a conviction.
+_CONVICTION_LIKE = frozenset(
+    {
+        RecordKind.CONVICTION,
+        RecordKind.CAUTION,
+        RecordKind.REPRIMAND,
+        RecordKind.FINAL_WARNING,
+        RecordKind.REGISTRATION,
+        RecordKind.ORDER,
+    }
+)
+# 5.5.3 (ii): "other convictions relevant to safeguarding children".
+_OTHER_RELEVANT = frozenset(
+    {
+        OffenceCategory.SEXUAL_ADULT,
+        OffenceCategory.VIOLENCE,
+        OffenceCategory.DRUGS,
+        OffenceCategory.DOMESTIC_ABUSE,
+    }
+)
+# 5.5.3 (iv): concerning behaviour now displayed by the subject or the child.
+_BEHAVIOUR = frozenset(
+    {
+        RiskQuestion.CHILD_HAS_DISCLOSED_HARM,
+        RiskQuestion.CHILD_SHOWS_SIGNS_OF_HARM,
+        RiskQuestion.SUBJECT_BEHAVIOUR_SEXUALISED_OR_GROOMING,
+    }
+)
+_CATEGORY_TEXT = {
+    ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION: "(i) a conviction for a child sexual offence",
+    ConcernCategory.OTHER_RELEVANT_CONVICTION: "(ii) another conviction relevant to safeguarding",
+    ConcernCategory.RELEVANT_INTELLIGENCE: "(iii) intelligence relevant to safeguarding",
+    ConcernCategory.CONCERNING_BEHAVIOUR: "(iv) concerning behaviour now displayed",
+}
+
+# 5.6.27: a MAPPA meeting may take up to 28 days; no forum is given longer.
+FORUM_LONGEST = timedelta(days=28)
+# 5.6.27: 7 days are left after the forum for disclosure and closure.
+AFTER_FORUM = timedelta(days=7)
+# How long each forum usually takes to convene; all are maximums (5.6.27).
+USUAL_NOTICE: dict[Forum, timedelta] = {
+    Forum.MAPPA_MEETING: timedelta(days=10),
+    Forum.CASE_CONFERENCE: timedelta(days=10),
+    Forum.STRATEGY_MEETING: timedelta(days=3),
+    Forum.STRATEGY_DISCUSSION: timedelta(days=1),
+    Forum.OTHER_PROFESSIONALS_MEETING: timedelta(days=5),
+}
+SHORTEST_NOTICE = timedelta(hours=2)
+
+
+class ConsultationStatus(StrEnum):
+    """Where a consultation stands."""
+
+    REQUESTED = "requested"
+    ANSWERED = "answered"
+    OVERDUE = "overdue"  # not answered by the time asked: the case goes on without it
+
+
+class HandoffStatus(StrEnum):
+    """Where a handoff to a responding force stands (4.10)."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    RETURNED = "returned"
+    OVERDUE = "overdue"
+
+
+class Decision(StrEnum):
+    """How the forum's conclusion is reached once the risk assessment is complete."""
+
+    NO_CONCERNS_AT_ONCE = "no-concerns-at-once"  # 5.5.5 with every answer in: no forum needed
+    RESPONDING_FORUM = "responding-forum"  # 4.10: the responding force's forum decided
+    FORUM = "forum"  # 5.6.12: this force convenes one
+
+
+@dataclass(frozen=True, slots=True)
+class SharingDecision:
+    """Whether an agency is consulted and on what lawful basis; the reason is always kept."""
+
+    consult: bool
+    basis: LawfulBasis | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyAnswer:
+    """A consultation as it stands."""
+
+    agency: str
+    kind: AgencyKind
+    status: ConsultationStatus
+    outcome: ConsultationOutcome | None = None
+    child_protection_plan: bool | None = None
+    supervised_by_probation: bool | None = None
+    mappa_level: int | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Answered, or overdue: either way the case may go on."""
+        return self.status is not ConsultationStatus.REQUESTED
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffResult:
+    """A handoff as it stands, with what the responding force returned."""
+
+    responding_force: str
+    party: str
+    status: HandoffStatus
+    route: DecisionRoute | None = None
+    forum: Forum | None = None
+    recommend_disclosure: bool | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def settled(self) -> bool:
+        """Returned, declined or overdue: the owning force may go on."""
+        return self.status in (
+            HandoffStatus.RETURNED,
+            HandoffStatus.DECLINED,
+            HandoffStatus.OVERDUE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """The route a case takes and why."""
+    """The outcome of the full risk assessment and what happens next."""
 
     route: DecisionRoute
+    categories: tuple[ConcernCategory, ...]
+    meets_mappa: bool
     forum: Forum
+    decision: Decision
     rationale: str
+    not_answered: tuple[str, ...] = ()
+    declined: tuple[str, ...] = ()
+    responding: HandoffResult | None = None
 
 
-def assess(results: tuple[CheckResult, ...]) -> Assessment:
-    """Categorise a case as 'concerns' or 'no concerns' from what the checks found (5.4.7).
+def ready_for_assessment(
+    *,
+    checks_stage: Stage | None,
+    has_application: bool,
+    has_enquiry: bool,
+    await_application: bool,
+) -> bool:
+    """Whether the full risk assessment can start (5.4.4, 5.4.5)."""
+    if checks_stage is None:
+        return False
+    if has_application:
+        # 5.4.4: the checks revisited for stage 4; 5.4.5 needs the enquiry's consent.
+        return checks_stage is Stage.FULL_RISK_ASSESSMENT and has_enquiry
+    # No application on record: the checks that completed last are all there is to weigh.
+    return not await_application or checks_stage is Stage.FULL_RISK_ASSESSMENT
 
-    5.5.3: convictions, cautions or intelligence that raise child safeguarding concerns make
-    'concerns'; 5.5.5: none of them makes 'no concerns'. Consultation with children's social
-    care and probation, and the MAPPA route, come with the multi-agency issue.
+
+def later_stage(stage: Stage, than: Stage | None) -> bool:
+    """Whether `stage` comes at or after `than` in the process (5.1-5.6)."""
+    order = list(Stage)
+    return than is None or order.index(stage) >= order.index(than)
+
+
+def concerning_behaviour(answers: Iterable[RiskAnswer]) -> bool:
+    """Whether the applicant reported behaviour of 5.5.3 (iv)."""
+    return any(answer.answer is True and answer.question in _BEHAVIOUR for answer in answers)
+
+
+def subject_findings(results: Iterable[CheckResult]) -> tuple[Finding, ...]:
+    """The subject's records: matches and possible matches (5.2.5: details may be false)."""
+    found = (MatchOutcome.MATCH, MatchOutcome.POSSIBLE_MATCH)
+    return tuple(
+        finding
+        for result in results
+        if result.party == "subject" and result.outcome in found
+        for finding in result.findings
+    )
+
+
+def unavailable_systems(results: Iterable[CheckResult]) -> tuple[System, ...]:
+    """The systems that did not answer for the subject."""
+    return tuple(
+        sorted(
+            {
+                result.system
+                for result in results
+                if result.party == "subject" and result.outcome is MatchOutcome.UNAVAILABLE
+            }
+        )
+    )
+
+
+def categorise(findings: Iterable[Finding], *, behaviour: bool) -> tuple[ConcernCategory, ...]:
+    """The 5.5.3 categories the subject's records and the reported behaviour fall in."""
+    found: set[ConcernCategory] = set()
+    for finding in findings:
+        child_sexual = finding.category is OffenceCategory.CHILD_SEXUAL or finding.schedule_34a
+        if finding.kind in _CONVICTION_LIKE and child_sexual:
+            found.add(ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION)  # (i)
+        elif finding.kind in _CONVICTION_LIKE and finding.category in _OTHER_RELEVANT:
+            found.add(ConcernCategory.OTHER_RELEVANT_CONVICTION)  # (ii)
+        elif finding.kind is RecordKind.INTELLIGENCE and (
+            child_sexual or finding.category in _OTHER_RELEVANT
+        ):
+            found.add(ConcernCategory.RELEVANT_INTELLIGENCE)  # (iii)
+    if behaviour:
+        found.add(ConcernCategory.CONCERNING_BEHAVIOUR)  # (iv)
+    return tuple(category for category in ConcernCategory if category in found)
+
+
+def childrens_social_care_sharing(
+    *, consent: bool | None, categories: Sequence[ConcernCategory]
+) -> SharingDecision:
+    """5.4.5: children's social care with consent, or without it where the circumstances require."""
+    if consent:
+        return SharingDecision(True, LawfulBasis.CONSENT, "5.4.5: the applicant consented")
+    if categories:
+        return SharingDecision(
+            True,
+            LawfulBasis.NECESSITY,
+            "5.4.5: consulted without consent because the circumstances require it: "
+            + "; ".join(_CATEGORY_TEXT[category] for category in categories),
+        )
+    return SharingDecision(
+        False, None, "5.4.5: no consent, and nothing found makes sharing without it necessary"
+    )
+
+
+def probation_sharing(*, consent: bool | None, findings: Sequence[Finding]) -> SharingDecision:
+    """5.4.5: probation 'where appropriate': when the subject has a record it may manage."""
+    if not any(finding.kind in _CONVICTION_LIKE for finding in findings):
+        return SharingDecision(False, None, "5.4.5: nothing found that probation would manage")
+    if consent:
+        return SharingDecision(True, LawfulBasis.CONSENT, "5.4.5: the applicant consented")
+    return SharingDecision(
+        True,
+        LawfulBasis.NECESSITY,
+        "5.4.5: the subject has a record probation may manage; needed to assess the risk",
+    )
+
+
+def meets_mappa_criteria(findings: Iterable[Finding], *, mappa_levels: Iterable[int]) -> bool:
+    """MAPPA manages registered sexual and violent offenders (press release note 6)."""
+    registered = any(finding.kind is RecordKind.REGISTRATION for finding in findings)
+    return registered or any(level >= 1 for level in mappa_levels)
+
+
+def choose_forum(*, meets_mappa: bool, child_protection_plan: bool, behaviour: bool) -> Forum:
+    """5.6.12: MAPPA for MAPPA subjects; otherwise safeguarding children procedures."""
+    if meets_mappa:
+        return Forum.MAPPA_MEETING
+    if child_protection_plan:
+        return Forum.CASE_CONFERENCE  # the child's plan is already reviewed in conference
+    if behaviour:
+        return Forum.STRATEGY_MEETING  # behaviour now displayed: a possible section 47 enquiry
+    return Forum.STRATEGY_DISCUSSION
+
+
+def consultation_deadlines(
+    now: datetime, *, window: timedelta, risk_assessment_due_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """When an agency's answer is due, and when it is reminded (halfway)."""
+    respond_by = now + window
+    if risk_assessment_due_at is not None and risk_assessment_due_at < respond_by:
+        # 5.4.8: within stage 4's limit, but never less time than an agency could manage.
+        respond_by = max(risk_assessment_due_at, now + window / 4)
+    return respond_by, now + (respond_by - now) / 2
+
+
+def handoff_respond_by(now: datetime, *, closure_due_at: datetime | None) -> datetime:
+    """When the owning force needs the responding force's findings (it keeps the deadline)."""
+    if closure_due_at is None:
+        return now + FORUM_LONGEST
+    # 5.6.27: 7 days for disclosure and closure, and 3 for the owning force to weigh them.
+    return max(closure_due_at - AFTER_FORUM - timedelta(days=3), now + timedelta(days=1))
+
+
+def forum_latest(
+    *, closure_due_at: datetime | None, respond_by: datetime | None
+) -> datetime | None:
+    """The latest a forum may meet: before the owning force's deadline allows for what follows."""
+    if respond_by is not None:
+        return respond_by - timedelta(days=1)
+    return None if closure_due_at is None else closure_due_at - AFTER_FORUM
+
+
+def forum_date(forum: Forum, *, now: datetime, latest: datetime | None) -> datetime:
+    """When a forum is scheduled: its usual notice, sooner if the deadline needs it."""
+    proposed = now + USUAL_NOTICE[forum]
+    if latest is not None:
+        proposed = min(proposed, latest)
+    return max(proposed, now + SHORTEST_NOTICE)
+
+
+def check_schedule(
+    forum: Forum,
+    *,
+    now: datetime,
+    scheduled_for: datetime,
+    urgent: bool,
+    urgency_justification: str | None,
+    exception_reason: str | None,
+) -> None:
+    """Refuse a forum schedule that breaks 5.6.12 or 5.6.27."""
+    if scheduled_for <= now:
+        raise RuleViolation("scheduled_for", "a forum is scheduled for a time to come")
+    if scheduled_for > now + FORUM_LONGEST:
+        raise RuleViolation("scheduled_for", "5.6.27: a forum meets within 28 days")
+    if urgent and not urgency_justification:
+        raise RuleViolation("urgency_justification", "5.6.27: an urgent forum records why")
+    if forum is Forum.OTHER_PROFESSIONALS_MEETING and not exception_reason:
+        raise RuleViolation("exception_reason", "5.6.12: other meetings are the exception; say why")
+
+
+def check_decision(
+    *,
+    force: str,
+    attending: Sequence[str],
+    positions: Sequence[str],
+    route: DecisionRoute,
+    recommend_disclosure: bool,
+) -> None:
+    """Refuse a forum conclusion that is not multi-agency or not consistent (5.6.12, 5.6.3)."""
+    if not any(agency != force for agency in attending):
+        raise RuleViolation("attendance", "5.6.12: the decision is a multi-agency one")
+    absent = sorted(set(positions) - set(attending))
+    if absent:
+        raise RuleViolation("positions", f"{', '.join(absent)} did not attend the forum")
+    if recommend_disclosure and route is DecisionRoute.NO_CONCERNS:
+        raise RuleViolation("recommend_disclosure", "5.6.3: 'no concerns' leads to non-disclosure")
+
+
+def assess(
+    results: Sequence[CheckResult] = (),
+    *,
+    behaviour: bool = False,
+    answers: Sequence[AgencyAnswer] = (),
+    handoffs: Sequence[HandoffResult] = (),
+) -> Assessment:
+    """Categorise the application (5.4.7, 5.5.3, 5.5.5) and say how the forum is reached.
+
+    It weighs the checks (5.4.4), the behaviour reported (5.5.3 (iv)), what the agencies
+    consulted said (5.4.5) and what responding forces returned (4.10).
     """
-    findings = [finding for result in results for finding in result.findings]
+    returned = [h for h in handoffs if h.status is HandoffStatus.RETURNED]
+    subject_returns = [h for h in returned if h.party == "subject"]
+    findings = subject_findings(results) + tuple(
+        finding for handoff in subject_returns for finding in handoff.findings
+    )
+    found = set(categorise(findings, behaviour=behaviour))
+    if any(_agency_concern(answer) for answer in answers) or any(
+        h.route is DecisionRoute.CONCERNS for h in returned
+    ):
+        found.add(ConcernCategory.RELEVANT_INTELLIGENCE)  # (iii) known to another agency
+    categories = tuple(category for category in ConcernCategory if category in found)
+    route = DecisionRoute.CONCERNS if categories else DecisionRoute.NO_CONCERNS
+    levels = [answer.mappa_level for answer in answers if answer.mappa_level]
+    meets_mappa = meets_mappa_criteria(findings, mappa_levels=levels) or any(
+        h.forum is Forum.MAPPA_MEETING for h in subject_returns
+    )
+    forum = choose_forum(
+        meets_mappa=meets_mappa,
+        child_protection_plan=any(a.child_protection_plan for a in answers),
+        behaviour=behaviour,
+    )
+    not_answered = tuple(
+        sorted(a.agency for a in answers if a.status is ConsultationStatus.OVERDUE)
+    )
+    declined = tuple(
+        sorted(a.agency for a in answers if a.outcome is ConsultationOutcome.DECLINED_TO_SHARE)
+    )
+    responding = next(
+        (h for h in subject_returns if h.forum is not None and h.route is route), None
+    )
+    handoffs_complete = all(h.status is HandoffStatus.RETURNED for h in handoffs)
+    if responding is not None:
+        decision = Decision.RESPONDING_FORUM  # 4.10: where the subject lives, that force decides
+    elif (
+        route is DecisionRoute.NO_CONCERNS
+        and not (not_answered or declined)
+        and (handoffs_complete)
+    ):
+        decision = Decision.NO_CONCERNS_AT_ONCE
+    else:
+        decision = Decision.FORUM
+    return Assessment(
+        route=route,
+        categories=categories,
+        meets_mappa=meets_mappa,
+        forum=responding.forum if responding and responding.forum else forum,
+        decision=decision,
+        rationale=_rationale(results, findings, categories, not_answered, declined, handoffs),
+        not_answered=not_answered,
+        declined=declined,
+        responding=responding,
+    )
+
+
+def _agency_concern(answer: AgencyAnswer) -> bool:
+    if answer.outcome is not ConsultationOutcome.INFORMATION_SHARED:
+        return False
+    return bool(
+        answer.child_protection_plan or answer.supervised_by_probation or answer.mappa_level
+    )
+
+
+def _rationale(  # noqa: PLR0917 - the parts of one sentence
+    results: Sequence[CheckResult],
+    findings: Sequence[Finding],
+    categories: Sequence[ConcernCategory],
+    not_answered: Sequence[str],
+    declined: Sequence[str],
+    handoffs: Sequence[HandoffResult],
+) -> str:
+    parts = [
+        "Concerns (5.5.3): " + "; ".join(_CATEGORY_TEXT[c] for c in categories) + "."
+        if categories
+        else "No conviction, caution or intelligence was found on the systems checked."
+    ]
     if findings:
         kinds = sorted({finding.category.value for finding in findings})
-        return Assessment(
-            route=DecisionRoute.CONCERNS,
-            forum=Forum.STRATEGY_DISCUSSION,
-            rationale=f"Checks found records in the categories: {', '.join(kinds)}.",
-        )
-    return Assessment(
-        route=DecisionRoute.NO_CONCERNS,
-        forum=Forum.STRATEGY_DISCUSSION,
-        rationale="No conviction, caution or intelligence was found on the systems checked.",
-    )
+        parts.append(f"Records found in the categories: {', '.join(kinds)}.")
+    unavailable = unavailable_systems(results)
+    if unavailable:
+        parts.append(f"Not answered by: {', '.join(s.value for s in unavailable)}.")
+    if any(r.outcome is MatchOutcome.POSSIBLE_MATCH for r in results):
+        parts.append("Possible matches are counted until a researcher confirms them.")
+    if not_answered:
+        parts.append(f"No answer by the time asked from: {', '.join(not_answered)}.")
+    if declined:
+        parts.append(f"Declined to share: {', '.join(declined)}.")
+    for handoff in handoffs:
+        outcome = handoff.route.value if handoff.route else handoff.status.value
+        parts.append(f"Responding force {handoff.responding_force}: {outcome}.")
+    return " ".join(parts)

@@ -1,11 +1,184 @@
-"""The multi-agency repository."""
+"""The multi-agency repository: cases, risk assessments and forums, within one force's rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
+from pydantic import TypeAdapter
+
+from schemas.checks import CheckResult
+from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
+from schemas.parties import Child, SubjectParticulars
+from schemas.stages import Stage
 from services.multiagency.domain import Assessment
 from services.runtime.connection import Connection
+
+_RESULTS = TypeAdapter(tuple[CheckResult, ...])
+_CHILDREN = TypeAdapter(tuple[Child, ...])
+_ATTENDANCE = TypeAdapter(tuple[Attendee, ...])
+_POSITIONS = TypeAdapter(tuple[AgencyPosition, ...])
+
+OWNING = "owning"
+RESPONDING = "responding"
+
+
+class CaseState:
+    """Where a case stands in this service (plain strings in the database)."""
+
+    OPEN = "open"  # gathering the enquiry, the application and the checks
+    ASSESSING = "assessing"  # consultations and handoffs under way
+    ASSESSED = "assessed"  # risk assessment completed; forum to be scheduled or decided
+    FORUM_SCHEDULED = "forum-scheduled"
+    DECIDED = "decided"  # owning force: the forum's conclusion went to disclosure
+    RETURNED = "returned"  # responding force: the findings went back to the owning force
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A case as this force's multi-agency service holds it."""
+
+    case_reference: str
+    role: str
+    correlation_id: UUID
+    state: str
+    consent_to_share: bool | None
+    behaviour_of_concern: bool
+    subject: SubjectParticulars | None
+    children: tuple[Child, ...]
+    enquiry_at: datetime | None
+    application_at: datetime | None
+    risk_assessment_due_at: datetime | None
+    closure_due_at: datetime | None
+    checks_stage: Stage | None
+    checks_results: tuple[CheckResult, ...]
+    checks_completed_at: datetime | None
+    checks_requested_at: datetime | None
+    assessment_started_at: datetime | None
+    owning_force: str | None
+    owning_case_reference: str | None
+    handoff_id: UUID | None
+    respond_by: datetime | None
+
+    @property
+    def responding(self) -> bool:
+        """Whether this force responds to another force's handoff for this case (4.10)."""
+        return self.role == RESPONDING
+
+
+@dataclass(frozen=True, slots=True)
+class ForumRecord:
+    """A case's forum: scheduled, and once it has met, its conclusion."""
+
+    forum_id: UUID
+    forum: Forum
+    scheduled_for: datetime
+    urgent: bool
+    decided_at: datetime | None
+    route: DecisionRoute | None
+
+
+_CASE_COLUMNS = frozenset(
+    {
+        "state",
+        "consent_to_share",
+        "behaviour_of_concern",
+        "subject",
+        "children",
+        "enquiry_at",
+        "application_at",
+        "risk_assessment_due_at",
+        "closure_due_at",
+        "checks_stage",
+        "checks_results",
+        "checks_completed_at",
+        "checks_requested_at",
+        "assessment_started_at",
+    }
+)
+_JSON_COLUMNS = frozenset({"subject", "children", "checks_results"})
+_SERIALISERS: dict[str, Any] = {
+    "subject": lambda value: value.model_dump_json(),
+    "children": lambda value: _CHILDREN.dump_json(tuple(value)).decode(),
+    "checks_results": lambda value: _RESULTS.dump_json(tuple(value)).decode(),
+    "checks_stage": lambda value: Stage(value).value,
+}
+
+
+async def open_case(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    correlation_id: UUID,
+    role: str = OWNING,
+    owning_force: str | None = None,
+    owning_case_reference: str | None = None,
+    handoff_id: UUID | None = None,
+    respond_by: datetime | None = None,
+    closure_due_at: datetime | None = None,
+) -> bool:
+    """Open a case unless it is open already; True when it was opened now."""
+    row = await conn.fetchval(
+        "INSERT INTO cases (tenant, case_reference, role, correlation_id, owning_force,"
+        " owning_case_reference, handoff_id, respond_by, closure_due_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING 1",
+        tenant,
+        case_reference,
+        role,
+        correlation_id,
+        owning_force,
+        owning_case_reference,
+        handoff_id,
+        respond_by,
+        closure_due_at,
+    )
+    return row is not None
+
+
+async def load_case(conn: Connection, *, tenant: str, case_reference: str) -> Case | None:
+    """A case, locked for the rest of the transaction so its steps never interleave."""
+    row = await conn.fetchrow(
+        "SELECT * FROM cases WHERE tenant = $1 AND case_reference = $2 FOR UPDATE",
+        tenant,
+        case_reference,
+    )
+    return None if row is None else _case(row)
+
+
+async def update_case(
+    conn: Connection, *, tenant: str, case_reference: str, **changes: Any
+) -> None:
+    """Change some of a case's columns."""
+    unknown = set(changes) - _CASE_COLUMNS
+    if unknown:
+        raise ValueError(f"not a case column: {', '.join(sorted(unknown))}")
+    names = list(changes)
+    assignments = ", ".join(
+        f"{name} = ${index}" + ("::jsonb" if name in _JSON_COLUMNS else "")
+        for index, name in enumerate(names, start=3)
+    )
+    await conn.execute(
+        f"UPDATE cases SET {assignments} WHERE tenant = $1 AND case_reference = $2",  # noqa: S608 - names are whitelisted
+        tenant,
+        case_reference,
+        *(_column_value(name, changes[name]) for name in names),
+    )
+
+
+async def next_case_number(conn: Connection, *, tenant: str, year: int) -> int:
+    """Allocate the next number of the cases a force opens for handoffs in `year`."""
+    number = await conn.fetchval(
+        "INSERT INTO case_numbers (tenant, year, last_number) VALUES ($1, $2, 1)"
+        " ON CONFLICT (tenant, year) DO UPDATE SET last_number = case_numbers.last_number + 1"
+        " RETURNING last_number",
+        tenant,
+        year,
+    )
+    return int(number)
 
 
 async def add_assessment(
@@ -16,15 +189,149 @@ async def add_assessment(
     assessment: Assessment,
     decided_at: datetime,
 ) -> bool:
-    """Record a case's assessment; False when the case was already assessed."""
+    """Record a case's completed risk assessment; False when it was recorded before."""
     row = await conn.fetchval(
-        "INSERT INTO assessments (tenant, case_reference, forum, route, rationale, decided_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
+        "INSERT INTO assessments (tenant, case_reference, forum, route, rationale, decided_at,"
+        " categories, meets_mappa, decision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT DO NOTHING RETURNING 1",
         tenant,
         case_reference,
         assessment.forum.value,
         assessment.route.value,
         assessment.rationale,
         decided_at,
+        [category.value for category in assessment.categories],
+        assessment.meets_mappa,
+        assessment.decision.value,
     )
     return row is not None
+
+
+async def load_assessment(
+    conn: Connection, *, tenant: str, case_reference: str
+) -> dict[str, Any] | None:
+    """A case's risk assessment as stored."""
+    row = await conn.fetchrow(
+        "SELECT forum, route, categories, meets_mappa, decision, rationale, decided_at"
+        " FROM assessments WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+    )
+    return None if row is None else dict(row)
+
+
+async def schedule_forum(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    forum_id: UUID,
+    forum: Forum,
+    scheduled_for: datetime,
+    urgent: bool,
+    urgency_justification: str | None,
+    exception_reason: str | None,
+    scheduled_at: datetime,
+) -> None:
+    """Schedule a case's forum, or move it (the forum keeps its id)."""
+    await conn.execute(
+        "INSERT INTO forums (tenant, case_reference, forum_id, forum, scheduled_for, urgent,"
+        " urgency_justification, exception_reason, scheduled_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (tenant, case_reference) DO UPDATE SET forum = EXCLUDED.forum,"
+        " scheduled_for = EXCLUDED.scheduled_for, urgent = EXCLUDED.urgent,"
+        " urgency_justification = EXCLUDED.urgency_justification,"
+        " exception_reason = EXCLUDED.exception_reason, scheduled_at = EXCLUDED.scheduled_at",
+        tenant,
+        case_reference,
+        forum_id,
+        forum.value,
+        scheduled_for,
+        urgent,
+        urgency_justification,
+        exception_reason,
+        scheduled_at,
+    )
+
+
+async def load_forum(conn: Connection, *, tenant: str, case_reference: str) -> ForumRecord | None:
+    """A case's forum, if one was scheduled."""
+    row = await conn.fetchrow(
+        "SELECT forum_id, forum, scheduled_for, urgent, decided_at, route FROM forums"
+        " WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+    )
+    if row is None:
+        return None
+    return ForumRecord(
+        forum_id=row["forum_id"],
+        forum=Forum(row["forum"]),
+        scheduled_for=row["scheduled_for"],
+        urgent=row["urgent"],
+        decided_at=row["decided_at"],
+        route=DecisionRoute(row["route"]) if row["route"] else None,
+    )
+
+
+async def record_forum_decision(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    decided_at: datetime,
+    route: DecisionRoute,
+    recommend_disclosure: bool,
+    rationale: str,
+    attendance: Sequence[Attendee],
+    positions: Sequence[AgencyPosition],
+    information_shared: str | None,
+) -> None:
+    """Record what the forum concluded, who attended and each agency's position."""
+    await conn.execute(
+        "UPDATE forums SET decided_at = $3, route = $4, recommend_disclosure = $5,"
+        " rationale = $6, attendance = $7::jsonb, positions = $8::jsonb,"
+        " information_shared = $9 WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+        decided_at,
+        route.value,
+        recommend_disclosure,
+        rationale,
+        _ATTENDANCE.dump_json(tuple(attendance)).decode(),
+        _POSITIONS.dump_json(tuple(positions)).decode(),
+        information_shared,
+    )
+
+
+def _column_value(name: str, value: Any) -> Any:
+    serialise = _SERIALISERS.get(name)
+    return value if serialise is None or value is None else serialise(value)
+
+
+def _case(row: Any) -> Case:
+    subject = row["subject"]
+    results = row["checks_results"]
+    return Case(
+        case_reference=row["case_reference"],
+        role=row["role"],
+        correlation_id=row["correlation_id"],
+        state=row["state"],
+        consent_to_share=row["consent_to_share"],
+        behaviour_of_concern=row["behaviour_of_concern"],
+        subject=SubjectParticulars.model_validate_json(subject) if subject else None,
+        children=_CHILDREN.validate_json(row["children"]),
+        enquiry_at=row["enquiry_at"],
+        application_at=row["application_at"],
+        risk_assessment_due_at=row["risk_assessment_due_at"],
+        closure_due_at=row["closure_due_at"],
+        checks_stage=Stage(row["checks_stage"]) if row["checks_stage"] else None,
+        checks_results=_RESULTS.validate_json(results) if results else (),
+        checks_completed_at=row["checks_completed_at"],
+        checks_requested_at=row["checks_requested_at"],
+        assessment_started_at=row["assessment_started_at"],
+        owning_force=row["owning_force"],
+        owning_case_reference=row["owning_case_reference"],
+        handoff_id=row["handoff_id"],
+        respond_by=row["respond_by"],
+    )

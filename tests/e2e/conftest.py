@@ -32,8 +32,13 @@ def start_service(
                 "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.5",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
-                # No person in the loop here: 'no concerns' is told by letter (5.6.5).
+                # No person in the loop here: 'no concerns' is told by letter (5.6.5), a
+                # portal enquiry is assessed without a face to face, and national systems
+                # that are not running are waited for two seconds, not four hours.
                 "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
+                "CSODS_MULTIAGENCY_AWAIT_APPLICATION": "false",
+                "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "2",
+                "CSODS_CHECKS_SWEEP_SECONDS": "0.5",
                 **env,
             },
         )

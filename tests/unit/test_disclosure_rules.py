@@ -69,8 +69,12 @@ def test_other_convictions_may_still_be_disclosed_without_a_presumption() -> Non
 
 
 def test_no_disclosure_unless_all_three_tests_are_met() -> None:
-    unmet = (*ALL_MET[:2], TestAnswer(test=LegalTest.NECESSARY_AND_PROPORTIONATE, met=False,
-                                      rationale="Not proportionate."))
+    unmet = (
+        *ALL_MET[:2],
+        TestAnswer(
+            test=LegalTest.NECESSARY_AND_PROPORTIONATE, met=False, rationale="Not proportionate."
+        ),
+    )
     with pytest.raises(RuleViolation, match=r"necessary-and-proportionate \(5\.6\.14\)"):
         decision(tests=unmet)
     with pytest.raises(RuleViolation, match=r"5\.6\.14"):

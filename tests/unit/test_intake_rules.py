@@ -135,13 +135,17 @@ def test_stage_one_in_24_hours_and_the_face_to_face_in_10_days() -> None:
 
 def test_stage_one_checks_cover_pnc_visor_and_local_intelligence_and_stage_two_adds_ini() -> None:
     assert {system.value for system in domain.STAGE_ONE_SYSTEMS} == {
-        "pnc", "visor", "local-intelligence"
+        "pnc",
+        "visor",
+        "local-intelligence",
     }
     assert set(domain.STAGE_TWO_SYSTEMS) - set(domain.STAGE_ONE_SYSTEMS) == {"ini"}
 
 
 def test_the_parties_checked_are_those_known() -> None:
     assert domain.parties_known(applicant=True, children=("child-1",), subject=True) == (
-        "subject", "applicant", "child-1"
+        "subject",
+        "applicant",
+        "child-1",
     )
     assert domain.parties_known(applicant=False, children=(), subject=True) == ("subject",)

@@ -1,0 +1,254 @@
+"""Staff's HTTP API of the multi-agency service: follow a case, consult, schedule, decide.
+
+Human decisions are commands here (DESIGN.md section 7): another agency consulted (5.4.5),
+the forum scheduled or moved (5.6.12, 5.6.27), and the forum's conclusion recorded with its
+attendance, the information shared and each agency's position. One app serves one force;
+the runtime serves it beside the subscribers when CSODS_HTTP_PORT is set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import FastAPI, Path
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.multiagency import (
+    AgencyKind,
+    AgencyPosition,
+    Attendee,
+    DecisionRoute,
+    Forum,
+    LawfulBasis,
+)
+from schemas.types import CASE_REFERENCE_PATTERN, FreeText, Tenant
+from services.multiagency import forum, use_cases
+from services.multiagency.config import Context, MultiagencyConfig, context_of
+from services.multiagency.store import ForumRecord
+from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.service import HttpContext
+
+CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsultationIn(BaseModel):
+    """Ask another agency that can inform the risk assessment (5.4.5)."""
+
+    model_config = _STRICT
+
+    agency: Tenant
+    agency_kind: AgencyKind
+    lawful_basis: LawfulBasis
+    reason: FreeText = Field(description="Why it is shared, and on what basis (audited).")
+    question: FreeText | None = None
+
+
+class ForumIn(BaseModel):
+    """Schedule or move the case's forum."""
+
+    model_config = _STRICT
+
+    forum: Forum
+    scheduled_for: AwareDatetime
+    urgent: bool = False
+    urgency_justification: FreeText | None = None
+    exception_reason: FreeText | None = Field(
+        default=None, description="Why an other professionals meeting (5.6.12)."
+    )
+
+
+class DecisionIn(BaseModel):
+    """What the forum concluded, who attended, what was shared, each agency's position."""
+
+    model_config = _STRICT
+
+    route: DecisionRoute
+    recommend_disclosure: bool
+    rationale: FreeText
+    attendance: list[Attendee] = Field(min_length=1)
+    positions: list[AgencyPosition] = Field(default_factory=list)
+    information_shared: FreeText | None = None
+
+
+class ConsultationOut(BaseModel):
+    """A consultation as staff follow it."""
+
+    consultation_id: UUID
+    agency: str
+    agency_kind: AgencyKind
+    lawful_basis: LawfulBasis
+    status: str
+    outcome: str | None
+    respond_by: datetime
+
+
+class HandoffOut(BaseModel):
+    """A handoff as staff follow it."""
+
+    handoff_id: UUID
+    role: str
+    owning_force: str
+    responding_force: str
+    owning_case_reference: str
+    responding_case_reference: str | None
+    status: str
+    respond_by: datetime
+
+
+class ForumOut(BaseModel):
+    """The case's forum."""
+
+    forum_id: UUID
+    forum: Forum
+    scheduled_for: datetime
+    urgent: bool
+    decided_at: datetime | None
+    route: DecisionRoute | None
+
+
+class CaseOut(BaseModel):
+    """A case: states, dates and identifiers, never particulars."""
+
+    case_reference: str
+    role: str
+    state: str
+    owning_force: str | None
+    owning_case_reference: str | None
+    closure_due_at: datetime | None
+    route: DecisionRoute | None
+    categories: list[str]
+    consultations: list[ConsultationOut]
+    handoffs: list[HandoffOut]
+    forum: ForumOut | None
+
+
+def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
+    """The multi-agency API of one force, on the service's pool and clock."""
+    context = force or context_of(MultiagencyConfig())
+    tenant, db, clock = http.tenant, http.database, http.clock
+    app = FastAPI(
+        title=f"csods multi-agency: {tenant}",
+        version="1.0.0",
+        description="The full risk assessment, the forum and cross-force handoff, for staff.",
+    )
+    install_problem_handlers(app)
+    refused = REFUSALS
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Whether the API is up, and for which force."""
+        return {"status": "ok", "force": tenant}
+
+    @app.get("/cases/{case_reference}", responses=refused)
+    async def get_case(case_reference: CaseRef) -> CaseOut:
+        """A case's state, consultations, handoffs, assessment and forum."""
+        async with db.transaction(tenant) as tx:
+            view = await use_cases.view_case(tx, case_reference=case_reference)
+        return _case_out(view)
+
+    @app.post("/cases/{case_reference}/consultations", status_code=201, responses=refused)
+    async def consult(case_reference: CaseRef, body: ConsultationIn) -> dict[str, UUID]:
+        """Consult another agency that can inform the risk assessment (5.4.5)."""
+        async with db.transaction(tenant) as tx:
+            consultation_id = await use_cases.request_consultation(
+                tx,
+                case_reference=case_reference,
+                agency=body.agency,
+                kind=body.agency_kind,
+                basis=body.lawful_basis,
+                reason=body.reason,
+                question=body.question,
+                clock=clock,
+                context=context,
+            )
+        return {"consultation_id": consultation_id}
+
+    @app.put("/cases/{case_reference}/forum", responses=refused)
+    async def schedule(case_reference: CaseRef, body: ForumIn) -> ForumOut:
+        """Schedule or move the forum (5.6.12; 5.6.27: within 28 days, urgent if justified)."""
+        plan = forum.Schedule(
+            forum=body.forum,
+            scheduled_for=body.scheduled_for,
+            urgent=body.urgent,
+            urgency_justification=body.urgency_justification,
+            exception_reason=body.exception_reason,
+        )
+        async with db.transaction(tenant) as tx:
+            record = await use_cases.schedule_forum(
+                tx, case_reference=case_reference, plan=plan, clock=clock, context=context
+            )
+        return ForumOut(**_forum_fields(record))
+
+    @app.post("/cases/{case_reference}/forum/decision", status_code=201, responses=refused)
+    async def decide(case_reference: CaseRef, body: DecisionIn) -> dict[str, str]:
+        """Record the forum's conclusion; it goes to disclosure, or back to the owning force."""
+        conclusion = forum.Conclusion(
+            route=body.route,
+            recommend_disclosure=body.recommend_disclosure,
+            rationale=body.rationale,
+            attendance=tuple(body.attendance),
+            positions=tuple(body.positions),
+            information_shared=body.information_shared,
+        )
+        async with db.transaction(tenant) as tx:
+            await use_cases.record_forum_decision(
+                tx, case_reference=case_reference, conclusion=conclusion, clock=clock
+            )
+        return {"case_reference": case_reference, "route": body.route.value}
+
+    return app
+
+
+def _forum_fields(record: ForumRecord) -> dict[str, object]:
+    return {
+        "forum_id": record.forum_id,
+        "forum": record.forum,
+        "scheduled_for": record.scheduled_for,
+        "urgent": record.urgent,
+        "decided_at": record.decided_at,
+        "route": record.route,
+    }
+
+
+def _case_out(view: use_cases.CaseView) -> CaseOut:
+    case, assessment = view.case, view.assessment or {}
+    route = assessment.get("route")
+    return CaseOut(
+        case_reference=case.case_reference,
+        role=case.role,
+        state=case.state,
+        owning_force=case.owning_force,
+        owning_case_reference=case.owning_case_reference,
+        closure_due_at=case.closure_due_at,
+        route=DecisionRoute(str(route)) if route else None,
+        categories=[str(category) for category in assessment.get("categories") or []],
+        consultations=[
+            ConsultationOut(
+                consultation_id=c.consultation_id,
+                agency=c.agency,
+                agency_kind=c.kind,
+                lawful_basis=c.basis,
+                status=c.status.value,
+                outcome=c.answer.outcome.value if c.answer.outcome else None,
+                respond_by=c.respond_by,
+            )
+            for c in view.consultations
+        ],
+        handoffs=[
+            HandoffOut(
+                handoff_id=h.handoff_id,
+                role=h.role,
+                owning_force=h.owning_force,
+                responding_force=h.responding_force,
+                owning_case_reference=h.owning_case_reference,
+                responding_case_reference=h.responding_case_reference,
+                status=h.status.value,
+                respond_by=h.respond_by,
+            )
+            for h in view.handoffs
+        ],
+        forum=ForumOut(**_forum_fields(view.forum)) if view.forum else None,
+    )

@@ -1,0 +1,248 @@
+"""The full risk assessment of a case (5.4): started once ready, completed once answered."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import structlog
+
+from schemas.checks import RequestChecksV1, System
+from schemas.intake import ApplicationSubmittedV1
+from schemas.multiagency import (
+    AgencyKind,
+    DecisionRoute,
+    ForumDecidedV1,
+    RiskAssessmentCompletedV1,
+)
+from schemas.stages import Stage
+from services.multiagency import consulting, domain, forum, handoff, store, store_requests
+from services.multiagency.config import Context
+from services.multiagency.domain import AgencyAnswer, Assessment, Decision, HandoffResult
+from services.multiagency.messaging import Trigger, emit, stream
+from services.multiagency.store import OWNING, Case, CaseState
+from services.runtime.unit_of_work import Transaction
+
+log = structlog.get_logger(__name__)
+
+
+async def advance(
+    tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
+) -> None:
+    """Start the full risk assessment once the case has what it needs (5.4.4)."""
+    if case.state != CaseState.OPEN:
+        return
+    ready = domain.ready_for_assessment(
+        checks_stage=case.checks_stage,
+        has_application=case.application_at is not None,
+        has_enquiry=case.enquiry_at is not None,
+        await_application=context.await_application,
+    )
+    if not ready:
+        log.info("assessment_waiting", stage=case.checks_stage)
+        return
+    await start(tx, case, trigger=trigger, now=now, context=context)
+
+
+async def request_stage4_checks(
+    tx: Transaction,
+    case: Case,
+    application: ApplicationSubmittedV1,
+    *,
+    trigger: Trigger,
+    now: datetime,
+) -> None:
+    """5.4.4: revisit PNC, ViSOR, local intelligence and INI for every party of the application."""
+    request = RequestChecksV1(
+        case_reference=case.case_reference,
+        stage=Stage.FULL_RISK_ASSESSMENT,
+        parties=("subject", "applicant", *(child.party for child in application.children)),
+        systems=(System.PNC, System.VISOR, System.LOCAL_INTELLIGENCE, System.INI),
+    )
+    emit(
+        tx,
+        stream(tx.tenant, "request-checks"),
+        request,
+        trigger=trigger,
+        subject=case.case_reference,
+        now=now,
+    )
+    await store.update_case(
+        tx.conn, tenant=tx.tenant, case_reference=case.case_reference, checks_requested_at=now
+    )
+    log.info("stage4_checks_requested", parties=len(request.parties))
+
+
+async def start(
+    tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
+) -> None:
+    """Hand the subject off if they live elsewhere, consult the agencies, or complete at once."""
+    await store.update_case(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case.case_reference,
+        state=CaseState.ASSESSING,
+        assessment_started_at=now,
+    )
+    case = replace(case, state=CaseState.ASSESSING, assessment_started_at=now)
+    findings = domain.subject_findings(case.checks_results)
+    preliminary = domain.categorise(findings, behaviour=case.behaviour_of_concern)
+    area = context.directory.area(tx.tenant)
+    responding = handoff.responding_force_for(case, context.directory, tx.tenant)
+    if responding is not None:
+        await handoff.request_handoff(
+            tx, case, responding_force=responding, trigger=trigger, now=now
+        )
+    if case.children and case.subject is not None:
+        sharing = domain.childrens_social_care_sharing(
+            consent=case.consent_to_share, categories=preliminary
+        )
+        if sharing.consult:
+            await consulting.request_consultation(
+                tx,
+                case,
+                agency=area.childrens_social_care,
+                kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
+                sharing=sharing,
+                trigger=trigger,
+                now=now,
+                context=context,
+            )
+        else:
+            log.info("consultation_not_requested", kind=AgencyKind.CHILDRENS_SOCIAL_CARE.value)
+    # 4.10: a subject handed off is the responding force's to take to its own probation.
+    if responding is None and case.subject is not None:
+        sharing = domain.probation_sharing(consent=case.consent_to_share, findings=findings)
+        if sharing.consult:
+            await consulting.request_consultation(
+                tx,
+                case,
+                agency=area.probation,
+                kind=AgencyKind.PROBATION,
+                sharing=sharing,
+                trigger=trigger,
+                now=now,
+                context=context,
+            )
+    await complete_if_settled(tx, case, trigger=trigger, now=now, context=context)
+
+
+async def complete_if_settled(
+    tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
+) -> bool:
+    """Complete the assessment when every consultation and handoff is answered or overdue."""
+    consultations = await store_requests.consultations_of(
+        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
+    )
+    handoffs = [
+        h
+        for h in await store_requests.handoffs_of(
+            tx.conn, tenant=tx.tenant, case_reference=case.case_reference
+        )
+        if h.role == OWNING
+    ]
+    waiting = [c for c in consultations if not c.answer.settled]
+    waiting_handoffs = [h for h in handoffs if not h.result.settled]
+    if waiting or waiting_handoffs:
+        log.info(
+            "assessment_waiting_for_answers",
+            consultations=len(waiting),
+            handoffs=len(waiting_handoffs),
+        )
+        return False
+    await complete(
+        tx,
+        case,
+        answers=tuple(c.answer for c in consultations),
+        handoffs=tuple(h.result for h in handoffs),
+        trigger=trigger,
+        now=now,
+        context=context,
+    )
+    return True
+
+
+async def complete(
+    tx: Transaction,
+    case: Case,
+    *,
+    answers: tuple[AgencyAnswer, ...],
+    handoffs: tuple[HandoffResult, ...],
+    trigger: Trigger,
+    now: datetime,
+    context: Context,
+) -> Assessment:
+    """Categorise the case (5.4.7), then decide at once, adopt, or convene a forum (5.6.12)."""
+    assessment = domain.assess(
+        case.checks_results,
+        behaviour=case.behaviour_of_concern,
+        answers=answers,
+        handoffs=handoffs,
+    )
+    await store.add_assessment(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case.case_reference,
+        assessment=assessment,
+        decided_at=now,
+    )
+    await store.update_case(
+        tx.conn, tenant=tx.tenant, case_reference=case.case_reference, state=CaseState.ASSESSED
+    )
+    completed = RiskAssessmentCompletedV1(
+        case_reference=case.case_reference,
+        route=assessment.route,
+        categories=assessment.categories,
+        subject_meets_mappa_criteria=assessment.meets_mappa,
+        rationale=assessment.rationale,
+        completed_at=now,
+        agencies_not_answered=assessment.not_answered,
+        agencies_declined=assessment.declined,
+    )
+    emit(
+        tx,
+        stream(tx.tenant, "risk-assessment-completed"),
+        completed,
+        trigger=trigger,
+        subject=case.case_reference,
+        now=now,
+    )
+    log.info(
+        "risk_assessment_completed",
+        route=assessment.route.value,
+        categories=[c.value for c in assessment.categories],
+        decision=assessment.decision.value,
+    )
+    if assessment.decision is Decision.FORUM:
+        plan = forum.usual_schedule(assessment.forum, case, now=now)
+        invitations = forum.invited(
+            assessment.forum,
+            force=tx.tenant,
+            consulted=[answer.agency for answer in answers],
+            directory=context.directory,
+        )
+        await forum.schedule(tx, case, plan, invitations=invitations, trigger=trigger, now=now)
+    elif case.responding:
+        await handoff.return_findings(
+            tx,
+            case,
+            route=DecisionRoute.NO_CONCERNS,
+            forum=None,
+            recommend_disclosure=False,
+            rationale=assessment.rationale,
+            trigger=trigger,
+            now=now,
+        )
+    else:
+        responding = assessment.responding
+        decided = ForumDecidedV1(
+            case_reference=case.case_reference,
+            forum=assessment.forum,
+            route=assessment.route,
+            recommend_disclosure=bool(responding and responding.recommend_disclosure),
+            decided_at=now,
+            rationale=assessment.rationale,
+            decided_by_force=responding.responding_force if responding else None,
+        )
+        await forum.hand_to_disclosure(tx, case, decided, trigger=trigger, now=now)
+    return assessment

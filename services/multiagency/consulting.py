@@ -1,0 +1,222 @@
+"""Consultations: asking an agency, its answer, the reminder and the overdue (5.4.5, 6.3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import structlog
+
+from schemas import topics
+from schemas.multiagency import (
+    AgencyKind,
+    ConsultationAnsweredV1,
+    ConsultationOverdueV1,
+    ConsultationRequestedV1,
+    LawfulBasis,
+    RemindConsultationV1,
+    RequestConsultationV1,
+)
+from services.multiagency import domain, store_requests
+from services.multiagency.config import Context
+from services.multiagency.domain import ConsultationStatus, SharingDecision
+from services.multiagency.messaging import SERVICE, Trigger, emit, stream
+from services.multiagency.store import Case
+from services.multiagency.store_requests import Consultation
+from services.runtime import audit
+from services.runtime.consumer import Rejected
+from services.runtime.unit_of_work import Transaction
+
+log = structlog.get_logger(__name__)
+
+QUESTIONS: dict[AgencyKind, str] = {
+    AgencyKind.CHILDRENS_SOCIAL_CARE: (
+        "Are the children concerned known to you, and is any of them subject to a child "
+        "protection plan? Is the subject known to you?"
+    ),
+    AgencyKind.PROBATION: (
+        "Is the subject known to you: supervised, or managed under MAPPA, and at which level?"
+    ),
+}
+OTHER_QUESTION = "What do you know that informs the risk the subject poses to the children?"
+
+
+async def request_consultation(
+    tx: Transaction,
+    case: Case,
+    *,
+    agency: str,
+    kind: AgencyKind,
+    sharing: SharingDecision,
+    trigger: Trigger,
+    now: datetime,
+    context: Context,
+    question: str | None = None,
+) -> UUID:
+    """Ask an agency on its inbox, record it, and audit the sharing (5.4.5; issue item 5)."""
+    if sharing.basis is None or case.subject is None:
+        raise ValueError("a consultation needs a lawful basis and a subject")
+    due = case.respond_by if case.responding else case.risk_assessment_due_at
+    respond_by, remind_at = domain.consultation_deadlines(
+        now, window=context.consultation_window, risk_assessment_due_at=due
+    )
+    consultation_id = uuid4()
+    necessity = sharing.reason if sharing.basis is LawfulBasis.NECESSITY else None
+    request = RequestConsultationV1(
+        consultation_id=consultation_id,
+        asking_force=tx.tenant,
+        case_reference=case.case_reference,
+        agency_kind=kind,
+        lawful_basis=sharing.basis,
+        necessity_reason=necessity,
+        subject=case.subject,
+        # Children's social care is asked about the children; others about the subject only.
+        children=case.children if kind is AgencyKind.CHILDRENS_SOCIAL_CARE else (),
+        question=question or QUESTIONS.get(kind, OTHER_QUESTION),
+        respond_by=respond_by,
+    )
+    sent = emit(
+        tx, topics.inbox(agency), request, trigger=trigger, subject=case.case_reference, now=now
+    )
+    requested = ConsultationRequestedV1(
+        consultation_id=consultation_id,
+        case_reference=case.case_reference,
+        agency=agency,
+        agency_kind=kind,
+        lawful_basis=sharing.basis,
+        necessity_reason=necessity,
+        requested_at=now,
+        respond_by=respond_by,
+    )
+    emit(
+        tx,
+        stream(tx.tenant, "consultation-requested"),
+        requested,
+        trigger=trigger,
+        subject=case.case_reference,
+        now=now,
+    )
+    await store_requests.add_consultation(
+        tx.conn,
+        tenant=tx.tenant,
+        consultation_id=consultation_id,
+        case_reference=case.case_reference,
+        agency=agency,
+        kind=kind,
+        basis=sharing.basis,
+        necessity_reason=necessity,
+        requested_at=now,
+        respond_by=respond_by,
+        remind_at=remind_at,
+        request_message_id=sent.id,
+    )
+    await audit.record(
+        tx.conn,
+        tenant=tx.tenant,
+        at=now,
+        actor=SERVICE,
+        action=audit.Action.CONSULTATION,
+        case_ref=case.case_reference,
+        recipients=(agency,),
+        reason=sharing.reason,
+    )
+    log.info(
+        "consultation_requested",
+        consultation=str(consultation_id),
+        agency=agency,
+        kind=kind.value,
+        basis=sharing.basis.value,
+    )
+    return consultation_id
+
+
+async def apply_answer(
+    tx: Transaction, answer: ConsultationAnsweredV1, *, sender: str
+) -> Consultation:
+    """Record an agency's answer; an unknown, closed or unasked one can never be applied."""
+    consultation = await store_requests.load_consultation(
+        tx.conn, tenant=tx.tenant, consultation_id=answer.consultation_id
+    )
+    if consultation is None:
+        raise Rejected(
+            f"consultation_id: {tx.tenant} asked no consultation {answer.consultation_id}"
+        )
+    if sender != consultation.agency or answer.agency != consultation.agency:
+        raise Rejected(
+            f"agency: {sender} was not asked in consultation {answer.consultation_id}; "
+            f"{consultation.agency} was"
+        )
+    if answer.case_reference != consultation.case_reference:
+        raise Rejected(
+            f"case_reference: consultation {answer.consultation_id} is about another case"
+        )
+    if consultation.status is ConsultationStatus.ANSWERED:
+        raise Rejected(
+            f"consultation_id: consultation {answer.consultation_id} is closed: "
+            "it was answered already"
+        )
+    await store_requests.record_answer(tx.conn, tenant=tx.tenant, answer=answer)
+    log.info(
+        "consultation_answered",
+        consultation=str(answer.consultation_id),
+        agency=consultation.agency,
+        outcome=answer.outcome.value,
+        late=consultation.status is ConsultationStatus.OVERDUE,
+    )
+    return consultation
+
+
+async def remind(tx: Transaction, consultation: Consultation, case: Case, *, now: datetime) -> None:
+    """Remind an agency that has not answered yet; the reminder carries no personal data."""
+    reminder = RemindConsultationV1(
+        consultation_id=consultation.consultation_id,
+        asking_force=tx.tenant,
+        case_reference=consultation.case_reference,
+        respond_by=consultation.respond_by,
+        reminded_at=now,
+    )
+    emit(
+        tx,
+        topics.inbox(consultation.agency),
+        reminder,
+        trigger=Trigger(case.correlation_id, consultation.request_message_id),
+        subject=consultation.case_reference,
+        now=now,
+    )
+    await store_requests.mark_reminded(
+        tx.conn, tenant=tx.tenant, consultation_id=consultation.consultation_id, at=now
+    )
+    log.info(
+        "consultation_reminded",
+        consultation=str(consultation.consultation_id),
+        agency=consultation.agency,
+    )
+
+
+async def mark_overdue(
+    tx: Transaction, consultation: Consultation, case: Case, *, now: datetime
+) -> None:
+    """Record that an agency did not answer in time: the case goes on, and says so."""
+    await store_requests.mark_overdue(
+        tx.conn, tenant=tx.tenant, consultation_id=consultation.consultation_id, at=now
+    )
+    overdue = ConsultationOverdueV1(
+        consultation_id=consultation.consultation_id,
+        case_reference=consultation.case_reference,
+        agency=consultation.agency,
+        respond_by=consultation.respond_by,
+        noticed_at=now,
+    )
+    emit(
+        tx,
+        stream(tx.tenant, "consultation-overdue"),
+        overdue,
+        trigger=Trigger(case.correlation_id, consultation.request_message_id),
+        subject=consultation.case_reference,
+        now=now,
+    )
+    log.info(
+        "consultation_overdue",
+        consultation=str(consultation.consultation_id),
+        agency=consultation.agency,
+    )

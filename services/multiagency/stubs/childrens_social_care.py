@@ -1,0 +1,116 @@
+"""A children's social care system (stand-in): the children it knows and their plans (5.4.5).
+
+`csods run childrens-social-care --tenant csc-warwickshire` answers consultations from the
+records `csods agencies seed childrens-social-care --tenant csc-warwickshire` put there.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from faker import Faker
+
+from schemas.multiagency import AgencyKind, ConsultationOutcome, RequestConsultationV1
+from services.multiagency.stubs.agency import AgencySystem, Answer
+from services.multiagency.stubs.matching import Person, matches
+from services.runtime.connection import Connection
+
+NAME = "childrens_social_care"
+TABLE = "known_children"
+COLUMNS = (
+    "record_id",
+    "forenames",
+    "surname",
+    "birth_year",
+    "child_protection_plan",
+    "plan_since",
+    "restricted",
+)
+
+
+async def lookup(conn: Connection, tenant: str, request: RequestConsultationV1) -> Answer:
+    """What the records say of the children concerned: known, on a plan, or restricted."""
+    rows = await conn.fetch(
+        "SELECT forenames, surname, birth_year, child_protection_plan, plan_since, restricted"
+        " FROM known_children WHERE tenant = $1",
+        tenant,
+    )
+    found = [
+        row
+        for row in rows
+        for child in request.children
+        if matches(
+            (child.name,),
+            child.date_of_birth,
+            Person(row["forenames"], row["surname"], row["birth_year"]),
+        )
+    ]
+    if any(row["restricted"] for row in found):
+        return Answer(ConsultationOutcome.DECLINED_TO_SHARE)
+    plans = sorted(row["plan_since"] or 0 for row in found if row["child_protection_plan"])
+    if plans:
+        since = f" since {plans[0]}" if plans[0] else ""
+        return Answer(
+            ConsultationOutcome.INFORMATION_SHARED,
+            information=f"A child concerned is subject to a child protection plan{since}.",
+            child_protection_plan=True,
+        )
+    if found:
+        return Answer(
+            ConsultationOutcome.INFORMATION_SHARED,
+            information="A child concerned is known to children's social care; no open plan.",
+            child_protection_plan=False,
+        )
+    return Answer(ConsultationOutcome.NOTHING_KNOWN, child_protection_plan=False)
+
+
+def generate(faker: Faker, rng: random.Random, number: int) -> tuple[object, ...]:
+    """One seeded record: a child, sometimes on a plan, rarely restricted."""
+    plan = rng.random() < 0.15
+    return (
+        f"seed-{number:05d}",
+        faker.first_name(),
+        faker.last_name(),
+        rng.randint(2008, 2024),
+        plan,
+        rng.randint(2021, 2026) if plan else None,
+        rng.random() < 0.03,
+    )
+
+
+async def add_child(
+    conn: Connection,
+    *,
+    tenant: str,
+    record_id: str,
+    forenames: str,
+    surname: str,
+    birth_year: int | None = None,
+    child_protection_plan: bool = False,
+    plan_since: int | None = None,
+    restricted: bool = False,
+) -> None:
+    """Add one known child by hand (a demo or a test), beside the seeded ones."""
+    await conn.execute(
+        "INSERT INTO known_children (tenant, record_id, forenames, surname, birth_year,"
+        " child_protection_plan, plan_since, restricted, source)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'added')",
+        tenant,
+        record_id,
+        forenames,
+        surname,
+        birth_year,
+        child_protection_plan,
+        plan_since,
+        restricted,
+    )
+
+
+SYSTEM = AgencySystem(
+    name=NAME,
+    kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
+    migrations=Path(__file__).parent / "migrations" / NAME,
+    lookup=lookup,
+)
+definition = SYSTEM.definition()

@@ -1,0 +1,40 @@
+-- A children's social care system's own records (stand-in): the children it knows and
+-- their child protection plans, and the consultations it was asked.
+
+CREATE TABLE known_children (
+    tenant                text    NOT NULL,
+    record_id             text    NOT NULL,
+    forenames             text    NOT NULL,
+    surname               text    NOT NULL,
+    birth_year            integer,
+    child_protection_plan boolean NOT NULL,
+    plan_since            integer,
+    restricted            boolean NOT NULL DEFAULT false,
+    source                text    NOT NULL CHECK (source IN ('seed', 'added')),
+    PRIMARY KEY (tenant, record_id)
+);
+
+CREATE TABLE consultations_received (
+    tenant          text        NOT NULL,
+    consultation_id uuid        NOT NULL,
+    asking_force    text        NOT NULL,
+    case_reference  text        NOT NULL,
+    received_at     timestamptz NOT NULL,
+    respond_by      timestamptz NOT NULL,
+    silent          boolean     NOT NULL,
+    answer          jsonb       NOT NULL,
+    answered_at     timestamptz,
+    PRIMARY KEY (tenant, consultation_id)
+);
+
+ALTER TABLE known_children ENABLE ROW LEVEL SECURITY;
+ALTER TABLE known_children FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON known_children
+    USING (tenant = current_setting('app.tenant', true))
+    WITH CHECK (tenant = current_setting('app.tenant', true));
+
+ALTER TABLE consultations_received ENABLE ROW LEVEL SECURITY;
+ALTER TABLE consultations_received FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON consultations_received
+    USING (tenant = current_setting('app.tenant', true))
+    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -1,0 +1,41 @@
+-- A probation region's own records (stand-in): the people it supervises or has supervised,
+-- their MAPPA management, and the consultations it was asked.
+
+CREATE TABLE supervised_people (
+    tenant         text    NOT NULL,
+    record_id      text    NOT NULL,
+    forenames      text    NOT NULL,
+    surname        text    NOT NULL,
+    birth_year     integer,
+    supervised     boolean NOT NULL,
+    mappa_level    integer CHECK (mappa_level BETWEEN 1 AND 3),
+    mappa_category integer CHECK (mappa_category BETWEEN 1 AND 3),
+    restricted     boolean NOT NULL DEFAULT false,
+    source         text    NOT NULL CHECK (source IN ('seed', 'added')),
+    PRIMARY KEY (tenant, record_id)
+);
+
+CREATE TABLE consultations_received (
+    tenant          text        NOT NULL,
+    consultation_id uuid        NOT NULL,
+    asking_force    text        NOT NULL,
+    case_reference  text        NOT NULL,
+    received_at     timestamptz NOT NULL,
+    respond_by      timestamptz NOT NULL,
+    silent          boolean     NOT NULL,
+    answer          jsonb       NOT NULL,
+    answered_at     timestamptz,
+    PRIMARY KEY (tenant, consultation_id)
+);
+
+ALTER TABLE supervised_people ENABLE ROW LEVEL SECURITY;
+ALTER TABLE supervised_people FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON supervised_people
+    USING (tenant = current_setting('app.tenant', true))
+    WITH CHECK (tenant = current_setting('app.tenant', true));
+
+ALTER TABLE consultations_received ENABLE ROW LEVEL SECURITY;
+ALTER TABLE consultations_received FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_wall ON consultations_received
+    USING (tenant = current_setting('app.tenant', true))
+    WITH CHECK (tenant = current_setting('app.tenant', true));

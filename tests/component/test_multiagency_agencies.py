@@ -1,0 +1,249 @@
+"""The agency stand-ins on a real PostgreSQL: seeded records, answers, delay and silence."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from schemas import topics
+from schemas.envelope import first_envelope, source_of
+from schemas.multiagency import (
+    AgencyKind,
+    ConsultationAnsweredV1,
+    ConsultationOutcome,
+    LawfulBasis,
+    RemindConsultationV1,
+    RequestConsultationV1,
+)
+from schemas.parties import Child, PartialDate, PersonName, Relationship
+from services.multiagency.stubs import childrens_social_care, probation, seeding
+from services.multiagency.stubs.agency import AgencySystem
+from services.runtime.audit import Action, entries
+from services.runtime.clock import FrozenClock
+from services.runtime.consumer import Processor, Record, Verdict
+from services.runtime.settings import Settings
+from services.runtime.unit_of_work import Database
+from tests.component.test_multiagency_harness import subject
+
+
+@pytest.fixture
+async def opened(
+    settings_for: Callable[..., Settings],
+) -> AsyncIterator[Callable[[str, str], Any]]:
+    databases: list[Database] = []
+
+    async def open_(agency: str, tenant: str) -> Database:
+        url = settings_for(tenant).database_url
+        database = await seeding.open_agency_database(agency, tenant=tenant, database_url=url)
+        databases.append(database)
+        return database
+
+    yield open_
+    for database in databases:
+        await database.pool.close()
+
+
+def request(kind: AgencyKind, *, children: tuple[Child, ...] = ()) -> RequestConsultationV1:
+    return RequestConsultationV1(
+        consultation_id=uuid4(),
+        asking_force="warwickshire",
+        case_reference="warwickshire-2026-000042",
+        agency_kind=kind,
+        lawful_basis=LawfulBasis.CONSENT,
+        subject=subject(),
+        children=children,
+        question="Known to you?",
+        respond_by=FrozenClock().now() + timedelta(days=3),
+    )
+
+
+def amy(year: int = 2019) -> Child:
+    return Child(
+        party="child-1",
+        name=PersonName(forenames=("Amy",), surname="Jones"),
+        date_of_birth=PartialDate(year=year),
+        relationship_to_applicant=Relationship.PARENT,
+        relationship_verified=True,
+    )
+
+
+def processor(system: AgencySystem, tenant: str, database: Database) -> Processor:
+    [inbox] = system.definition().wire(tenant, FrozenClock()).subscriptions
+    return Processor(
+        service=system.name,
+        tenant=tenant,
+        database=database,
+        routes=inbox.routes,
+        clock=FrozenClock(),
+        backoff_seconds=0.0,
+    )
+
+
+def record(tenant: str, message: Any, *, sender: str = "warwickshire") -> Record:
+    envelope = first_envelope(
+        type=message.TYPE,
+        source=source_of(sender, "multiagency"),
+        subject=message.case_reference,
+        time=FrozenClock().now(),
+    )
+    return Record(
+        topics.inbox(tenant), 0, 1, envelope.key, message.to_json(), tuple(envelope.to_headers())
+    )
+
+
+async def outbox(database: Database, tenant: str) -> list[tuple[str, bytes]]:
+    async with database.transaction(tenant) as tx:
+        rows = await tx.conn.fetch("SELECT topic, payload FROM outbox ORDER BY id")
+    return [(row["topic"], row["payload"]) for row in rows]
+
+
+async def test_seeding_replaces_seeded_records_and_keeps_added_ones(
+    opened: Callable[[str, str], Any], tenant: str, settings_for: Callable[..., Settings]
+) -> None:
+    agency = f"probation-{tenant}"
+    database = await opened("probation", agency)
+    async with database.transaction(agency) as tx:
+        await probation.add_person(
+            tx.conn, tenant=agency, record_id="added-1", forenames="Mark", surname="Taylor"
+        )
+    url = settings_for(agency).database_url
+    for seed in (3, 4):
+        assert (
+            await seeding.seed(
+                agency="probation", tenant=agency, seed=seed, count=10, database_url=url
+            )
+            == 10
+        )
+    async with database.transaction(agency) as tx:
+        sources = await tx.conn.fetch("SELECT source, count(*) FROM supervised_people GROUP BY 1")
+    assert {row["source"]: row["count"] for row in sources} == {"seed": 10, "added": 1}
+
+
+async def test_probation_answers_from_its_records(
+    opened: Callable[[str, str], Any], tenant: str
+) -> None:
+    agency = f"probation-{tenant}"
+    database = await opened("probation", agency)
+    async with database.transaction(agency) as tx:
+        await probation.add_person(
+            tx.conn,
+            tenant=agency,
+            record_id="p-1",
+            forenames="Mark John",
+            surname="TAYLOR",
+            birth_year=1981,
+            mappa_level=2,
+            mappa_category=1,
+        )
+        known = await probation.lookup(tx.conn, agency, request(AgencyKind.PROBATION))
+        other = request(AgencyKind.PROBATION).model_copy(
+            update={
+                "subject": subject().model_copy(update={"date_of_birth": PartialDate(year=1990)})
+            }
+        )
+        unknown = await probation.lookup(tx.conn, agency, other)
+    assert known.outcome is ConsultationOutcome.INFORMATION_SHARED
+    assert known.mappa_level == 2
+    assert known.supervised_by_probation
+    assert unknown.outcome is ConsultationOutcome.NOTHING_KNOWN
+    # Answered on the inbox, what it shares is in the agency's own audit log.
+    stand_in = processor(probation.SYSTEM, agency, database)
+    assert await stand_in.process(record(agency, request(AgencyKind.PROBATION))) is Verdict.APPLIED
+    async with database.transaction(agency) as tx:
+        [entry] = await entries(tx.conn, tenant=agency)
+    assert (entry.action, entry.recipients) == (Action.DISCLOSURE, ("warwickshire",))
+
+
+async def test_childrens_social_care_answers_plans_and_refuses_restricted_records(
+    opened: Callable[[str, str], Any], tenant: str
+) -> None:
+    agency = f"csc-{tenant}"
+    database = await opened("childrens-social-care", agency)
+    async with database.transaction(agency) as tx:
+        await childrens_social_care.add_child(
+            tx.conn,
+            tenant=agency,
+            record_id="c-1",
+            forenames="Amy",
+            surname="Jones",
+            birth_year=2019,
+            child_protection_plan=True,
+            plan_since=2025,
+        )
+        await childrens_social_care.add_child(
+            tx.conn,
+            tenant=agency,
+            record_id="c-2",
+            forenames="Ben",
+            surname="Hall",
+            restricted=True,
+        )
+        plan = await childrens_social_care.lookup(
+            tx.conn, agency, request(AgencyKind.CHILDRENS_SOCIAL_CARE, children=(amy(),))
+        )
+        ben = amy().model_copy(update={"name": PersonName(forenames=("Ben",), surname="Hall")})
+        refused = await childrens_social_care.lookup(
+            tx.conn, agency, request(AgencyKind.CHILDRENS_SOCIAL_CARE, children=(ben,))
+        )
+    assert plan.outcome is ConsultationOutcome.INFORMATION_SHARED
+    assert plan.child_protection_plan
+    assert plan.information is not None
+    assert "2025" in plan.information
+    assert refused.outcome is ConsultationOutcome.DECLINED_TO_SHARE
+
+
+async def test_the_stand_in_answers_on_the_asking_force_s_inbox(
+    opened: Callable[[str, str], Any], tenant: str
+) -> None:
+    agency = f"probation-{tenant}"
+    database = await opened("probation", agency)
+    stand_in = processor(probation.SYSTEM, agency, database)
+    asked = request(AgencyKind.PROBATION)
+    assert await stand_in.process(record(agency, asked)) is Verdict.APPLIED
+    [(topic, payload)] = await outbox(database, agency)
+    assert topic == topics.inbox("warwickshire")
+    answered = ConsultationAnsweredV1.model_validate_json(payload)
+    assert answered.consultation_id == asked.consultation_id
+    assert answered.agency == agency
+    assert answered.outcome is ConsultationOutcome.NOTHING_KNOWN
+    async with database.transaction(agency) as tx:
+        assert await entries(tx.conn, tenant=agency) == []  # nothing known: nothing shared
+    # A reminder for a consultation already answered is not answered twice.
+    reminder = RemindConsultationV1(
+        consultation_id=asked.consultation_id,
+        asking_force="warwickshire",
+        case_reference=asked.case_reference,
+        respond_by=asked.respond_by,
+        reminded_at=asked.respond_by,
+    )
+    assert await stand_in.process(record(agency, reminder)) is Verdict.APPLIED
+    assert len(await outbox(database, agency)) == 1
+    # Asked as the wrong kind of agency, or reminded of nothing: dead letters.
+    wrong = request(AgencyKind.CHILDRENS_SOCIAL_CARE)
+    assert await stand_in.process(record(agency, wrong)) is Verdict.DEAD
+    stray = reminder.model_copy(update={"consultation_id": uuid4()})
+    assert await stand_in.process(record(agency, stray)) is Verdict.DEAD
+
+
+async def test_a_silent_stand_in_never_answers_even_when_reminded(
+    opened: Callable[[str, str], Any], tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSODS_AGENCY_SILENT", "true")
+    agency = f"csc-{tenant}"
+    database = await opened("childrens-social-care", agency)
+    stand_in = processor(childrens_social_care.SYSTEM, agency, database)
+    asked = request(AgencyKind.CHILDRENS_SOCIAL_CARE, children=(amy(),))
+    assert await stand_in.process(record(agency, asked)) is Verdict.APPLIED
+    reminder = RemindConsultationV1(
+        consultation_id=asked.consultation_id,
+        asking_force="warwickshire",
+        case_reference=asked.case_reference,
+        respond_by=asked.respond_by,
+        reminded_at=asked.respond_by,
+    )
+    assert await stand_in.process(record(agency, reminder)) is Verdict.APPLIED
+    assert await outbox(database, agency) == []

@@ -1,0 +1,405 @@
+"""A harness for the multi-agency service of several forces on a real PostgreSQL, no broker.
+
+Each force gets the processors of all its subscriptions; `Exchange.pump()` plays the outbox
+relays and the broker: it moves committed outbox rows to the processor of their topic, and
+keeps the rest (agency inboxes, streams read by other services) for the test to look at.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from schemas import topics
+from schemas.base import Message
+from schemas.checks import (
+    CheckResult,
+    ChecksCompletedV1,
+    Finding,
+    MatchOutcome,
+    OffenceCategory,
+    RecordKind,
+    System,
+)
+from schemas.envelope import Envelope, first_envelope, source_of
+from schemas.intake import (
+    ApplicantWarning,
+    ApplicationSubmittedV1,
+    Channel,
+    EnquiryRegisteredV1,
+)
+from schemas.multiagency import ConsultationAnsweredV1, ConsultationOutcome, RequestConsultationV1
+from schemas.parties import (
+    Address,
+    Applicant,
+    Child,
+    Consent,
+    ContactArrangements,
+    ContactMethod,
+    IdentityEvidence,
+    IdentityVerification,
+    PartialDate,
+    PersonName,
+    Relationship,
+    RiskAnswer,
+    RiskQuestion,
+    SubjectParticulars,
+)
+from schemas.stages import SchemeProfile, Stage
+from services.multiagency.app import definition
+from services.multiagency.areas import Area, Directory
+from services.multiagency.config import Context
+from services.multiagency.handlers import build_wiring
+from services.multiagency.messaging import SERVICE
+from services.runtime.clock import FrozenClock
+from services.runtime.consumer import Processor, Record, Verdict
+from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.service import app_dsn
+from services.runtime.settings import Settings
+from services.runtime.unit_of_work import Database, open_database
+
+_offsets = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A record a force published, as the broker would carry it."""
+
+    topic: str
+    envelope: Envelope
+    payload: bytes
+    headers: dict[str, bytes] = field(default_factory=dict)
+
+    def decode(self, model: type[Any]) -> Any:
+        """The payload as `model`."""
+        assert self.envelope.type == model.TYPE, (self.envelope.type, model.TYPE)
+        return model.model_validate_json(self.payload)
+
+
+@dataclass
+class Force:
+    """One force's multi-agency service: its processors by topic."""
+
+    tenant: str
+    context: Context
+    processors: dict[str, Processor]
+
+
+@dataclass
+class Exchange:
+    """The forces of a test, their shared database and clock, and what they published."""
+
+    database: Database
+    clock: FrozenClock
+    forces: dict[str, Force] = field(default_factory=dict)
+    published: list[Sent] = field(default_factory=list)
+    verdicts: list[tuple[str, Verdict]] = field(default_factory=list)
+
+    def add_force(
+        self, tenant: str, directory: Directory, *, await_application: bool = True
+    ) -> Force:
+        """Wire a force's service as the runtime would (its timer is the test's to call)."""
+        context = Context(
+            directory=directory,
+            consultation_window=timedelta(days=3),
+            await_application=await_application,
+        )
+        wiring = build_wiring(tenant, self.clock, context)
+        processors = {
+            subscription.topic: Processor(
+                service=SERVICE,
+                tenant=tenant,
+                database=self.database,
+                routes=subscription.routes,
+                ignored=subscription.ignored,
+                clock=self.clock,
+                max_attempts=2,
+                backoff_seconds=0.0,
+            )
+            for subscription in wiring.subscriptions
+        }
+        force = Force(tenant, context, processors)
+        self.forces[tenant] = force
+        return force
+
+    async def send(
+        self,
+        topic: str,
+        message: Message,
+        *,
+        sender: str,
+        service: str,
+        subject: str,
+        correlation: Envelope | None = None,
+    ) -> tuple[Verdict, Envelope]:
+        """Deliver a message another system sent, then pump what it caused."""
+        envelope = first_envelope(
+            type=message.TYPE,
+            source=source_of(sender, service),
+            subject=subject,
+            time=self.clock.now(),
+        )
+        if correlation is not None:
+            envelope = Envelope(
+                id=envelope.id,
+                source=envelope.source,
+                type=envelope.type,
+                time=envelope.time,
+                subject=subject,
+                correlation_id=correlation.correlation_id,
+                causation_id=correlation.id,
+            )
+        verdict = await self.deliver(topic, message.to_json(), envelope)
+        await self.pump()
+        return verdict, envelope
+
+    async def deliver(self, topic: str, payload: bytes, envelope: Envelope) -> Verdict:
+        """Hand one record to the processor of its topic."""
+        force = self.forces[topics.tenant_of(topic)]
+        record = Record(
+            topic=topic,
+            partition=0,
+            offset=next(_offsets),
+            key=envelope.key,
+            value=payload,
+            headers=tuple(envelope.to_headers()),
+        )
+        verdict = await force.processors[topic].process(record)
+        self.verdicts.append((envelope.type, verdict))
+        return verdict
+
+    async def pump(self) -> None:
+        """Relay every force's outbox until nothing moves; route what a force here reads."""
+        moved = True
+        while moved:
+            moved = False
+            for force in list(self.forces.values()):
+                for sent in await self._take_outbox(force.tenant):
+                    moved = True
+                    self.published.append(sent)
+                    owner = self.forces.get(topics.tenant_of(sent.topic))
+                    if owner is not None and sent.topic in owner.processors:
+                        await self.deliver(sent.topic, sent.payload, sent.envelope)
+
+    async def sweep(self, tenant: str) -> int:
+        """Run a force's deadline timer once, then pump."""
+        from services.multiagency.timer import sweep_once  # noqa: PLC0415
+
+        swept = await sweep_once(
+            self.database,
+            tenant=tenant,
+            clock=self.clock,
+            context=self.forces[tenant].context,
+        )
+        await self.pump()
+        return swept
+
+    def of_type(self, model: type[Any], *, topic: str | None = None) -> list[Any]:
+        """The messages of a type published so far, decoded, oldest first."""
+        return [
+            sent.decode(model)
+            for sent in self.published
+            if sent.envelope.type == model.TYPE and (topic is None or sent.topic == topic)
+        ]
+
+    def dead_letters(self, tenant: str) -> list[str]:
+        """The reasons of a force's dead letters so far."""
+        return [
+            sent.headers["dlq_reason"].decode()
+            for sent in self.published
+            if sent.topic == topics.dead_letters(tenant)
+        ]
+
+    def sent_of_type(self, model: type[Any]) -> list[Sent]:
+        """The records of a type published so far."""
+        return [sent for sent in self.published if sent.envelope.type == model.TYPE]
+
+    async def _take_outbox(self, tenant: str) -> list[Sent]:
+        async with self.database.transaction(tenant) as tx:
+            rows = await tx.conn.fetch(
+                "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
+                " WHERE sent_at IS NULL ORDER BY id FOR UPDATE) RETURNING id, topic,"
+                " header_names, header_values, payload"
+            )
+        return [
+            Sent(
+                topic=row["topic"],
+                envelope=Envelope.from_headers(
+                    zip(row["header_names"], row["header_values"], strict=True)
+                ),
+                payload=row["payload"],
+                headers=dict(zip(row["header_names"], row["header_values"], strict=True)),
+            )
+            for row in sorted(rows, key=lambda row: row["id"])
+        ]
+
+
+CONTACT = ContactArrangements(
+    how=ContactMethod.MOBILE_PHONE,
+    where="07700 900987",
+    when="Tuesdays after 18:00 only",
+    not_to_contact="Never write to the home address",
+)
+
+
+def enquiry(case: str, clock: FrozenClock, *, consent: bool = True) -> EnquiryRegisteredV1:
+    """Intake's registered enquiry of a case, with the applicant's contact arrangements."""
+    now = clock.now()
+    return EnquiryRegisteredV1(
+        case_reference=case,
+        channel=Channel.STATION,
+        received_at=now,
+        registered_at=now,
+        scheme_profile=SchemeProfile.CSODS_2010,
+        stage1_due_at=now + timedelta(days=1),
+        risk_assessment_due_at=now + timedelta(days=10),
+        closure_due_at=now + timedelta(days=45),
+        contact=CONTACT,
+        consent=Consent(
+            to_share_with_agencies=consent, told_sharing_may_happen_without_consent=True
+        ),
+        applicant_at_risk=False,
+        immediate_risk=(),
+    )
+
+
+def subject(postcode: str = "QA1 1AA") -> SubjectParticulars:
+    """The subject, living at a postcode."""
+    return SubjectParticulars(
+        names=(PersonName(forenames=("Mark",), surname="Taylor"),),
+        date_of_birth=PartialDate(year=1981),
+        addresses=(Address(lines=("3 Mill Lane",), town="Testbury", postcode=postcode),),
+    )
+
+
+def application(
+    case: str, clock: FrozenClock, *, postcode: str = "QA1 1AA", grooming: bool = False
+) -> ApplicationSubmittedV1:
+    """Intake's application: the applicant, one child, the subject at `postcode`."""
+    return ApplicationSubmittedV1(
+        case_reference=case,
+        seen_at=clock.now(),
+        applicant=Applicant(
+            name=PersonName(forenames=("Sarah",), surname="Jones"),
+            date_of_birth=PartialDate(year=1990, month=5, day=21),
+            address=Address(lines=("14 Priory Road",), town="Testbury", postcode="QA2 2BB"),
+        ),
+        identity=IdentityVerification(verified=True, evidence=(IdentityEvidence.PASSPORT,)),
+        children=(
+            Child(
+                party="child-1",
+                name=PersonName(forenames=("Amy",), surname="Jones"),
+                date_of_birth=PartialDate(year=2019),
+                relationship_to_applicant=Relationship.PARENT,
+                relationship_verified=True,
+            ),
+        ),
+        subject=subject(postcode),
+        contact=CONTACT,
+        warnings_given=(ApplicantWarning.FALSE_INFORMATION_MAY_BE_PROSECUTED,),
+        warnings_acknowledged=True,
+        immediate_risk=(
+            RiskAnswer(
+                question=RiskQuestion.SUBJECT_BEHAVIOUR_SEXUALISED_OR_GROOMING, answer=grooming
+            ),
+        ),
+    )
+
+
+def finding(
+    kind: RecordKind = RecordKind.CONVICTION,
+    category: OffenceCategory = OffenceCategory.CHILD_SEXUAL,
+) -> Finding:
+    """One record about the subject."""
+    return Finding(
+        kind=kind,
+        category=category,
+        schedule_34a=category is OffenceCategory.CHILD_SEXUAL,
+        summary="Sexual assault on a child under 13, 2009.",
+        record_reference="PNC/09/123456X",
+    )
+
+
+def checks(
+    case: str,
+    clock: FrozenClock,
+    *findings: Finding,
+    stage: Stage = Stage.FULL_RISK_ASSESSMENT,
+    system: System = System.PNC,
+) -> ChecksCompletedV1:
+    """The checks of a stage: the subject matched with `findings`, or no trace."""
+    result = CheckResult(
+        system=system,
+        party="subject",
+        outcome=MatchOutcome.MATCH if findings else MatchOutcome.NO_TRACE,
+        confidence=0.97 if findings else 0.0,
+        findings=findings,
+    )
+    return ChecksCompletedV1(
+        case_reference=case, stage=stage, completed_at=clock.now(), results=(result,)
+    )
+
+
+def answer(
+    request: RequestConsultationV1,
+    agency: str,
+    clock: FrozenClock,
+    *,
+    outcome: ConsultationOutcome = ConsultationOutcome.NOTHING_KNOWN,
+    **extra: Any,
+) -> ConsultationAnsweredV1:
+    """An agency's answer to a request."""
+    return ConsultationAnsweredV1(
+        consultation_id=request.consultation_id,
+        case_reference=request.case_reference,
+        agency=agency,
+        outcome=outcome,
+        answered_at=clock.now(),
+        **extra,
+    )
+
+
+def area(force: str, postcode: str) -> Area:
+    """A test force's area: one postcode area of its own."""
+    return Area(force, f"csc-{force}", f"probation-{force}", frozenset({postcode}))
+
+
+@pytest.fixture
+async def exchange(settings_for: Callable[..., Settings]) -> AsyncIterator[Exchange]:
+    """The multi-agency schema migrated, one pool for its role, and a frozen clock."""
+    settings = settings_for("harness")
+    await migrate(
+        owner_dsn=settings.database_url,
+        schema=SERVICE,
+        role=role_name(SERVICE),
+        migrations=[("runtime", RUNTIME_MIGRATIONS), (SERVICE, definition.migrations)],
+    )
+    database = await open_database(dsn=app_dsn(settings, SERVICE), schema=SERVICE, size=4)
+    try:
+        yield Exchange(database=database, clock=FrozenClock())
+    finally:
+        await database.pool.close()
+
+
+async def rows(exchange: Exchange, tenant: str, table: str) -> list[dict[str, Any]]:
+    """A force's rows of a table, as that force sees them under row-level security."""
+    async with exchange.database.transaction(tenant) as tx:
+        return [dict(row) for row in await tx.conn.fetch(f"SELECT * FROM {table}")]
+
+
+def ids(values: Sequence[Any]) -> list[UUID]:
+    """The consultation ids of messages."""
+    return [value.consultation_id for value in values]
+
+
+async def test_the_harness_routes_only_to_forces_it_holds(exchange: Exchange, tenant: str) -> None:
+    exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
+    assert topics.inbox(tenant) in exchange.forces[tenant].processors
+    await exchange.pump()
+    assert exchange.published == []

@@ -1,0 +1,393 @@
+"""A case whose subject lives in another force, over the real broker, process by process.
+
+The owning force's and the responding force's multi-agency services, a silent children's
+social care and a probation region that answers, each its own process. The test plays the
+owning force's intake and both forces' checks services, and the responding force's staff
+on that force's HTTP API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from schemas import topics
+from schemas.base import Message
+from schemas.checks import (
+    CheckResult,
+    ChecksCompletedV1,
+    Finding,
+    MatchOutcome,
+    OffenceCategory,
+    RecordKind,
+    RequestChecksV1,
+    System,
+)
+from schemas.envelope import Envelope, caused_by, first_envelope, source_of
+from schemas.intake import EnquiryRegisteredV1
+from schemas.multiagency import (
+    ConsultationAnsweredV1,
+    ConsultationOverdueV1,
+    DecisionRoute,
+    Forum,
+    ForumDecidedV1,
+    ForumScheduledV1,
+    HandoffAcceptedV1,
+    HandoffRequestedV1,
+    HandoffReturnedV1,
+    RemindConsultationV1,
+    RequestConsultationV1,
+    RiskAssessmentCompletedV1,
+)
+from schemas.stages import Stage
+from services import journey
+from services.multiagency.messaging import SERVICE
+from services.multiagency.stubs import probation, seeding
+from services.runtime.audit import Action, entries
+from services.runtime.clock import FrozenClock
+from services.runtime.service import app_dsn
+from services.runtime.settings import Settings
+from services.runtime.supervisor import ServiceProcess
+from services.runtime.unit_of_work import open_database
+from tests.component.test_multiagency_harness import CONTACT, application, enquiry
+from tests.support.stack import FoundStack
+
+Start = Callable[..., ServiceProcess]
+SECRETS = [CONTACT.where, CONTACT.when, "Sarah", "Priory Road"]  # the applicant's, never sent
+
+
+@pytest.fixture
+def start_for(stack: FoundStack, database_url: str, tmp_path: Path) -> Iterator[Start]:
+    """Start a service or stand-in for any tenant; every one is stopped at the end."""
+    started: list[ServiceProcess] = []
+
+    def start(service: str, tenant: str, **env: str) -> ServiceProcess:
+        process = ServiceProcess(
+            service,
+            tenant,
+            tmp_path / f"{service}-{tenant}.log",
+            {
+                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+                "CSODS_DATABASE_URL": database_url,
+                "CSODS_TOPIC_PARTITIONS": "1",
+                "CSODS_OUTBOX_POLL_SECONDS": "0.3",
+                "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
+                **env,
+            },
+        )
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+class Case:
+    """The test's view of the case, and the systems it plays."""
+
+    def __init__(self, stack: FoundStack, owning: str, responding: str) -> None:
+        self.bootstrap = stack.kafka_bootstrap
+        self.owning, self.responding = owning, responding
+        self.reference = f"{owning}-{datetime.now(UTC).year}-000001"
+        self.first = first_envelope(
+            type=EnquiryRegisteredV1.TYPE,
+            source=source_of(owning, "intake"),
+            subject=self.reference,
+            time=datetime.now(UTC),
+        )
+
+    def publish(self, topic: str, message: Message, envelope: Envelope) -> None:
+        asyncio.run(journey.publish(self.bootstrap, topic, message, envelope))
+
+    def then(
+        self, cause: Envelope, message: Message, tenant: str, service: str, subject: str
+    ) -> Envelope:
+        """The envelope of a message `cause` led to, sent by `tenant`'s `service`."""
+        return caused_by(
+            cause,
+            type=message.TYPE,
+            source=source_of(tenant, service),
+            time=datetime.now(UTC),
+            subject=subject,
+        )
+
+    def wait_for(self, topics_: list[str], message: type[Message]) -> list[journey.Step]:
+        return asyncio.run(
+            journey.follow(
+                self.bootstrap,
+                topics_,
+                correlation_id=str(self.first.correlation_id),
+                until_type=message.TYPE,
+                limit_seconds=60,
+            )
+        )
+
+
+def checks_completed(case: str, *findings: Finding) -> ChecksCompletedV1:
+    result = CheckResult(
+        system=System.LOCAL_INTELLIGENCE if findings else System.PNC,
+        party="subject",
+        outcome=MatchOutcome.MATCH if findings else MatchOutcome.NO_TRACE,
+        confidence=0.98 if findings else 0.0,
+        findings=findings,
+    )
+    return ChecksCompletedV1(
+        case_reference=case,
+        stage=Stage.FULL_RISK_ASSESSMENT,
+        completed_at=datetime.now(UTC),
+        results=(result,),
+    )
+
+
+def last(steps: list[journey.Step], message: type[Any]) -> tuple[journey.Step, Any]:
+    step = [s for s in steps if s.envelope.type == message.TYPE][-1]
+    return step, message.model_validate_json(step.payload)
+
+
+async def seed_probation(agency: str, database_url: str) -> None:
+    await seeding.seed(
+        agency="probation", tenant=agency, seed=11, count=30, database_url=database_url
+    )
+    database = await seeding.open_agency_database(
+        "probation", tenant=agency, database_url=database_url
+    )
+    try:
+        async with database.transaction(agency) as tx:
+            await probation.add_person(
+                tx.conn,
+                tenant=agency,
+                record_id="known-subject",
+                forenames="Mark",
+                surname="Taylor",
+                birth_year=1981,
+                mappa_level=2,
+                mappa_category=1,
+            )
+    finally:
+        await database.pool.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def record_forum_decision(port: int, force: str, case: str) -> httpx.Response:
+    """The responding force's staff record their MAPPA meeting's conclusion on its API."""
+    body = {
+        "route": "concerns",
+        "recommend_disclosure": True,
+        "rationale": "Registered; MAPPA level 2; has access to the child.",
+        "attendance": [
+            {"agency": force, "role": "detective sergeant"},
+            {"agency": f"probation-{force}", "role": "offender manager"},
+        ],
+        "positions": [{"agency": f"probation-{force}", "position": "disclose"}],
+    }
+    url = f"http://127.0.0.1:{port}/cases/{case}/forum/decision"
+    for _ in range(50):
+        try:
+            return httpx.post(url, json=body, timeout=10)
+        except httpx.ConnectError:
+            time.sleep(0.2)  # the server starts beside the subscribers
+    raise TimeoutError(url)
+
+
+TABLES = ("cases", "consultations", "handoffs", "forums", "assessments", "inbox", "audit_log")
+
+
+async def rows_of(database_url: str, tenant: str) -> list[str]:
+    """Every multi-agency row of a tenant as text, outbox payloads decoded, read by the owner."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        found: list[str] = []
+        for table in TABLES:
+            rows = await conn.fetch(
+                f"SELECT t::text AS row FROM multiagency.{table} t WHERE tenant = $1", tenant
+            )
+            found.extend(row["row"] for row in rows)
+        payloads = await conn.fetch(
+            "SELECT payload FROM multiagency.outbox WHERE tenant = $1", tenant
+        )
+        found.extend(bytes(row["payload"]).decode() for row in payloads)
+        return found
+    finally:
+        await conn.close()
+
+
+async def payloads_on(bootstrap: str, tenant: str) -> list[bytes]:
+    """Every record on every topic of a tenant: its streams, inbox and dead letters."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = [
+            name
+            for name in await admin.list_topics()
+            if name.startswith(f"cso.{tenant}.")
+            or name in (topics.inbox(tenant), topics.dead_letters(tenant))
+        ]
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(
+        *names, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    found: list[bytes] = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=1500)
+            if not batch:
+                return found
+            found.extend(record.value or b"" for records in batch.values() for record in records)
+    finally:
+        await consumer.stop()
+
+
+def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
+    stack: FoundStack, database_url: str, tenant: str, start_for: Start
+) -> None:
+    owning, responding = tenant, f"{tenant}r"
+    csc, responding_probation = f"csc-{owning}", f"probation-{responding}"
+    areas = json.dumps(
+        [
+            {"force": owning, "postcode_areas": ["QA"]},
+            {"force": responding, "postcode_areas": ["QB"]},
+        ]
+    )
+    force_env = {
+        "CSODS_MULTIAGENCY_AREAS": areas,
+        "CSODS_MULTIAGENCY_CONSULTATION_SECONDS": "8",
+        "CSODS_MULTIAGENCY_TIMER_SECONDS": "0.5",
+    }
+    asyncio.run(seed_probation(responding_probation, database_url))
+    port = free_port()
+    processes = [
+        start_for("multiagency", owning, **force_env),
+        start_for("multiagency", responding, **force_env, CSODS_HTTP_PORT=str(port)),
+        start_for("childrens-social-care", csc, CSODS_AGENCY_SILENT="true"),
+        start_for("probation", responding_probation, CSODS_AGENCY_DELAY_SECONDS="0.5"),
+    ]
+    for process in processes:
+        process.wait_for_event("service_ready", timeout=90)
+    case = Case(stack, owning, responding)
+
+    # The owning force's intake: the enquiry and the application; the subject lives in QB.
+    registered = enquiry(case.reference, FrozenClock(datetime.now(UTC)))
+    case.publish(topics.stream(owning, "intake", "enquiry-registered"), registered, case.first)
+    submitted = application(case.reference, FrozenClock(datetime.now(UTC)), postcode="QB7 1AA")
+    submitted_at = case.then(case.first, submitted, owning, "intake", case.reference)
+    case.publish(topics.stream(owning, "intake", "application-submitted"), submitted, submitted_at)
+
+    # The owning force's checks answer the stage 4 request: nothing known nationally.
+    asked = topics.stream(owning, "multiagency", "request-checks")
+    step, _ = last(case.wait_for([asked], RequestChecksV1), RequestChecksV1)
+    owning_checks = checks_completed(case.reference)
+    case.publish(
+        topics.stream(owning, "checks", "checks-completed"),
+        owning_checks,
+        case.then(step.envelope, owning_checks, owning, "checks", case.reference),
+    )
+
+    # The responding force accepts and asks its own checks; they find the subject registered.
+    local_asked = topics.stream(responding, "multiagency", "request-checks")
+    step, local_request = last(case.wait_for([local_asked], RequestChecksV1), RequestChecksV1)
+    local = local_request.case_reference
+    registration = Finding(
+        kind=RecordKind.REGISTRATION,
+        category=OffenceCategory.CHILD_SEXUAL,
+        schedule_34a=True,
+        summary="Registered sex offender; indecent assault on a child, 2008.",
+        record_reference="VISOR/08/0001",
+    )
+    local_checks = checks_completed(local, registration)
+    case.publish(
+        topics.stream(responding, "checks", "checks-completed"),
+        local_checks,
+        case.then(step.envelope, local_checks, responding, "checks", local),
+    )
+
+    # Probation answers the responding force; its MAPPA meeting is scheduled, then decides.
+    scheduled_on = topics.stream(responding, "multiagency", "forum-scheduled")
+    _, scheduled = last(case.wait_for([scheduled_on], ForumScheduledV1), ForumScheduledV1)
+    assert scheduled.forum is Forum.MAPPA_MEETING
+    response = record_forum_decision(port, responding, local)
+    assert response.status_code == 201, response.text
+
+    # The owning force weighs the returned findings, its overdue consultation recorded.
+    decided_on = topics.stream(owning, "multiagency", "forum-decided")
+    owning_topics = [
+        topics.inbox(owning),
+        topics.inbox(responding),
+        topics.inbox(csc),
+        topics.inbox(responding_probation),
+        decided_on,
+        topics.stream(owning, "multiagency", "consultation-overdue"),
+        topics.stream(owning, "multiagency", "risk-assessment-completed"),
+    ]
+    steps = case.wait_for(owning_topics, ForumDecidedV1)
+    types = [s.envelope.type for s in steps]
+    assert HandoffRequestedV1.TYPE in types
+    assert HandoffAcceptedV1.TYPE in types
+    _, answered = last(steps, ConsultationAnsweredV1)
+    assert answered.agency == responding_probation
+    assert answered.mappa_level == 2
+    _, reminded = last(steps, RemindConsultationV1)
+    _, overdue = last(steps, ConsultationOverdueV1)
+    assert overdue.agency == csc
+    assert any(
+        s.topic == topics.inbox(csc) for s in steps if s.envelope.type == RequestConsultationV1.TYPE
+    )
+    assert reminded.consultation_id == overdue.consultation_id
+    _, returned = last(steps, HandoffReturnedV1)
+    assert returned.responding_case_reference == local
+    assert returned.forum is Forum.MAPPA_MEETING
+    _, assessment = last(steps, RiskAssessmentCompletedV1)
+    assert assessment.agencies_not_answered == (csc,)
+    _, decided = last(steps, ForumDecidedV1)
+    assert decided.case_reference == case.reference
+    assert decided.route is DecisionRoute.CONCERNS
+    assert decided.decided_by_force == responding
+    assert decided.recommend_disclosure
+
+    # Every consultation and handoff is in each force's audit log, to a named recipient.
+    owning_log = asyncio.run(_audit(database_url, owning))
+    responding_log = asyncio.run(_audit(database_url, responding))
+    assert {(Action.CONSULTATION, (csc,)), (Action.DISCLOSURE, (responding,))} <= owning_log
+    assert {
+        (Action.CONSULTATION, (responding_probation,)),
+        (Action.DISCLOSURE, (owning,)),
+    } <= responding_log
+
+    # The responding force's database and topics never held the applicant's contact details.
+    for row in asyncio.run(rows_of(database_url, responding)):
+        assert not any(secret in row for secret in SECRETS), row[:200]
+    payloads = asyncio.run(payloads_on(stack.kafka_bootstrap, responding))
+    assert payloads
+    for payload in payloads:
+        assert not any(secret.encode() in payload for secret in SECRETS)
+
+
+async def _audit(database_url: str, tenant: str) -> set[tuple[Action, tuple[str, ...]]]:
+    settings = Settings(tenant=tenant, database_url=database_url)
+    database = await open_database(dsn=app_dsn(settings, SERVICE), schema=SERVICE, size=2)
+    try:
+        async with database.transaction(tenant) as tx:
+            return {(e.action, e.recipients) for e in await entries(tx.conn, tenant=tenant)}
+    finally:
+        await database.pool.close()

@@ -1,0 +1,424 @@
+"""The rules of the full risk assessment, the forum and the handoff (4.10, 5.4-5.6.27)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
+from schemas.multiagency import (
+    AgencyKind,
+    ConcernCategory,
+    ConsultationOutcome,
+    DecisionRoute,
+    Forum,
+    LawfulBasis,
+)
+from schemas.parties import Address, PartialDate, PersonName, RiskAnswer, RiskQuestion
+from schemas.stages import Stage
+from services.multiagency import domain
+from services.multiagency.areas import Area, Directory, postcode_area
+from services.multiagency.domain import (
+    AgencyAnswer,
+    ConsultationStatus,
+    Decision,
+    HandoffResult,
+    HandoffStatus,
+)
+from services.multiagency.stubs import seeding
+from services.multiagency.stubs.agency import AgencyBehaviour
+from services.multiagency.stubs.matching import Person, matches
+from services.runtime.errors import RuleViolation
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def found(
+    kind: RecordKind = RecordKind.CONVICTION,
+    category: OffenceCategory = OffenceCategory.CHILD_SEXUAL,
+    *,
+    schedule_34a: bool | None = None,
+) -> Finding:
+    return Finding(
+        kind=kind,
+        category=category,
+        schedule_34a=category is OffenceCategory.CHILD_SEXUAL
+        if schedule_34a is None
+        else schedule_34a,
+        summary="A record.",
+        record_reference="REF/1",
+    )
+
+
+def result(
+    *findings: Finding,
+    party: str = "subject",
+    outcome: MatchOutcome | None = None,
+    system: System = System.PNC,
+) -> CheckResult:
+    return CheckResult(
+        system=system,
+        party=party,
+        outcome=outcome or (MatchOutcome.MATCH if findings else MatchOutcome.NO_TRACE),
+        confidence=0.9 if findings else 0.0,
+        findings=findings,
+    )
+
+
+def csc(status: ConsultationStatus = ConsultationStatus.ANSWERED, **answer: object) -> AgencyAnswer:
+    return AgencyAnswer(
+        "csc-warwickshire",
+        AgencyKind.CHILDRENS_SOCIAL_CARE,
+        status,
+        **answer,  # type: ignore[arg-type]
+    )
+
+
+def probation(**answer: object) -> AgencyAnswer:
+    return AgencyAnswer(
+        "probation-west-midlands",
+        AgencyKind.PROBATION,
+        ConsultationStatus.ANSWERED,
+        **answer,  # type: ignore[arg-type]
+    )
+
+
+# 5.4.5: children's social care, with consent or by necessity
+
+
+def test_csc_consulted_with_consent() -> None:
+    sharing = domain.childrens_social_care_sharing(consent=True, categories=())
+    assert sharing.consult
+    assert sharing.basis is LawfulBasis.CONSENT
+
+
+def test_csc_consulted_without_consent_records_the_necessity() -> None:
+    sharing = domain.childrens_social_care_sharing(
+        consent=False, categories=(ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION,)
+    )
+    assert sharing.consult
+    assert sharing.basis is LawfulBasis.NECESSITY
+    assert sharing.reason.startswith("5.4.5")
+    assert "child sexual offence" in sharing.reason
+
+
+def test_csc_not_consulted_without_consent_when_nothing_makes_it_necessary() -> None:
+    sharing = domain.childrens_social_care_sharing(consent=False, categories=())
+    assert not sharing.consult
+    assert sharing.basis is None
+    assert "5.4.5" in sharing.reason
+
+
+def test_probation_consulted_where_the_subject_has_a_record_it_may_manage() -> None:
+    assert domain.probation_sharing(consent=True, findings=(found(),)).consult
+    without = domain.probation_sharing(consent=False, findings=(found(RecordKind.ORDER),))
+    assert without.basis is LawfulBasis.NECESSITY
+
+
+def test_probation_not_consulted_about_intelligence_alone() -> None:
+    intelligence = found(RecordKind.INTELLIGENCE, OffenceCategory.VIOLENCE)
+    assert not domain.probation_sharing(consent=True, findings=(intelligence,)).consult
+    assert not domain.probation_sharing(consent=True, findings=()).consult
+
+
+# 5.5.3 and 5.5.5: 'concerns' and 'no concerns'
+
+
+@pytest.mark.parametrize(
+    ("finding", "category"),
+    [
+        (found(RecordKind.CONVICTION), ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION),
+        (found(RecordKind.CAUTION), ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION),
+        (
+            found(RecordKind.CONVICTION, OffenceCategory.DOMESTIC_ABUSE),
+            ConcernCategory.OTHER_RELEVANT_CONVICTION,
+        ),
+        (
+            found(RecordKind.INTELLIGENCE, OffenceCategory.SEXUAL_ADULT),
+            ConcernCategory.RELEVANT_INTELLIGENCE,
+        ),
+    ],
+)
+def test_concerns_fall_in_the_categories_of_5_5_3(
+    finding: Finding, category: ConcernCategory
+) -> None:
+    assessment = domain.assess((result(finding),))
+    assert assessment.route is DecisionRoute.CONCERNS
+    assert assessment.categories == (category,)
+
+
+def test_concerning_behaviour_now_is_a_concern_without_any_record() -> None:
+    answers = (
+        RiskAnswer(question=RiskQuestion.SUBJECT_BEHAVIOUR_SEXUALISED_OR_GROOMING, answer=True),
+    )
+    assert domain.concerning_behaviour(answers)
+    assessment = domain.assess((result(),), behaviour=True)
+    assert assessment.categories == (ConcernCategory.CONCERNING_BEHAVIOUR,)
+    assert assessment.forum is Forum.STRATEGY_MEETING
+
+
+def test_an_irrelevant_conviction_or_the_applicant_s_record_is_not_a_concern() -> None:
+    theft = found(RecordKind.CONVICTION, OffenceCategory.OTHER)
+    applicant = result(found(), party="applicant")
+    assessment = domain.assess((result(theft), applicant))
+    assert assessment.route is DecisionRoute.NO_CONCERNS
+    assert assessment.decision is Decision.NO_CONCERNS_AT_ONCE
+
+
+def test_a_possible_match_counts_until_a_researcher_confirms_it() -> None:
+    assessment = domain.assess((result(found(), outcome=MatchOutcome.POSSIBLE_MATCH),))
+    assert assessment.route is DecisionRoute.CONCERNS
+    assert "researcher" in assessment.rationale
+
+
+def test_an_unavailable_system_is_named_in_the_rationale() -> None:
+    silent = result(outcome=MatchOutcome.UNAVAILABLE, system=System.VISOR)
+    assessment = domain.assess((silent, result()))
+    assert "visor" in assessment.rationale
+
+
+# 5.6.12: the forum
+
+
+def test_mappa_meeting_when_subject_meets_mappa_criteria() -> None:
+    registered = domain.assess((result(found(RecordKind.REGISTRATION)),))
+    assert registered.meets_mappa
+    assert registered.forum is Forum.MAPPA_MEETING
+    managed = domain.assess(
+        (result(found(RecordKind.CONVICTION, OffenceCategory.VIOLENCE)),),
+        answers=(probation(outcome=ConsultationOutcome.INFORMATION_SHARED, mappa_level=1),),
+    )
+    assert managed.forum is Forum.MAPPA_MEETING
+
+
+def test_case_conference_when_a_child_has_a_protection_plan() -> None:
+    assessment = domain.assess(
+        answers=(csc(outcome=ConsultationOutcome.INFORMATION_SHARED, child_protection_plan=True),)
+    )
+    assert assessment.route is DecisionRoute.CONCERNS
+    assert assessment.forum is Forum.CASE_CONFERENCE
+
+
+def test_strategy_discussion_for_other_concerns() -> None:
+    assessment = domain.assess((result(found(RecordKind.INTELLIGENCE, OffenceCategory.DRUGS)),))
+    assert assessment.forum is Forum.STRATEGY_DISCUSSION
+    assert assessment.decision is Decision.FORUM
+
+
+def test_other_professionals_meeting_only_by_exception() -> None:
+    for meets_mappa in (True, False):
+        for plan in (True, False):
+            for behaviour in (True, False):
+                forum = domain.choose_forum(
+                    meets_mappa=meets_mappa, child_protection_plan=plan, behaviour=behaviour
+                )
+                assert forum is not Forum.OTHER_PROFESSIONALS_MEETING
+    with pytest.raises(RuleViolation, match=r"5\.6\.12"):
+        domain.check_schedule(
+            Forum.OTHER_PROFESSIONALS_MEETING,
+            now=NOW,
+            scheduled_for=NOW + timedelta(days=2),
+            urgent=False,
+            urgency_justification=None,
+            exception_reason=None,
+        )
+
+
+def test_no_concerns_decided_at_once_only_when_every_answer_is_in() -> None:
+    assert domain.assess(answers=(csc(outcome=ConsultationOutcome.NOTHING_KNOWN),)).decision is (
+        Decision.NO_CONCERNS_AT_ONCE
+    )
+    overdue = domain.assess(answers=(csc(ConsultationStatus.OVERDUE),))
+    assert overdue.route is DecisionRoute.NO_CONCERNS
+    assert overdue.not_answered == ("csc-warwickshire",)
+    assert overdue.decision is Decision.FORUM
+    declined = domain.assess(answers=(csc(outcome=ConsultationOutcome.DECLINED_TO_SHARE),))
+    assert declined.declined == ("csc-warwickshire",)
+    assert declined.decision is Decision.FORUM
+
+
+# 4.10: where the subject lives, that force's forum decides
+
+
+def test_the_responding_forces_forum_decides_where_the_subject_lives() -> None:
+    returned = HandoffResult(
+        "cleveland",
+        "subject",
+        HandoffStatus.RETURNED,
+        route=DecisionRoute.CONCERNS,
+        forum=Forum.MAPPA_MEETING,
+        recommend_disclosure=True,
+        findings=(found(RecordKind.REGISTRATION),),
+    )
+    assessment = domain.assess(handoffs=(returned,))
+    assert assessment.decision is Decision.RESPONDING_FORUM
+    assert assessment.responding == returned
+    assert assessment.forum is Forum.MAPPA_MEETING
+
+
+def test_a_declined_handoff_leaves_the_decision_to_a_forum_of_the_owning_force() -> None:
+    declined = HandoffResult("cleveland", "subject", HandoffStatus.DECLINED)
+    assessment = domain.assess(handoffs=(declined,))
+    assert assessment.decision is Decision.FORUM
+
+
+def test_the_subject_is_handed_to_the_force_where_they_live() -> None:
+    directory = Directory()
+    stockton = Address(lines=("1 High St",), town="Stockton-on-Tees")
+    assert directory.force_for(stockton) == "cleveland"
+    assert directory.force_for(Address(lines=("1 Long Rd",), postcode="cv32 5aa")) == (
+        "warwickshire"
+    )
+    assert directory.force_for(Address(lines=("1 Rue",), town="Lyon")) is None
+    assert postcode_area("SO14 7DU") == "SO"
+    assert directory.area("cleveland").probation == "probation-north-east"
+    assert directory.area("atlantis").childrens_social_care == "csc-atlantis"
+    extended = directory.with_areas([Area("atlantis", "csc-a", "probation-a", frozenset({"QA"}))])
+    assert extended.knows("atlantis")
+    assert not directory.knows("atlantis")
+
+
+# 5.4.8 and 5.6.27: deadlines
+
+
+def test_a_consultation_is_due_within_stage_4_and_reminded_halfway() -> None:
+    respond_by, remind_at = domain.consultation_deadlines(
+        NOW, window=timedelta(days=3), risk_assessment_due_at=NOW + timedelta(days=10)
+    )
+    assert respond_by == NOW + timedelta(days=3)
+    assert remind_at == NOW + timedelta(days=1, hours=12)
+    short, _ = domain.consultation_deadlines(
+        NOW, window=timedelta(days=3), risk_assessment_due_at=NOW + timedelta(days=1)
+    )
+    assert short == NOW + timedelta(days=1)  # 5.4.8
+    floor, _ = domain.consultation_deadlines(
+        NOW, window=timedelta(days=4), risk_assessment_due_at=NOW - timedelta(days=1)
+    )
+    assert floor == NOW + timedelta(days=1)  # never a deadline already passed
+
+
+def test_mappa_meeting_within_28_days_unless_urgent_with_justification() -> None:
+    def schedule(days: float, *, urgent: bool = False, why: str | None = None) -> None:
+        domain.check_schedule(
+            Forum.MAPPA_MEETING,
+            now=NOW,
+            scheduled_for=NOW + timedelta(days=days),
+            urgent=urgent,
+            urgency_justification=why,
+            exception_reason=None,
+        )
+
+    schedule(28)
+    with pytest.raises(RuleViolation, match=r"5\.6\.27"):
+        schedule(28.5)
+    with pytest.raises(RuleViolation, match=r"5\.6\.27"):
+        schedule(1, urgent=True)
+    schedule(1, urgent=True, why="The subject moves in on Friday.")
+    with pytest.raises(RuleViolation, match="to come"):
+        schedule(-1)
+
+
+def test_a_forum_leaves_seven_days_for_disclosure_and_closure() -> None:
+    closure = NOW + timedelta(days=12)
+    latest = domain.forum_latest(closure_due_at=closure, respond_by=None)
+    assert latest == closure - timedelta(days=7)
+    when = domain.forum_date(Forum.MAPPA_MEETING, now=NOW, latest=latest)
+    assert when == NOW + timedelta(days=5)  # sooner than MAPPA's usual notice
+    assert domain.forum_date(Forum.STRATEGY_DISCUSSION, now=NOW, latest=latest) == (
+        NOW + timedelta(days=1)
+    )
+    late = domain.forum_date(Forum.CASE_CONFERENCE, now=NOW, latest=NOW - timedelta(days=1))
+    assert late == NOW + domain.SHORTEST_NOTICE  # never in the past
+
+
+def test_the_owning_force_keeps_the_deadline_of_a_handoff() -> None:
+    closure = NOW + timedelta(days=45)
+    respond_by = domain.handoff_respond_by(NOW, closure_due_at=closure)
+    assert respond_by == closure - timedelta(days=10)
+    assert domain.forum_latest(closure_due_at=closure, respond_by=respond_by) == (
+        respond_by - timedelta(days=1)
+    )
+
+
+def test_the_forum_decision_is_multi_agency() -> None:
+    with pytest.raises(RuleViolation, match="multi-agency"):
+        domain.check_decision(
+            force="warwickshire",
+            attending=["warwickshire"],
+            positions=[],
+            route=DecisionRoute.CONCERNS,
+            recommend_disclosure=True,
+        )
+    with pytest.raises(RuleViolation, match="did not attend"):
+        domain.check_decision(
+            force="warwickshire",
+            attending=["warwickshire", "csc-warwickshire"],
+            positions=["probation-west-midlands"],
+            route=DecisionRoute.CONCERNS,
+            recommend_disclosure=True,
+        )
+    with pytest.raises(RuleViolation, match=r"5\.6\.3"):
+        domain.check_decision(
+            force="warwickshire",
+            attending=["warwickshire", "csc-warwickshire"],
+            positions=[],
+            route=DecisionRoute.NO_CONCERNS,
+            recommend_disclosure=True,
+        )
+
+
+# 5.4.4: when the assessment starts
+
+
+def test_the_assessment_waits_for_the_checks_of_stage_4_once_there_is_an_application() -> None:
+    def ready(stage: Stage | None, *, application: bool, enquiry: bool = True) -> bool:
+        return domain.ready_for_assessment(
+            checks_stage=stage,
+            has_application=application,
+            has_enquiry=enquiry,
+            await_application=False,
+        )
+
+    assert not ready(None, application=False)
+    assert ready(Stage.INITIAL_CONTACT, application=False)  # the walking skeleton
+    assert not ready(Stage.INITIAL_CONTACT, application=True)
+    assert ready(Stage.FULL_RISK_ASSESSMENT, application=True)
+    assert not ready(Stage.FULL_RISK_ASSESSMENT, application=True, enquiry=False)  # no consent yet
+    assert not domain.ready_for_assessment(
+        checks_stage=Stage.INITIAL_CONTACT,
+        has_application=False,
+        has_enquiry=True,
+        await_application=True,
+    )
+    assert domain.later_stage(Stage.FULL_RISK_ASSESSMENT, Stage.INITIAL_CONTACT)
+    assert not domain.later_stage(Stage.INITIAL_CONTACT, Stage.FULL_RISK_ASSESSMENT)
+
+
+# The stand-ins
+
+
+def test_an_agency_finds_a_person_by_name_and_year_of_birth() -> None:
+    mark = Person("Mark John", "Taylor", 1981)
+    assert matches((PersonName(forenames=("mark",), surname="TAYLOR"),), None, mark)
+    assert matches((PersonName(surname="Taylor"),), None, mark)
+    assert not matches((PersonName(forenames=("Mark",), surname="Tailor"),), None, mark)
+    assert not matches(
+        (PersonName(forenames=("Mark",), surname="Taylor"),), PartialDate(year=1990), mark
+    )
+
+
+def test_the_same_seed_gives_the_same_records() -> None:
+    first = seeding.records("probation", seed=7, count=20)
+    assert first == seeding.records("probation", seed=7, count=20)
+    assert first != seeding.records("probation", seed=8, count=20)
+
+
+def test_silence_can_be_a_share_of_consultations_and_is_stable() -> None:
+    behaviour = AgencyBehaviour(silence_rate=0.5)
+    ids = [uuid4() for _ in range(400)]
+    silent = [behaviour.silent_for(consultation) for consultation in ids]
+    assert 120 < sum(silent) < 280
+    assert silent == [behaviour.silent_for(consultation) for consultation in ids]
+    assert not any(AgencyBehaviour().silent_for(consultation) for consultation in ids)
