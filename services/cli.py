@@ -128,12 +128,21 @@ def schemas_validate() -> None:
 
 @app.command()
 def demo(
-    tenant: Annotated[str, typer.Option(help="The force the case is made to.")] = "warwickshire",
+    keep: Annotated[bool, typer.Option(help="Leave the system running to explore.")] = False,
+    stop: Annotated[bool, typer.Option(help="Stop what --keep left running.")] = False,
+    skeleton: Annotated[
+        bool, typer.Option(help="Only push one portal enquiry through one force, quickly.")
+    ] = False,
 ) -> None:
-    """Start the stack and the four services, push one case to closure, stop them."""
+    """Run the four pilot forces and play the 2009 case studies and a cross-force case."""
     from services.demo import run_demo
+    from services.demo.play import play_case_studies, stop_kept
 
-    raise typer.Exit(run_demo(console, tenant=tenant))
+    if stop:
+        raise typer.Exit(stop_kept(console))
+    if skeleton:
+        raise typer.Exit(run_demo(console, tenant="warwickshire"))
+    raise typer.Exit(play_case_studies(console, keep=keep))
 
 
 @app.command("test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from deploy.local.databases import create_database, drop_database
 from services.runtime.settings import Settings
-from tests.support.databases import create_database, drop_database
 from tests.support.stack import FoundStack, find_stack
 
 

@@ -1,4 +1,4 @@
-"""A fresh database per test session, on whichever server the stack gave us."""
+"""Fresh databases on a server: one per test session, or per demo run."""
 
 from __future__ import annotations
 

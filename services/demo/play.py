@@ -1,0 +1,179 @@
+"""`./dev demo`: the four pilot forces run locally, playing the case studies through them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import asyncpg
+from rich.console import Console
+from rich.table import Table
+
+from deploy.local import stack
+from deploy.local.databases import create_database
+from services.demo import cast
+from services.demo.stories import STORIES, Story
+from services.demo.system import PILOT_FORCES, LocalSystem, plan
+from services.demo.worker import CaseWorker
+
+# Short waits where a person or an agency would take days: the story plays in a minute.
+DEMO_ENV = {
+    "CSODS_TOPIC_PARTITIONS": "1",
+    "CSODS_OUTBOX_POLL_SECONDS": "0.5",
+    "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "15",
+    "CSODS_CHECKS_SWEEP_SECONDS": "1",
+    "CSODS_MULTIAGENCY_TIMER_SECONDS": "1",
+    "CSODS_MULTIAGENCY_CONSULTATION_SECONDS": "20",
+    "CSODS_DISCLOSURE_NO_CONCERNS": "visit",
+}
+
+
+@dataclass(frozen=True)
+class Played:
+    """How one story ended."""
+
+    story: Story
+    case: str | None
+    outcome: str | None
+    seconds: float
+    error: str | None = None
+
+
+PIDS = stack.project_root() / ".stack" / "demo.pids"
+
+
+def stop_kept(console: Console) -> int:
+    """Stop what `--keep` left running: the demo's processes, then the stack."""
+    if PIDS.exists():
+        for line in PIDS.read_text().split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(line), signal.SIGTERM)
+        PIDS.unlink()
+    stopped = stack.down()
+    console.print(f"stopped the demo's services and {', '.join(stopped) or 'no stack'}")
+    return 0
+
+
+def play_case_studies(console: Console, *, keep: bool = False) -> int:
+    """Start everything, play the stories, print paths and figures; 0 when all ended right."""
+    say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
+    addresses, started = stack.up(progress=say)
+    database_url = asyncio.run(create_database(addresses.database_url))
+    say(f"a fresh database for this run: {database_url.rsplit('/', 1)[1]}")
+    log_dir = stack.project_root() / ".stack" / "logs" / "demo"
+    system = LocalSystem(
+        plan(PILOT_FORCES),
+        {
+            "CSODS_KAFKA_BOOTSTRAP": addresses.kafka_bootstrap,
+            "CSODS_DATABASE_URL": database_url,
+            **DEMO_ENV,
+        },
+        log_dir,
+    )
+    worker = CaseWorker(system.url)
+    try:
+        say(f"starting {len(system.parts)} processes for {', '.join(PILOT_FORCES)}")
+        system.start(on_ready=lambda part: say(f"  ready: {part.label}"))
+        entered = asyncio.run(cast.enter(database_url))
+        say(
+            f"the case studies' subjects entered into PNC, ViSOR, INI and local intelligence "
+            f"({entered} records)"
+        )
+        played = _play(console, worker)
+        _print_outcomes(console, played)
+        asyncio.run(_print_figures(console, database_url))
+        failed = [result for result in played if result.outcome != result.story.expected_outcome]
+        if keep:
+            _print_keep(console, system, database_url)
+            return 1 if failed else 0
+        return 1 if failed else 0
+    finally:
+        worker.release()
+        if not keep:
+            system.stop()
+            stopped = stack.down(only=started, progress=say) if started else []
+            say(
+                f"stopped {len(system.parts)} processes"
+                + (f" and {', '.join(stopped)}" if stopped else "")
+            )
+
+
+def _play(console: Console, worker: CaseWorker) -> list[Played]:
+    def one(story: Story) -> Played:
+        began = time.monotonic()
+        try:
+            case = story.play(worker, story)
+            record = worker.disclosure_case(story.force, case, {"closed"})
+            console.print(f"  [green]closed[/green] {case}: {story.title}")
+            return Played(story, case, str(record["outcome"]), time.monotonic() - began)
+        except Exception as exc:  # noqa: BLE001 - one story's failure is reported, not raised
+            console.print(f"  [red]failed[/red] {story.title}: {exc}")
+            return Played(story, None, None, time.monotonic() - began, str(exc))
+
+    console.print(f"[bold]Playing {len(STORIES)} cases[/bold]")
+    with ThreadPoolExecutor(max_workers=len(STORIES)) as pool:
+        return list(pool.map(one, STORIES))
+
+
+def _print_outcomes(console: Console, played: list[Played]) -> None:
+    table = Table(title="Each case and how it ended")
+    for column in ("case", "force", "story", "outcome", "as in 2009", "seconds"):
+        table.add_column(column)
+    for result in played:
+        right = result.outcome == result.story.expected_outcome
+        table.add_row(
+            result.case or "-",
+            result.story.force,
+            result.story.title,
+            result.outcome or f"[red]{result.error or 'none'}[/red]",
+            "[green]yes[/green]" if right else "[red]no[/red]",
+            f"{result.seconds:.0f}",
+        )
+    console.print(table)
+
+
+async def _print_figures(console: Console, database_url: str) -> None:
+    """The management information in the form of the press release's note 2."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT e.tenant AS force, count(*) AS enquiries,"
+            " count(*) FILTER (WHERE e.application_recorded_at IS NOT NULL"
+            "   AND e.status <> 'intelligence') AS applications,"
+            " count(d.case_reference) FILTER (WHERE d.disclosed) AS disclosures"
+            " FROM intake.enquiries e LEFT JOIN disclosure.cases d"
+            "   ON d.tenant = e.tenant AND d.case_reference = e.case_reference"
+            " GROUP BY e.tenant"
+        )
+    finally:
+        await conn.close()
+    by_force = {row["force"]: row for row in rows}
+    table = Table(title="Management information (as in the press release, note 2)")
+    for column in ("", "enquiries", "applications", "disclosures"):
+        table.add_column(column, justify="right" if column else "left")
+    totals = [0, 0, 0]
+    for force in PILOT_FORCES:
+        row = by_force.get(force)
+        figures = [
+            int(row[name]) if row else 0 for name in ("enquiries", "applications", "disclosures")
+        ]
+        totals = [total + figure for total, figure in zip(totals, figures, strict=True)]
+        table.add_row(force.title(), *map(str, figures))
+    table.add_row("[bold]Overall[/bold]", *(f"[bold]{total}[/bold]" for total in totals))
+    console.print(table)
+
+
+def _print_keep(console: Console, system: LocalSystem, database_url: str) -> None:
+    pids = [str(process.pid) for process in system.processes.values()]
+    PIDS.write_text("\n".join(pids) + "\n")
+    console.print("[bold]Left running[/bold]; stop it all with ./dev demo --stop")
+    for (service, force), port in sorted(system.ports.items()):
+        console.print(f"  {service}@{force}: http://127.0.0.1:{port}/docs")
+    console.print(f"  database: {database_url}")
+
