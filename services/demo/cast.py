@@ -7,12 +7,12 @@ registrations and orders, and force intelligence. Names, dates and places are in
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import asyncpg
-
-from services.checks.matching import postcode_of
-from services.checks.names import normalise, sound_key
+import jellyfish
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,16 @@ SHAUN_DOBSON = Subject(
 CAST: tuple[Subject, ...] = (DEREK_HOLLOWAY, GARY_PICKERING, KEITH_MARSH, LIAM_FOSTER, SHAUN_DOBSON)
 
 
+def _plain(name: str) -> str:
+    """A name as the stand-ins index it: lower-case ASCII letters only."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(char for char in folded.lower() if char.isalpha())
+
+
+def _postcode(postcode: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", postcode.upper())
+
+
 def _tenant(system: str, subject: Subject) -> str:
     return f"{subject.home_force}-intel" if system == "local_intelligence" else system
 
@@ -221,7 +231,7 @@ async def _enter(conn: asyncpg.Connection, schema: str, tenant: str, subject: Su
         day,
         subject.street,
         subject.town,
-        postcode_of(subject.postcode),
+        _postcode(subject.postcode),
         subject.description,
         subject.home_force,
         marker,
@@ -233,17 +243,17 @@ async def _enter(conn: asyncpg.Connection, schema: str, tenant: str, subject: Su
         " forename_initial, dob_year) VALUES ($1, $2, 0, $3, $4, $5, $6)",
         tenant,
         subject.nominal_id,
-        normalise(subject.forenames),
-        normalise(subject.surname),
-        normalise(subject.forenames)[:1],
+        _plain(subject.forenames),
+        _plain(subject.surname),
+        _plain(subject.forenames)[:1],
         year,
     )
     await conn.execute(
         f"INSERT INTO {schema}.surnames (tenant, surname, surname_key) VALUES ($1, $2, $3)"  # noqa: S608
         " ON CONFLICT DO NOTHING",
         tenant,
-        normalise(subject.surname),
-        sound_key(subject.surname),
+        _plain(subject.surname),
+        jellyfish.metaphone(_plain(subject.surname)),
     )
     records = [record for record in subject.records if record.system == schema]
     for number, record in enumerate(records, start=1):
