@@ -24,7 +24,8 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(checks_cli.app, name="stubs")
 app.add_typer(multiagency_cli.app, name="agencies")
 app.add_typer(ops_cli.app, name="ops")
-console = Console()
+# Wide enough for the demo's tables when written to a file or a CI log.
+console = Console() if sys.stdout.isatty() else Console(width=140)
 
 
 @app.command()

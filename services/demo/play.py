@@ -113,8 +113,8 @@ def _play(console: Console, worker: CaseWorker) -> list[Played]:
             console.print(f"  [green]closed[/green] {case}: {story.title}")
             return Played(story, case, str(record["outcome"]), time.monotonic() - began)
         except Exception as exc:  # noqa: BLE001 - one story's failure is reported, not raised
-            console.print(f"  [red]failed[/red] {story.title}: {exc}")
-            return Played(story, None, None, time.monotonic() - began, str(exc))
+            console.print(f"  [red]failed[/red] {story.title}: {str(exc)[:300]}")
+            return Played(story, None, None, time.monotonic() - began, str(exc)[:120])
 
     console.print(f"[bold]Playing {len(STORIES)} cases[/bold]")
     with ThreadPoolExecutor(max_workers=len(STORIES)) as pool:

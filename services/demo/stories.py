@@ -360,14 +360,23 @@ def cross_force(worker: CaseWorker, story: Story) -> str:
         what="a handoff accepted",
     )["handoffs"][0]["responding_case_reference"]
     assert handoff["responding_force"] == responding
-    _forum(
-        worker,
+    # The responding force runs its own checks; what it finds decides whether its forum meets.
+    found = worker.wait(
+        "multiagency",
         responding,
         theirs,
-        route="concerns",
-        disclose=False,
-        rationale="Local intelligence of controlling behaviour; no sexual offending.",
+        lambda c: c["state"] == "returned" or c.get("forum") is not None,
+        what="its part assessed",
     )
+    if found["state"] != "returned":
+        _forum(
+            worker,
+            responding,
+            theirs,
+            route="concerns",
+            disclose=False,
+            rationale="Local intelligence of controlling behaviour; no sexual offending.",
+        )
     worker.disclosure_case(story.force, case, {"awaiting-decision"})
     worker.decide(
         story.force, case, {"disclose": False, "community_risk_assessment_required": False}
