@@ -85,7 +85,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
             f"the case studies' subjects entered into PNC, ViSOR, INI and local intelligence "
             f"({entered} records)"
         )
-        played = _play(console, worker)
+        played = play(console, worker)
         _print_outcomes(console, played)
         asyncio.run(_print_figures(console, database_url))
         failed = [result for result in played if result.outcome != result.story.expected_outcome]
@@ -104,7 +104,9 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
             )
 
 
-def _play(console: Console, worker: CaseWorker) -> list[Played]:
+def play(console: Console, worker: CaseWorker) -> list[Played]:
+    """Play every story at once, each in its own thread, as separate case workers would."""
+
     def one(story: Story) -> Played:
         began = time.monotonic()
         try:
@@ -138,8 +140,8 @@ def _print_outcomes(console: Console, played: list[Played]) -> None:
     console.print(table)
 
 
-async def _print_figures(console: Console, database_url: str) -> None:
-    """The management information in the form of the press release's note 2."""
+async def figures(database_url: str) -> dict[str, tuple[int, int, int]]:
+    """Enquiries, applications and disclosures per force, as the press release counts them."""
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
@@ -153,18 +155,23 @@ async def _print_figures(console: Console, database_url: str) -> None:
         )
     finally:
         await conn.close()
-    by_force = {row["force"]: row for row in rows}
+    return {
+        row["force"]: (int(row["enquiries"]), int(row["applications"]), int(row["disclosures"]))
+        for row in rows
+    }
+
+
+async def _print_figures(console: Console, database_url: str) -> None:
+    """The management information in the form of the press release's note 2."""
+    by_force = await figures(database_url)
     table = Table(title="Management information (as in the press release, note 2)")
     for column in ("", "enquiries", "applications", "disclosures"):
         table.add_column(column, justify="right" if column else "left")
     totals = [0, 0, 0]
     for force in PILOT_FORCES:
-        row = by_force.get(force)
-        figures = [
-            int(row[name]) if row else 0 for name in ("enquiries", "applications", "disclosures")
-        ]
-        totals = [total + figure for total, figure in zip(totals, figures, strict=True)]
-        table.add_row(force.title(), *map(str, figures))
+        counted = by_force.get(force, (0, 0, 0))
+        totals = [total + figure for total, figure in zip(totals, counted, strict=True)]
+        table.add_row(force.title(), *map(str, counted))
     table.add_row("[bold]Overall[/bold]", *(f"[bold]{total}[/bold]" for total in totals))
     console.print(table)
 
@@ -176,4 +183,3 @@ def _print_keep(console: Console, system: LocalSystem, database_url: str) -> Non
     for (service, force), port in sorted(system.ports.items()):
         console.print(f"  {service}@{force}: http://127.0.0.1:{port}/docs")
     console.print(f"  database: {database_url}")
-

@@ -1,0 +1,71 @@
+"""The four case studies of 2009 and a cross-force case, end to end on the whole system.
+
+Every force's four services and every stand-in run as separate processes on the real broker
+and database; a scripted case worker takes the human steps through the public APIs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from services.demo import cast
+from services.demo.play import DEMO_ENV, Played, figures, play
+from services.demo.system import PILOT_FORCES, LocalSystem, plan
+from services.demo.worker import CaseWorker
+from tests.support.stack import FoundStack
+
+
+@pytest.fixture(scope="module")
+def played(
+    stack: FoundStack, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[Played]]:
+    logs: Path = tmp_path_factory.mktemp("case-studies")
+    system = LocalSystem(
+        plan(PILOT_FORCES),
+        {
+            "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+            "CSODS_DATABASE_URL": database_url,
+            **DEMO_ENV,
+        },
+        logs,
+    )
+    worker = CaseWorker(system.url)
+    try:
+        system.start()
+        asyncio.run(cast.enter(database_url))
+        yield play(Console(file=(logs / "console.txt").open("w"), width=140), worker)
+    finally:
+        worker.release()
+        system.stop()
+
+
+@pytest.mark.parametrize(
+    "number",
+    range(5),
+    ids=[
+        "disclosure-and-protective-action",
+        "no-disclosure-but-protective-action",
+        "partial-disclosure",
+        "no-disclosure",
+        "cross-force",
+    ],
+)
+def test_each_case_ends_as_the_press_release_describes(played: list[Played], number: int) -> None:
+    result = played[number]
+    assert result.error is None, result.error
+    assert result.outcome == result.story.expected_outcome
+
+
+def test_the_figures_count_enquiries_applications_and_disclosures(
+    played: list[Played], database_url: str
+) -> None:
+    counted = asyncio.run(figures(database_url))
+    assert counted["warwickshire"] == (2, 2, 1)  # case study 1 and the cross-force case
+    assert counted["cleveland"] == (1, 1, 0)  # its part of the cross-force case is not one
+    assert counted["hampshire"] == (1, 1, 1)  # the partial disclosure counts as one
+    assert counted["cambridgeshire"] == (1, 1, 0)
