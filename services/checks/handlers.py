@@ -1,10 +1,12 @@
-"""The checks service's subscribers."""
+"""The checks service's subscribers: decode, call a use case; the runtime commits and acks."""
 
 from __future__ import annotations
 
 from schemas import catalogue, topics
-from schemas.checks import RequestChecksV1
-from services.checks import use_cases
+from schemas.checks import CheckAnsweredV1, RequestChecksV1
+from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
+from services.checks import timer, use_cases
+from services.checks.config import ChecksSettings
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Route
 from services.runtime.service import Subscription, Wiring
@@ -12,18 +14,59 @@ from services.runtime.unit_of_work import Transaction
 
 
 def wire(tenant: str, clock: Clock) -> Wiring:
-    """Checks reads intake's check requests and writes the completed checks."""
+    """Checks reads the requests, intake's particulars and the systems' answers."""
+    settings = ChecksSettings()
 
     async def on_request_checks(tx: Transaction, delivery: Delivery[RequestChecksV1]) -> None:
-        await use_cases.run_checks(
-            tx, command=delivery.message, cause=delivery.envelope, clock=clock
+        await use_cases.request_checks(
+            tx, command=delivery.message, cause=delivery.envelope, clock=clock, settings=settings
         )
 
-    requests = Subscription(
-        topic=topics.stream(tenant, "intake", "request-checks"),
-        routes={RequestChecksV1.TYPE: Route(RequestChecksV1, on_request_checks)},
-    )
+    async def on_check_answered(tx: Transaction, delivery: Delivery[CheckAnsweredV1]) -> None:
+        await use_cases.record_answer(
+            tx,
+            answer=delivery.message,
+            sender=delivery.envelope.tenant,
+            clock=clock,
+            settings=settings,
+        )
+
+    async def on_enquiry_registered(
+        tx: Transaction, delivery: Delivery[EnquiryRegisteredV1]
+    ) -> None:
+        await use_cases.record_particulars(
+            tx, event=delivery.message, clock=clock, settings=settings
+        )
+
+    async def on_application_submitted(
+        tx: Transaction, delivery: Delivery[ApplicationSubmittedV1]
+    ) -> None:
+        await use_cases.record_particulars(
+            tx, event=delivery.message, clock=clock, settings=settings
+        )
+
+    requests = {RequestChecksV1.TYPE: Route(RequestChecksV1, on_request_checks)}
+    subscriptions = [
+        Subscription(topic=topics.stream(tenant, "intake", "request-checks"), routes=requests),
+        Subscription(topic=topics.stream(tenant, "multiagency", "request-checks"), routes=requests),
+        Subscription(
+            topic=topics.inbox(tenant),
+            routes={CheckAnsweredV1.TYPE: Route(CheckAnsweredV1, on_check_answered)},
+            ignored=catalogue.inbox_types_for_others(use_cases.SERVICE),
+        ),
+        Subscription(
+            topic=topics.stream(tenant, "intake", "enquiry-registered"),
+            routes={EnquiryRegisteredV1.TYPE: Route(EnquiryRegisteredV1, on_enquiry_registered)},
+        ),
+        Subscription(
+            topic=topics.stream(tenant, "intake", "application-submitted"),
+            routes={
+                ApplicationSubmittedV1.TYPE: Route(ApplicationSubmittedV1, on_application_submitted)
+            },
+        ),
+    ]
+    timer.start_with_runtime(tenant=tenant, clock=clock, settings=settings)
     return Wiring(
-        subscriptions=[requests],
+        subscriptions=subscriptions,
         publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
     )

@@ -1,54 +1,252 @@
-"""What the checks service does, one function each."""
+"""What the checks service does, one function each: state, outbox and audit in one transaction."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
 
 import structlog
 
 from schemas import topics
-from schemas.checks import ChecksCompletedV1, RequestChecksV1
+from schemas.checks import CheckAnsweredV1, ChecksRequestedV1, RequestChecksV1, System
 from schemas.envelope import Envelope, caused_by, source_of
-from services.checks import domain, store
+from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
+from schemas.parties import SubjectParticulars
+from services.checks import classification, domain, progress, store
+from services.checks.config import ChecksSettings
+from services.checks.domain import Status
 from services.runtime.clock import Clock
-from services.runtime.unit_of_work import Transaction
+from services.runtime.consumer import Rejected
+from services.runtime.unit_of_work import Database, Transaction
 
-SERVICE = "checks"
+SERVICE = progress.SERVICE
+ENQUIRY, APPLICATION = "enquiry-registered", "application-submitted"
 log = structlog.get_logger(__name__)
 
 
-async def run_checks(
-    tx: Transaction, *, command: RequestChecksV1, cause: Envelope, clock: Clock
+async def request_checks(
+    tx: Transaction,
+    *,
+    command: RequestChecksV1,
+    cause: Envelope,
+    clock: Clock,
+    settings: ChecksSettings,
 ) -> None:
-    """Record a request for a stage's checks and report what the reachable systems hold."""
+    """Ask each system of the stage about each party (5.1.9, 5.2.12, 5.4.4)."""
     now = clock.now()
+    stage, case = command.stage, command.case_reference
+    await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
+    systems = domain.systems_for(stage, command.systems)
+    parties = tuple(dict.fromkeys(command.parties))
+    due = now + timedelta(seconds=settings.answer_wait_seconds)
     fresh = await store.add_request(
         tx.conn,
         tenant=tx.tenant,
-        case_reference=command.case_reference,
-        stage=command.stage.value,
-        parties=list(command.parties),
+        case_reference=case,
+        stage=stage,
+        parties=parties,
+        systems=systems,
         requested_at=now,
+        due_at=due,
+        request_id=cause.id,
+        correlation_id=cause.correlation_id,
+        request_source=cause.source,
     )
     if not fresh:
-        log.info("checks_already_requested", stage=command.stage.value)
+        log.info("checks_already_requested", stage=stage.value)
         return
-    systems = domain.systems_reachable()
-    await store.complete_request(
-        tx.conn,
-        tenant=tx.tenant,
-        case_reference=command.case_reference,
-        stage=command.stage.value,
-        completed_at=now,
-        systems_checked=[system.value for system in systems],
-    )
-    completed = ChecksCompletedV1(
-        case_reference=command.case_reference,
-        stage=command.stage,
-        completed_at=now,
-        results=(),
+    overrides = settings.tenant_overrides()
+    queries = [
+        store.Query(
+            query_id=uuid4(),
+            case_reference=case,
+            stage=stage,
+            system=system,
+            party=party,
+            system_tenant=domain.system_tenant(system, force=tx.tenant, overrides=overrides),
+            status=domain.first_status(stage, system),
+            attempts=0,
+            result=None,
+        )
+        for party in parties
+        for system in systems
+    ]
+    await store.add_queries(tx.conn, tenant=tx.tenant, queries=queries)
+    requested = ChecksRequestedV1(
+        case_reference=case,
+        stage=stage,
+        systems=systems,
+        parties=parties,
+        requested_at=now,
+        due_at=due,
     )
     tx.emit(
-        topics.stream(tx.tenant, SERVICE, "checks-completed"),
-        completed,
-        caused_by(cause, type=completed.TYPE, source=source_of(tx.tenant, SERVICE), time=now),
+        topics.stream(tx.tenant, SERVICE, "checks-requested"),
+        requested,
+        caused_by(cause, type=requested.TYPE, source=source_of(tx.tenant, SERVICE), time=now),
     )
-    log.info("checks_completed", stage=command.stage.value, systems=len(systems))
+    log.info("checks_requested", stage=stage.value, systems=len(systems), queries=len(queries))
+    await progress.advance(tx, case_reference=case, stage=stage, clock=clock, settings=settings)
+
+
+async def record_particulars(
+    tx: Transaction,
+    *,
+    event: EnquiryRegisteredV1 | ApplicationSubmittedV1,
+    clock: Clock,
+    settings: ChecksSettings,
+) -> None:
+    """Keep what intake learnt of the parties, then send the queries that waited for it."""
+    now = clock.now()
+    case = event.case_reference
+    await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
+    source = APPLICATION if isinstance(event, ApplicationSubmittedV1) else ENQUIRY
+    known: dict[str, SubjectParticulars] = {}
+    if event.subject is not None:
+        known["subject"] = event.subject
+    if event.applicant is not None:
+        known["applicant"] = domain.applicant_particulars(event.applicant)
+    for child in event.children:
+        known[child.party] = domain.child_particulars(child)
+    for party, particulars in known.items():
+        await store.save_particulars(
+            tx.conn,
+            tenant=tx.tenant,
+            case_reference=case,
+            party=party,
+            particulars=particulars,
+            source=source,
+            recorded_at=now,
+        )
+    await store.record_source(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case,
+        source=source,
+        concerning_behaviour=classification.concerning_behaviour(event.immediate_risk),
+        received_at=now,
+    )
+    log.info("particulars_recorded", source=source, parties=len(known))
+    for stage in await store.open_stages(tx.conn, tenant=tx.tenant, case_reference=case):
+        await progress.advance(tx, case_reference=case, stage=stage, clock=clock, settings=settings)
+
+
+async def record_answer(
+    tx: Transaction,
+    *,
+    answer: CheckAnsweredV1,
+    sender: str,
+    clock: Clock,
+    settings: ChecksSettings,
+) -> None:
+    """Keep a system's answer; complete the stage when it was the last one awaited."""
+    query = await store.query_by_id(tx.conn, tenant=tx.tenant, query_id=answer.query_id)
+    if query is None:
+        raise Rejected(f"query_id: {answer.query_id} is no query of this force")
+    if sender != query.system_tenant:
+        raise Rejected(f"header ce_source: {sender} did not receive query {answer.query_id}")
+    asked = (query.case_reference, query.system, query.system_tenant, query.party, query.system)
+    given = (answer.case_reference, answer.system, answer.answered_by, answer.result.party)
+    if (*given, answer.result.system) != asked:
+        raise Rejected("result: the answer does not fit the query it names (case, system, party)")
+    await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=query.case_reference)
+    request = await store.lock_request(
+        tx.conn, tenant=tx.tenant, case_reference=query.case_reference, stage=query.stage
+    )
+    query = await store.query_by_id(tx.conn, tenant=tx.tenant, query_id=answer.query_id)
+    assert request is not None
+    assert query is not None
+    if query.status is Status.ANSWERED:
+        log.info("check_answer_repeated", system=query.system.value)  # a retry answered twice
+        return
+    result = classification.classified(answer.result)
+    late = request.completed_at is not None
+    await store.record_result(
+        tx.conn,
+        tenant=tx.tenant,
+        query_id=query.query_id,
+        result=result,
+        answered_at=answer.answered_at,
+        late=late,
+    )
+    if late:
+        await progress.report_late(
+            tx, request=request, result=result, answered_at=answer.answered_at, clock=clock
+        )
+        return
+    log.info("check_answer_recorded", system=query.system.value, outcome=result.outcome.value)
+    if query.system is System.PNC and domain.visor_needs_marker(query.stage):
+        # 5.1.9: ViSOR is asked about a party only when PNC shows a ViSOR marker.
+        for other in await store.queries_of(
+            tx.conn, tenant=tx.tenant, case_reference=query.case_reference, stage=query.stage
+        ):
+            if (
+                other.system is System.VISOR
+                and other.party == query.party
+                and (other.status is Status.AWAITING_MARKER)
+            ):
+                await store.set_status(
+                    tx.conn,
+                    tenant=tx.tenant,
+                    query_ids=[other.query_id],
+                    status=domain.visor_after_pnc(result),
+                )
+    await progress.advance(
+        tx, case_reference=query.case_reference, stage=query.stage, clock=clock, settings=settings
+    )
+
+
+async def end_waits(
+    database: Database, *, tenant: str, clock: Clock, settings: ChecksSettings, batch: int = 50
+) -> tuple[int, int]:
+    """Ask silent systems again, and complete stages whose wait has ended; return how many."""
+    now = clock.now()
+    # Each case in its own transaction, its lock taken first as every handler takes it; a
+    # case busy with a message (or with another replica) waits for the next round.
+    async with database.transaction(tenant) as tx:
+        silent = await store.due_retries(tx.conn, tenant=tenant, now=now, limit=batch)
+    retried = 0
+    for due_query in silent:
+        case = due_query.case_reference
+        async with database.transaction(tenant) as tx:
+            if not await store.lock_case(tx.conn, tenant=tenant, case_reference=case, wait=False):
+                continue
+            query = await store.query_by_id(tx.conn, tenant=tenant, query_id=due_query.query_id)
+            request = await store.request_of(
+                tx.conn, tenant=tenant, case_reference=case, stage=due_query.stage
+            )
+            known = await store.particulars_of(tx.conn, tenant=tenant, case_reference=case)
+            if query is None or query.status is not Status.SENT or query.party not in known:
+                continue
+            if request is None or request.completed_at is not None:
+                continue
+            await progress.send(
+                tx,
+                query=query,
+                particulars=known[query.party],
+                request=request,
+                clock=clock,
+                settings=settings,
+            )
+            retried += 1
+    async with database.transaction(tenant) as tx:
+        due = await store.due_requests(tx.conn, tenant=tenant, now=now, limit=batch)
+    completed = 0
+    for request in due:
+        async with database.transaction(tenant) as tx:
+            case = request.case_reference
+            # A message of the case being applied, or another replica: the next round.
+            if not await store.lock_case(tx.conn, tenant=tenant, case_reference=case, wait=False):
+                continue
+            await progress.advance(
+                tx,
+                case_reference=case,
+                stage=request.stage,
+                clock=clock,
+                settings=settings,
+                wait_ended=True,
+            )
+            completed += 1
+    if retried or completed:
+        log.info("check_waits_ended", retried=retried, completed=completed)
+    return retried, completed

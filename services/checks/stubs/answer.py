@@ -1,0 +1,132 @@
+"""A stand-in's one use case: search its own records for the person asked about, and answer."""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+
+from schemas import topics
+from schemas.checks import (
+    Candidate,
+    CheckAnsweredV1,
+    CheckQueryV1,
+    CheckResult,
+    MatchOutcome,
+    System,
+)
+from schemas.envelope import Envelope, caused_by, source_of
+from services.checks import matching
+from services.checks.stubs import search
+from services.checks.stubs.behaviour import Behaviour
+from services.runtime.audit import Action, record
+from services.runtime.clock import Clock
+from services.runtime.consumer import Rejected
+from services.runtime.outbox import OutgoingRecord
+from services.runtime.unit_of_work import Transaction
+
+log = structlog.get_logger(__name__)
+LOCAL_SUFFIX = "-intel"
+
+
+def check_addressee(*, system: System, tenant: str, query: CheckQueryV1) -> None:
+    """Refuse a query meant for another system, or another force's local intelligence."""
+    if query.system is not system:
+        raise Rejected(f"system: {query.system.value} asked on the inbox of {system.value}")
+    # Local intelligence is visible only to its own force (DESIGN.md section 5).
+    if system is System.LOCAL_INTELLIGENCE and f"{query.asking_force}{LOCAL_SUFFIX}" != tenant:
+        raise Rejected(
+            f"asking_force: {query.asking_force} may not search the local intelligence of "
+            f"{tenant.removesuffix(LOCAL_SUFFIX)}"
+        )
+
+
+async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1) -> CheckResult:
+    """Search the system's records for the person asked about and say what it found."""
+    person = matching.person_from(query.particulars)
+    enough = not matching.missing_detail(person)
+    ids = await search.block(tx.conn, tenant=tx.tenant, query=person) if enough else []
+    loaded = await search.load(tx.conn, tenant=tx.tenant, ids=ids) if ids else []
+    decision = matching.decide(person, (nominal for nominal, _, _ in loaded))
+    base = CheckResult(
+        system=system,
+        party=query.party,
+        outcome=decision.outcome,
+        confidence=round(decision.confidence, 3),
+        missing=decision.missing,
+    )
+    if decision.outcome is MatchOutcome.POSSIBLE_MATCH:
+        ranked = tuple(matching_candidate(scored) for scored in decision.candidates)
+        return base.model_copy(update={"candidates": ranked})
+    if decision.outcome is not MatchOutcome.MATCH or decision.best is None:
+        return base
+    reference = decision.best.nominal.reference
+    nominal_id, marker = next((i, m) for n, m, i in loaded if n.reference == reference)
+    found = await search.findings(tx.conn, tenant=tx.tenant, nominal_id=nominal_id)
+    return base.model_copy(
+        update={
+            "findings": found,
+            "visor_marker": marker if system is System.PNC else None,
+            "candidates": (matching_candidate(decision.best),),
+        }
+    )
+
+
+def matching_candidate(scored: matching.Scored) -> Candidate:
+    """A ranked candidate as the answer carries it."""
+    return Candidate(
+        record_reference=scored.nominal.reference,
+        confidence=round(scored.confidence, 3),
+        reasons=scored.reasons,
+    )
+
+
+async def answer_query(
+    tx: Transaction,
+    *,
+    system: System,
+    query: CheckQueryV1,
+    cause: Envelope,
+    behaviour: Behaviour,
+    clock: Clock,
+) -> None:
+    """Answer one check query to the asking force's inbox, and audit the disclosure."""
+    check_addressee(system=system, tenant=tx.tenant, query=query)
+    await behaviour.before_answer()
+    result = await search_records(tx, system=system, query=query)
+    now = clock.now()
+    answer = CheckAnsweredV1(
+        query_id=query.query_id,
+        case_reference=query.case_reference,
+        system=system,
+        answered_by=tx.tenant,
+        result=result,
+        answered_at=now,
+    )
+    envelope = caused_by(cause, type=answer.TYPE, source=source_of(tx.tenant, "system"), time=now)
+    inbox = topics.inbox(query.asking_force)
+    if behaviour.garbles():
+        # As a faulty adapter would: the right headers, a body the force cannot read.
+        body = json.dumps({"query_id": str(query.query_id), "result": "garbled"}).encode()
+        tx.emit_record(OutgoingRecord(inbox, envelope.key, envelope.to_headers(), body))
+        log.warning("check_answer_garbled", query=str(query.query_id))
+    else:
+        tx.emit(inbox, answer, envelope)
+    await record(
+        tx.conn,
+        tenant=tx.tenant,
+        at=now,
+        actor=f"{tx.tenant}/{system.value}",
+        action=Action.DISCLOSURE,
+        case_ref=query.case_reference,
+        recipients=[query.asking_force],
+        reason=f"{system.value} check on {query.party}: {result.outcome.value}",
+    )
+    log.info(
+        "check_answered",
+        query=str(query.query_id),
+        system=system.value,
+        outcome=result.outcome.value,
+        findings=len(result.findings),
+        candidates=len(result.candidates),
+    )

@@ -1,0 +1,41 @@
+"""A stand-in as a service: its own process, reached only through its own inbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemas import topics
+from schemas.checks import CheckQueryV1, System
+from services.checks.stubs import answer
+from services.checks.stubs.behaviour import Behaviour
+from services.runtime.clock import Clock
+from services.runtime.consumer import Delivery, Route
+from services.runtime.service import ServiceDefinition, Subscription, Wiring
+from services.runtime.unit_of_work import Transaction
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def stand_in(system: System, *, name: str) -> ServiceDefinition:
+    """The definition of one system's stand-in; `name` is its schema and role."""
+
+    def wire(tenant: str, clock: Clock) -> Wiring:
+        behaviour = Behaviour.from_environment()
+
+        async def on_check_query(tx: Transaction, delivery: Delivery[CheckQueryV1]) -> None:
+            await answer.answer_query(
+                tx,
+                system=system,
+                query=delivery.message,
+                cause=delivery.envelope,
+                behaviour=behaviour,
+                clock=clock,
+            )
+
+        inbox = Subscription(
+            topic=topics.inbox(tenant),
+            routes={CheckQueryV1.TYPE: Route(CheckQueryV1, on_check_query)},
+        )
+        return Wiring(subscriptions=[inbox])
+
+    return ServiceDefinition(name=name, migrations=MIGRATIONS, wire=wire)
