@@ -176,6 +176,13 @@ class CheckResult(Part):
     )
 
 
+class PartyParticulars(Part):
+    """What a requester knows of one party, sent with a request for checks."""
+
+    party: PartyId
+    particulars: SubjectParticulars = personal("Who the party is.", _PARTICULARS)
+
+
 class RequestChecksV1(Message):
     """Command: run the checks of one stage for a case's parties."""
 
@@ -189,6 +196,12 @@ class RequestChecksV1(Message):
     systems: tuple[System, ...] = field(
         "The systems to ask; empty means the stage's minimum (5.1.9, 5.2.12, 5.4.4).",
         ["pnc", "visor", "local-intelligence"],
+        default=(),
+    )
+    particulars: tuple[PartyParticulars, ...] = personal(
+        "The parties' particulars, when the checks service has no other source for them: "
+        "e.g. a responding force checking the subject of a handoff (4.10).",
+        [],
         default=(),
     )
 

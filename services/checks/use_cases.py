@@ -20,7 +20,7 @@ from services.runtime.consumer import Rejected
 from services.runtime.unit_of_work import Database, Transaction
 
 SERVICE = progress.SERVICE
-ENQUIRY, APPLICATION = "enquiry-registered", "application-submitted"
+ENQUIRY, APPLICATION, REQUEST = "enquiry-registered", "application-submitted", "request"
 log = structlog.get_logger(__name__)
 
 
@@ -38,6 +38,16 @@ async def request_checks(
     await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
     systems = domain.systems_for(stage, command.systems)
     parties = tuple(dict.fromkeys(command.parties))
+    for given in command.particulars:  # e.g. a handoff's subject: no intake event here
+        await store.save_particulars(
+            tx.conn,
+            tenant=tx.tenant,
+            case_reference=case,
+            party=given.party,
+            particulars=given.particulars,
+            source=REQUEST,
+            recorded_at=now,
+        )
     due = now + timedelta(seconds=settings.answer_wait_seconds)
     fresh = await store.add_request(
         tx.conn,

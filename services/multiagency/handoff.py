@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import structlog
 
 from schemas import topics
-from schemas.checks import RequestChecksV1, System
+from schemas.checks import PartyParticulars, RequestChecksV1, System
 from schemas.envelope import Envelope
 from schemas.multiagency import (
     DecisionRoute,
@@ -228,6 +228,8 @@ async def accept(
             stage=Stage.FULL_RISK_ASSESSMENT,
             parties=("subject",),
             systems=(System.LOCAL_INTELLIGENCE,),
+            # The responding force's checks have no intake events of this case: send who.
+            particulars=(PartyParticulars(party="subject", particulars=request.particulars),),
         )
         emit(
             tx,
