@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from schemas import catalogue, topics
-from schemas.checks import CheckAnsweredV1, RequestChecksV1
+from schemas.checks import CheckAnsweredV1, RequestChecksV1, System
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
-from services.checks import timer, use_cases
+from services.checks import domain, use_cases
 from services.checks.config import ChecksSettings
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Route
-from services.runtime.service import Subscription, Wiring
-from services.runtime.unit_of_work import Transaction
+from services.runtime.service import Subscription, Ticker, Wiring
+from services.runtime.unit_of_work import Database, Transaction
 
 
 def wire(tenant: str, clock: Clock) -> Wiring:
@@ -65,8 +65,18 @@ def wire(tenant: str, clock: Clock) -> Wiring:
             },
         ),
     ]
-    timer.start_with_runtime(tenant=tenant, clock=clock, settings=settings)
+
+    async def end_waits(database: Database) -> None:
+        # A system that never answers sends nothing: the timer ends the waits that are over.
+        await use_cases.end_waits(database, tenant=tenant, clock=clock, settings=settings)
+
+    overrides = settings.tenant_overrides()
     return Wiring(
         subscriptions=subscriptions,
         publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
+        tickers=[Ticker("checks-waits", settings.sweep_seconds, end_waits)],
+        destinations=[
+            topics.inbox(domain.system_tenant(system, force=tenant, overrides=overrides))
+            for system in (System.PNC, System.VISOR, System.INI, System.LOCAL_INTELLIGENCE)
+        ],
     )

@@ -63,6 +63,8 @@ class Wiring:
     subscriptions: Sequence[Subscription]
     publishes: Sequence[str] = ()
     tickers: Sequence[Ticker] = ()
+    # Other tenants' inboxes this service writes to, created if missing before the first send.
+    destinations: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ async def prepare(
         [
             *(subscription.topic for subscription in wiring.subscriptions),
             *wiring.publishes,
+            *wiring.destinations,
             topics.dead_letters(tenant),
         ],
     )
