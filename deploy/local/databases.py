@@ -14,9 +14,9 @@ def with_database(url: str, name: str) -> str:
     return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
-async def create_database(server_url: str) -> str:
+async def create_database(server_url: str, prefix: str = "csods_test") -> str:
     """Create an empty database and return its URL."""
-    name = f"csods_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(server_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')

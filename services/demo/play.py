@@ -64,7 +64,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     """Start everything, play the stories, print paths and figures; 0 when all ended right."""
     say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
     addresses, started = stack.up(progress=say)
-    database_url = asyncio.run(create_database(addresses.database_url))
+    database_url = asyncio.run(create_database(addresses.database_url, prefix="csods_demo"))
     say(f"a fresh database for this run: {database_url.rsplit('/', 1)[1]}")
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
     system = LocalSystem(

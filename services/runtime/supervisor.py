@@ -24,6 +24,7 @@ class ServiceProcess:
     env: Mapping[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
+    _log_start: int = 0  # events before this offset belong to an earlier run
 
     def start(self) -> None:
         """Start the process; its logs go to `log_path`."""
@@ -31,6 +32,7 @@ class ServiceProcess:
             raise RuntimeError(f"{self.service} is already running")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
+        self._log_start = self._log.tell()
         environment = {**os.environ, **self.env, "CSODS_LOG_JSON": "true"}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "services", "run", self.service, "--tenant", self.tenant],
@@ -58,11 +60,14 @@ class ServiceProcess:
         return None if self._process is None else self._process.poll()
 
     def events(self) -> list[dict[str, Any]]:
-        """The JSON log events written so far (non-JSON lines are skipped)."""
+        """The JSON log events this run wrote so far (non-JSON lines are skipped)."""
         if not self.log_path.exists():
             return []
+        with self.log_path.open("rb") as log_file:
+            log_file.seek(self._log_start)
+            text = log_file.read().decode(errors="replace")
         found = []
-        for line in self.log_path.read_text(errors="replace").splitlines():
+        for line in text.splitlines():
             if line.startswith("{"):
                 try:
                     found.append(json.loads(line))
