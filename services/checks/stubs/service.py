@@ -6,7 +6,8 @@ from pathlib import Path
 
 from schemas import topics
 from schemas.checks import CheckQueryV1, System
-from services.checks.stubs import answer
+from schemas.disclosure import FinalIntelligenceReportV1
+from services.checks.stubs import answer, reports
 from services.checks.stubs.behaviour import Behaviour
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Route
@@ -32,10 +33,17 @@ def stand_in(system: System, *, name: str) -> ServiceDefinition:
                 clock=clock,
             )
 
-        inbox = Subscription(
-            topic=topics.inbox(tenant),
-            routes={CheckQueryV1.TYPE: Route(CheckQueryV1, on_check_query)},
-        )
+        async def on_final_report(
+            tx: Transaction, delivery: Delivery[FinalIntelligenceReportV1]
+        ) -> None:
+            await reports.keep_report(tx, report=delivery.message)
+
+        routes = {CheckQueryV1.TYPE: Route(CheckQueryV1, on_check_query)}
+        if system is System.INI:  # 6.1: final intelligence reports, retrievable by all forces
+            routes[FinalIntelligenceReportV1.TYPE] = Route(
+                FinalIntelligenceReportV1, on_final_report
+            )
+        inbox = Subscription(topic=topics.inbox(tenant), routes=routes)
         return Wiring(subscriptions=[inbox])
 
     return ServiceDefinition(name=name, migrations=MIGRATIONS, wire=wire)
