@@ -45,6 +45,7 @@ def check_decision(
     recipients: int,
     extent: Extent | None,
     community_risk_assessment: bool,
+    subject_notification_reason: str | None = "recorded",
 ) -> None:
     """Refuse a decision that breaks a rule, naming the rule's paragraph."""
     if route is None:
@@ -68,6 +69,12 @@ def check_decision(
         raise RuleViolation("recipient", "the person best placed to protect the child (5.6.19)")
     if extent is None:
         raise RuleViolation("extent", "full or partial: only what is needed (5.6.14 (iii))")
+    if not (subject_notification_reason or "").strip():
+        raise RuleViolation(
+            "subject_notification",
+            "whether the subject is told, or self-discloses, is decided with its reason "
+            "(5.6.17, 5.6.23-5.6.25)",
+        )
     if not community_risk_assessment:
         raise RuleViolation(
             "community_risk_assessment_required",

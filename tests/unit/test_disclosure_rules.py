@@ -106,6 +106,13 @@ def test_a_disclosure_states_its_extent() -> None:
         decision(extent=None)
 
 
+def test_whether_the_subject_is_told_is_decided_with_its_reason() -> None:
+    with pytest.raises(RuleViolation, match=r"5\.6\.23-5\.6\.25"):
+        decision(subject_notification_reason=None)
+    with pytest.raises(RuleViolation, match="subject_notification"):
+        decision(subject_notification_reason="  ")
+
+
 def test_a_disclosure_requires_a_community_risk_assessment() -> None:
     with pytest.raises(RuleViolation, match=r"5\.6\.26"):
         decision(community_risk_assessment=False)
