@@ -1,0 +1,258 @@
+"""The phases of a run: the pipeline's sweep, the baseline's sweep, and cost growth."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bench.baseline_hop import prepare_schema
+from bench.chains import PIPELINE, Chain, baseline_chain, pipeline_chain, pipeline_env
+from bench.config import BenchConfig
+from bench.cpu import HARNESS
+from bench.kafka_io import correlated_ids, create_topics
+from bench.load import start_producer
+from bench.observer import Observer
+from bench.processes import ProcessSet, start_hops, start_services
+from bench.seed import Seeded, Template, seed_closed_cases
+from bench.steps import Say, StepResult, Target, run_step, sustained_rate, sweep, warm_up
+from bench.worker import CaseWorker, NoHumanSteps
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every phase shares: where the stack is, the run's database, its settings."""
+
+    config: BenchConfig
+    bootstrap: str
+    owner_url: str
+    log_dir: Path
+    say: Say
+    worker: CaseWorker = field(default_factory=NoHumanSteps)
+
+    def service_env(self, tenant: str) -> Mapping[str, str]:
+        """The environment of a tenant's service processes: production defaults otherwise."""
+        return {
+            "CSODS_KAFKA_BOOTSTRAP": self.bootstrap,
+            "CSODS_DATABASE_URL": self.owner_url,
+            "CSODS_TOPIC_PARTITIONS": str(self.config.partitions),
+            **pipeline_env(tenant),
+        }
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A chain's steps and what they add up to."""
+
+    chain: str
+    tenant: str
+    steps: list[StepResult]
+    sustained_rate: float
+    # The best completion rate any step reached: near the capacity once a step saturates.
+    best_achieved_rate: float | None
+    memory_at_rate: float | None
+    memory_kib: dict[str, dict[str, int]]
+
+
+@asynccontextmanager
+async def _target(ctx: Context, chain: Chain, processes: ProcessSet) -> AsyncIterator[Target]:
+    watched = chain.observed
+    if chain.name == PIPELINE:  # the baseline has no people in it
+        watched = tuple(dict.fromkeys([*watched, *ctx.worker.topics(chain.tenant)]))
+    observer = Observer(ctx.bootstrap, watched, worker=ctx.worker)
+    await observer.start()
+    producer = await start_producer(ctx.bootstrap)
+    try:
+        target = Target(chain, ctx.bootstrap, ctx.owner_url, observer, producer, processes)
+        await warm_up(target, cases=ctx.config.warmup_cases, rate=5.0, within=60.0)
+        yield target
+    finally:
+        await producer.stop()
+        await observer.stop()
+
+
+def _summarise(chain: Chain, steps: list[StepResult]) -> Sweep:
+    rate = sustained_rate(steps)
+    # Memory under the highest sustained rate; the first step's when none was sustained.
+    at = next((step for step in steps if step.rate == rate and step.sustained), None)
+    at = at or (steps[0] if steps else None)
+    achieved = [step.achieved_rate for step in steps if step.achieved_rate is not None]
+    return Sweep(
+        chain=chain.name,
+        tenant=chain.tenant,
+        steps=steps,
+        sustained_rate=rate,
+        best_achieved_rate=max(achieved, default=None),
+        memory_at_rate=None if at is None else at.rate,
+        memory_kib={} if at is None else at.memory_kib,
+    )
+
+
+async def sweep_phase(ctx: Context, target: Target) -> Sweep:
+    """Offer every rate to a running chain, lowest first."""
+    steps = await sweep(
+        target,
+        rates=ctx.config.rates,
+        duration=ctx.config.duration,
+        drain_timeout=ctx.config.drain_timeout,
+        keep_going=ctx.config.keep_going,
+        say=ctx.say,
+    )
+    return _summarise(target.chain, steps)
+
+
+@asynccontextmanager
+async def pipeline(ctx: Context, tenant: str) -> AsyncIterator[Target]:
+    """The four services of one fresh tenant and their stand-ins, each its own process."""
+    chain = pipeline_chain(tenant)
+    ctx.say(f"pipeline: starting the services and stand-ins of {tenant}")
+    processes = await asyncio.to_thread(
+        start_services, chain.parts, env=ctx.service_env(tenant), log_dir=ctx.log_dir
+    )
+    try:
+        async with _target(ctx, chain, processes) as target:
+            yield target
+    finally:
+        await asyncio.to_thread(processes.stop)
+
+
+async def baseline_phase(ctx: Context, tenant: str) -> Sweep:
+    """The bare chain of hops, each in its own process, through the same rates."""
+    chain = baseline_chain(tenant)
+    await prepare_schema(ctx.owner_url)
+    await create_topics(ctx.bootstrap, chain.topics, partitions=ctx.config.partitions)
+    ctx.say(f"baseline: starting {len(chain.stages)} hops for {tenant}")
+    processes = await asyncio.to_thread(
+        start_hops, tenant, bootstrap=ctx.bootstrap, dsn=ctx.owner_url, log_dir=ctx.log_dir
+    )
+    try:
+        async with _target(ctx, chain, processes) as target:
+            return await sweep_phase(ctx, target)
+    finally:
+        await asyncio.to_thread(processes.stop)
+
+
+async def _template(ctx: Context, target: Target) -> Template:
+    """The first warm-up case, closed by the services, as the model of a closed case."""
+    model = target.ledger[0]
+    conn = await asyncpg.connect(ctx.owner_url)
+    try:
+        await conn.execute("SELECT set_config('app.tenant', $1, false)", target.chain.tenant)
+        reference = await conn.fetchval(
+            "SELECT case_reference FROM intake.enquiries WHERE tenant = $1 AND submission_id = $2",
+            target.chain.tenant,
+            model.submission,
+        )
+    finally:
+        await conn.close()
+    if reference is None:
+        raise RuntimeError("the template case is not in intake.enquiries")
+    return Template(
+        tenant=target.chain.tenant,
+        case_reference=str(reference),
+        submission=model.submission,
+        message_ids=frozenset(
+            await correlated_ids(ctx.bootstrap, target.chain.tenant, model.correlation)
+        ),
+    )
+
+
+def can_share(target: Target, levels: Sequence[int]) -> bool:
+    """Whether a tenant still holds few enough cases to start the cost figure on it."""
+    return target.tenant_cases <= min(levels)
+
+
+def cost_rate(config: BenchConfig, pipeline: Sweep) -> float:
+    """The cost figure's rate: as configured, else half the pipeline's sustained rate."""
+    if config.cost_rate is not None:
+        return config.cost_rate
+    # Well below saturation, so the ratio shows the cost of a case, not the length of a queue.
+    base = pipeline.sustained_rate or min(config.rates)
+    return max(1.0, round(base) / 2)  # to the half case a second
+
+
+async def cost_phase(ctx: Context, target: Target, *, rate: float) -> dict[str, Any]:
+    """The same moderate rate with 1,000 and then 100,000 closed cases already held."""
+    template = await _template(ctx, target)
+    levels = [
+        await _cost_level(ctx, target, template, level, rate=rate)
+        for level in ctx.config.cost_levels
+    ]
+    figure = _cost_figure(rate, levels)
+    figure["tenant"] = target.chain.tenant
+    return figure
+
+
+async def _cost_level(
+    ctx: Context, target: Target, template: Template, level: int, *, rate: float
+) -> dict[str, Any]:
+    to_seed = level - target.tenant_cases
+    seeded = Seeded({}, [])
+    started = time.monotonic()
+    if to_seed > 0:
+        ctx.say(f"cost growth: seeding {to_seed:,} closed cases (to {level:,})")
+        first = target.seeded + 1
+        seeded = await seed_closed_cases(
+            ctx.owner_url, template, first=first, last=first + to_seed - 1
+        )
+        target.seeded += to_seed
+    seed_seconds = round(time.monotonic() - started, 3)
+    step = await run_step(
+        target,
+        rate=rate,
+        duration=ctx.config.duration,
+        drain_timeout=ctx.config.drain_timeout,
+    )
+    ctx.say(f"cost growth with {step.closed_before:,} closed cases: " + _short(step))
+    return {
+        "level": level,
+        "closed_before": step.closed_before,
+        "seeded_rows": seeded.rows,
+        "tables_not_seeded": seeded.skipped,
+        "seed_seconds": seed_seconds,
+        "step": step,
+    }
+
+
+def _short(step: StepResult) -> str:
+    return f"p50 {step.end_to_end.p50} ms, p99 {step.end_to_end.p99} ms, counted {step.counted}"
+
+
+def _ratio(high: float | None, low: float | None) -> float | None:
+    return None if high is None or not low else round(high / low, 3)
+
+
+OUTSIDE = (HARNESS, "postgres")  # the load and the observer; the database, told apart
+
+
+def service_cpu_ms(step: StepResult) -> float:
+    """CPU milliseconds per case of the processes under test (harness and database apart)."""
+    per_case = step.cpu.get("ms_per_case", {})
+    assert isinstance(per_case, dict)
+    return round(float(sum(ms for name, ms in per_case.items() if name not in OUTSIDE)), 3)
+
+
+def _cost_figure(rate: float, levels: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    first, last = levels[0]["step"], levels[-1]["step"]
+    for level in levels:
+        level["cpu_ms_per_case"] = service_cpu_ms(level["step"])
+        per_case = level["step"].cpu.get("ms_per_case", {})
+        level["postgres_cpu_ms_per_case"] = per_case.get("postgres")
+    return {
+        "rate": rate,
+        "levels": list(levels),
+        "p99_ratio": _ratio(last.end_to_end.p99, first.end_to_end.p99),
+        "p50_ratio": _ratio(last.end_to_end.p50, first.end_to_end.p50),
+        # CPU per case is the steadier sign of cost when others share the machine.
+        "cpu_ratio": _ratio(levels[-1]["cpu_ms_per_case"], levels[0]["cpu_ms_per_case"]),
+        "postgres_cpu_ratio": _ratio(
+            levels[-1]["postgres_cpu_ms_per_case"], levels[0]["postgres_cpu_ms_per_case"]
+        ),
+        "counted": all(level["step"].counted for level in levels),
+    }
