@@ -61,25 +61,29 @@ class Chain:
 
 def stand_ins(tenant: str) -> dict[str, str]:
     """The stand-ins a force's checks query, each on a tenant of this run (runnable -> tenant)."""
-    # Tenants of our own: a stand-in that another test runs on `pnc` never answers ours.
+    # Stage 1 asks PNC and local intelligence; ViSOR only for a PNC marker (the stand-ins hold
+    # no records, so none), INI from the face to face on (not on this path). Were either
+    # asked, its case would wait and the checker would report it lost: nothing goes unseen.
     return {
         "pnc": f"{tenant}-pnc",
-        "visor": f"{tenant}-visor",
-        "ini": f"{tenant}-ini",
         "local-intelligence": f"{tenant}-intel",  # the checks service's own naming
     }
 
 
+def system_tenants(tenant: str) -> dict[str, str]:
+    """The national systems' tenants for this run's checks: our own, so no other test answers."""
+    return {system: f"{tenant}-{system}" for system in ("pnc", "visor", "ini")}
+
+
 def pipeline_env(tenant: str) -> dict[str, str]:
     """The settings under which a case crosses the four services with no person in the loop."""
-    tenants = stand_ins(tenant)
     return {
         # The walking skeleton's path: assessed without a face to face (no application), and
         # 'no concerns' told by letter (5.6.5), so every case closes by itself.
         "CSODS_MULTIAGENCY_AWAIT_APPLICATION": "false",
         "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
         "CSODS_CHECKS_SYSTEM_TENANTS": ",".join(
-            f"{system}={tenants[system]}" for system in ("pnc", "visor", "ini")
+            f"{system}={name}" for system, name in system_tenants(tenant).items()
         ),
         # The stand-ins answer at once: only our own machinery is timed.
         "CSODS_STUB_LATENCY_SECONDS": "0",

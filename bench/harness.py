@@ -146,10 +146,7 @@ async def run_bench(
             "sustained_rate": _ratio(
                 swept.sustained_rate, None if baseline is None else baseline.sustained_rate
             ),
-            "best_achieved_rate": _ratio(
-                swept.best_achieved_rate,
-                None if baseline is None else baseline.best_achieved_rate,
-            ),
+            "capacity": _ratio(swept.capacity, None if baseline is None else baseline.capacity),
         },
         "cost_growth": cost,
         "memory": {

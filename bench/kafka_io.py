@@ -181,8 +181,8 @@ async def tenant_topics(
     )
 
 
-async def correlated_ids(bootstrap: str, tenant: str, correlation: str) -> set[str]:
-    """The ids of every message of one case, on any topic of its tenant."""
+async def correlated_ids(bootstrap: str, topics: Sequence[str], correlation: str) -> set[str]:
+    """The ids of every message of one case on these topics."""
     found: set[str] = set()
 
     def on_record(record: ConsumerRecord[bytes, bytes]) -> None:
@@ -190,7 +190,7 @@ async def correlated_ids(bootstrap: str, tenant: str, correlation: str) -> set[s
         if headers.get("ce_correlationid", b"").decode(errors="replace") == correlation:
             found.add(headers.get("ce_id", b"").decode(errors="replace"))
 
-    await read_all(bootstrap, await tenant_topics(bootstrap, [tenant]), on_record)
+    await read_all(bootstrap, topics, on_record)
     return found
 
 

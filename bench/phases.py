@@ -21,7 +21,16 @@ from bench.load import start_producer
 from bench.observer import Observer
 from bench.processes import ProcessSet, start_hops, start_services
 from bench.seed import Seeded, Template, seed_closed_cases
-from bench.steps import Say, StepResult, Target, run_step, sustained_rate, sweep, warm_up
+from bench.steps import (
+    Say,
+    StepResult,
+    Target,
+    run_step,
+    saturated,
+    sustained_rate,
+    sweep,
+    warm_up,
+)
 from bench.worker import CaseWorker, NoHumanSteps
 
 
@@ -54,8 +63,8 @@ class Sweep:
     tenant: str
     steps: list[StepResult]
     sustained_rate: float
-    # The best completion rate any step reached: near the capacity once a step saturates.
-    best_achieved_rate: float | None
+    # The best completion rate of a saturated step: the capacity; None if none saturated.
+    capacity: float | None
     memory_at_rate: float | None
     memory_kib: dict[str, dict[str, int]]
 
@@ -82,13 +91,15 @@ def _summarise(chain: Chain, steps: list[StepResult]) -> Sweep:
     # Memory under the highest sustained rate; the first step's when none was sustained.
     at = next((step for step in steps if step.rate == rate and step.sustained), None)
     at = at or (steps[0] if steps else None)
-    achieved = [step.achieved_rate for step in steps if step.achieved_rate is not None]
+    achieved = [
+        step.achieved_rate for step in steps if step.achieved_rate is not None and saturated(step)
+    ]
     return Sweep(
         chain=chain.name,
         tenant=chain.tenant,
         steps=steps,
         sustained_rate=rate,
-        best_achieved_rate=max(achieved, default=None),
+        capacity=max(achieved, default=None),
         memory_at_rate=None if at is None else at.rate,
         memory_kib={} if at is None else at.memory_kib,
     )
@@ -158,9 +169,14 @@ async def _template(ctx: Context, target: Target) -> Template:
         case_reference=str(reference),
         submission=model.submission,
         message_ids=frozenset(
-            await correlated_ids(ctx.bootstrap, target.chain.tenant, model.correlation)
+            # What the services consumed: the ids their inbox tables hold for the case.
+            await correlated_ids(ctx.bootstrap, _consumed(target.chain), model.correlation)
         ),
     )
+
+
+def _consumed(chain: Chain) -> list[str]:
+    return sorted({topic for topics in chain.groups.values() for topic in topics})
 
 
 def can_share(target: Target, levels: Sequence[int]) -> bool:
