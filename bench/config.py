@@ -18,7 +18,7 @@ class BenchConfig:
     rates: tuple[float, ...] = (2, 5, 8, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200)
     duration: float = 30.0
     drain_timeout: float = 90.0
-    warmup_cases: int = 10
+    warmup_cases: int = 30  # connections, group joins, first-time code paths, plan caches
     cost_rate: float | None = None  # None: half the pipeline's sustained rate
     cost_levels: tuple[int, ...] = (1_000, 100_000)
     partitions: int = 3

@@ -106,7 +106,7 @@ async def run_bench(
             swept = await sweep_phase(ctx, target)
             # Few cases so far (a smoke run): the cost figure may start on the same tenant.
             rate = cost_rate(config, swept)
-            if config.cost and can_share(target, config.cost_levels):
+            if config.cost and can_share(target, config):
                 cost = await cost_phase(ctx, target, rate=rate)
         baseline = await baseline_phase(ctx, tenant) if config.baseline else None
         if config.cost and cost is None:
@@ -145,6 +145,10 @@ async def run_bench(
         "ratio_pipeline_to_baseline": {
             "sustained_rate": _ratio(
                 swept.sustained_rate, None if baseline is None else baseline.sustained_rate
+            ),
+            "sustained_throughout": _ratio(
+                swept.sustained_throughout,
+                None if baseline is None else baseline.sustained_throughout,
             ),
             "capacity": _ratio(swept.capacity, None if baseline is None else baseline.capacity),
         },

@@ -28,6 +28,7 @@ from bench.steps import (
     run_step,
     saturated,
     sustained_rate,
+    sustained_throughout,
     sweep,
     warm_up,
 )
@@ -63,10 +64,15 @@ class Sweep:
     tenant: str
     steps: list[StepResult]
     sustained_rate: float
+    sustained_throughout: float
     # The best completion rate of a saturated step: the capacity; None if none saturated.
     capacity: float | None
     memory_at_rate: float | None
     memory_kib: dict[str, dict[str, int]]
+
+
+WARMUP_RATE = 5.0  # cases/s: gentle enough for any chain this harness runs
+WARMUP_WITHIN = 60.0  # seconds the warm-up's cases may take to close
 
 
 @asynccontextmanager
@@ -79,7 +85,7 @@ async def _target(ctx: Context, chain: Chain, processes: ProcessSet) -> AsyncIte
     producer = await start_producer(ctx.bootstrap)
     try:
         target = Target(chain, ctx.bootstrap, ctx.owner_url, observer, producer, processes)
-        await warm_up(target, cases=ctx.config.warmup_cases, rate=5.0, within=60.0)
+        await warm_up(target, cases=ctx.config.warmup_cases, rate=WARMUP_RATE, within=WARMUP_WITHIN)
         yield target
     finally:
         await producer.stop()
@@ -91,14 +97,13 @@ def _summarise(chain: Chain, steps: list[StepResult]) -> Sweep:
     # Memory under the highest sustained rate; the first step's when none was sustained.
     at = next((step for step in steps if step.rate == rate and step.sustained), None)
     at = at or (steps[0] if steps else None)
-    achieved = [
-        step.achieved_rate for step in steps if step.achieved_rate is not None and saturated(step)
-    ]
+    achieved = [step.achieved_rate for step in steps if saturated(step)]
     return Sweep(
         chain=chain.name,
         tenant=chain.tenant,
         steps=steps,
         sustained_rate=rate,
+        sustained_throughout=sustained_throughout(steps),
         capacity=max(achieved, default=None),
         memory_at_rate=None if at is None else at.rate,
         memory_kib={} if at is None else at.memory_kib,
@@ -179,9 +184,10 @@ def _consumed(chain: Chain) -> list[str]:
     return sorted({topic for topics in chain.groups.values() for topic in topics})
 
 
-def can_share(target: Target, levels: Sequence[int]) -> bool:
+def can_share(target: Target, config: BenchConfig) -> bool:
     """Whether a tenant still holds few enough cases to start the cost figure on it."""
-    return target.tenant_cases <= min(levels)
+    # Each level's warm-up adds its cases before the level is measured.
+    return target.tenant_cases + config.warmup_cases <= min(config.cost_levels)
 
 
 def cost_rate(config: BenchConfig, pipeline: Sweep) -> float:
@@ -208,7 +214,9 @@ async def cost_phase(ctx: Context, target: Target, *, rate: float) -> dict[str, 
 async def _cost_level(
     ctx: Context, target: Target, template: Template, level: int, *, rate: float
 ) -> dict[str, Any]:
-    to_seed = level - target.tenant_cases
+    warmup = ctx.config.warmup_cases
+    # Seeded to the level less the warm-up's cases, which bring the tenant to the level.
+    to_seed = level - target.tenant_cases - warmup
     seeded = Seeded({}, [])
     started = time.monotonic()
     if to_seed > 0:
@@ -219,6 +227,12 @@ async def _cost_level(
         )
         target.seeded += to_seed
     seed_seconds = round(time.monotonic() - started, 3)
+    if warmup:
+        # As before the sweep: unmeasured cases through the services first, so neither level
+        # pays for cold connections, code paths or caches (a fresh cost tenant's first level
+        # did, and came out slower than the 100,000 level) and the ratio compares like with like.
+        ctx.say(f"cost growth: warming up with {warmup} cases")
+        await warm_up(target, cases=warmup, rate=WARMUP_RATE, within=WARMUP_WITHIN)
     step = await run_step(
         target,
         rate=rate,
@@ -232,6 +246,7 @@ async def _cost_level(
         "seeded_rows": seeded.rows,
         "tables_not_seeded": seeded.skipped,
         "seed_seconds": seed_seconds,
+        "warmup_cases": warmup,
         "step": step,
     }
 

@@ -55,7 +55,7 @@ class StepResult:
     driver_late_max_ms: float
     end_to_end: Latency
     stages: dict[str, Latency]
-    achieved_rate: float | None
+    achieved_rate: float
     drained_after_s: float | None
     lag_zero_after_s: float | None
     verdict: Verdict
@@ -90,6 +90,22 @@ def latencies(chain: Chain, observer: Observer, cases: Sequence[Sent]) -> dict[s
         samples["delivery"].append(final.arrived - final.stamped)
         samples["end_to_end"].append(final.arrived - case.scheduled)
     return {label: summarise(values, missing=missing[label]) for label, values in samples.items()}
+
+
+def closing_rate(
+    chain: Chain, observer: Observer, cases: Sequence[Sent], times: Sequence[float]
+) -> float:
+    """Cases closed per second while the load was offered: the capacity once saturated."""
+    # Counted over the load window only: one straggler after it cannot drag the rate down,
+    # and a chain that keeps up falls short of the offered rate by its few cases in flight.
+    window = times[-1] - times[0] + (times[1] - times[0] if len(times) > 1 else 1.0)
+    end = times[0] + window
+    closed = sum(
+        1
+        for case in cases
+        if (seen := observer.seen(case.correlation, chain.final.type)) and seen.arrived <= end
+    )
+    return round(closed / window, 2)
 
 
 async def warm_up(target: Target, *, cases: int, rate: float, within: float) -> list[Sent]:
@@ -148,11 +164,7 @@ async def run_step(
     )
     measured = latencies(chain, observer, cases)
     end_to_end = measured.pop("end_to_end")
-    achieved = None
-    if drained is not None:
-        finals = [observer.seen(case.correlation, chain.final.type) for case in cases]
-        last = max(seen.arrived for seen in finals if seen is not None)
-        achieved = round(len(cases) / max(last - times[0], 1e-9), 2)
+    achieved = closing_rate(chain, observer, cases, times)
     counted = drained is not None and verdict.clean
     return StepResult(
         chain=chain.name,
@@ -200,7 +212,7 @@ async def sweep(
 
 def saturated(result: StepResult) -> bool:
     """Whether a step closed cases clearly slower than they were offered."""
-    return result.achieved_rate is None or result.achieved_rate < SATURATED * result.rate
+    return result.achieved_rate < SATURATED * result.rate
 
 
 def describe(result: StepResult) -> str:
@@ -219,3 +231,14 @@ def describe(result: StepResult) -> str:
 def sustained_rate(results: Sequence[StepResult]) -> float:
     """The highest offered rate that met the rule (0 when none did)."""
     return max((result.rate for result in results if result.sustained), default=0.0)
+
+
+def sustained_throughout(results: Sequence[StepResult]) -> float:
+    """The highest offered rate met by the rule with no lower rate failing it (0: none)."""
+    # On a shared machine a slow tail can fail one rate and spare the next: both are told.
+    best = 0.0
+    for result in sorted(results, key=lambda step: step.rate):
+        if not result.sustained:
+            break
+        best = result.rate
+    return best

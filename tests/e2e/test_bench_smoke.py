@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.config import SMOKE
+from bench.config import RESULTS, SMOKE, BenchConfig
 from bench.harness import run_bench
+from bench.report import plain
 from services.catalogue import SERVICES
 from tests.support.stack import FoundStack
 
@@ -40,6 +41,7 @@ def assert_sweep(sweep: dict[str, Any], stages: list[str]) -> None:
         assert step["counted"]
         assert isinstance(step["cpu"]["ms_per_case"], dict)
     assert isinstance(sweep["sustained_rate"], int | float)
+    assert isinstance(sweep["sustained_throughout"], int | float)
     assert sweep["memory_kib"]
     assert all(values["VmHWM"] > 0 for values in sweep["memory_kib"].values())
 
@@ -70,10 +72,12 @@ def test_the_smoke_bench_writes_every_figure_and_loses_nothing(
     assert_sweep(data["pipeline"], list(SERVICES))
     assert set(SERVICES) <= set(data["memory"]["pipeline"]["kib"])  # and the stand-ins
     assert_sweep(data["baseline"], ["hop1", "hop2", "hop3", "hop4"])
-    assert set(data["ratio_pipeline_to_baseline"]) == {"sustained_rate", "capacity"}
+    ratios = {"sustained_rate", "sustained_throughout", "capacity"}
+    assert set(data["ratio_pipeline_to_baseline"]) == ratios
 
     cost = data["cost_growth"]
     assert [level["closed_before"] for level in cost["levels"]] == list(SMOKE.cost_levels)
+    assert all(level["warmup_cases"] == SMOKE.warmup_cases for level in cost["levels"])
     assert all(level["step"]["counted"] for level in cost["levels"])
     assert isinstance(cost["p99_ratio"], int | float)
     assert cost["levels"][-1]["seeded_rows"]["intake.enquiries"] > 0
@@ -91,3 +95,10 @@ def test_the_smoke_bench_writes_every_figure_and_loses_nothing(
     assert checker["duplicate_effects"] == 0
     assert checker["steps_lag_back_to_zero"] == checker["steps_checked"]
     assert "pipeline sustained" in outcome.summary
+
+
+def test_results_record_paths_from_the_project_root_not_the_machine() -> None:
+    recorded = plain({"config": BenchConfig(), "file": RESULTS / "20261122T000000Z.json"})
+
+    assert recorded["config"]["results_dir"] == "bench/results"
+    assert recorded["file"] == "bench/results/20261122T000000Z.json"
