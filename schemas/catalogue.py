@@ -100,6 +100,7 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.RequestConsultationV1: (AGENCY_SYSTEM,),
     multiagency.RemindConsultationV1: (AGENCY_SYSTEM,),
     disclosure.FinalIntelligenceReportV1: (AGENCY_SYSTEM,),
+    disclosure.RepeatedRequestsFlaggedV1: ("disclosure",),
 }
 
 # Who writes each message to an inbox, for the documents integrators read.
@@ -116,6 +117,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.RequestConsultationV1: ("multiagency",),
     multiagency.RemindConsultationV1: ("multiagency",),
     disclosure.FinalIntelligenceReportV1: ("disclosure",),
+    disclosure.RepeatedRequestsFlaggedV1: (AGENCY_SYSTEM,),
 }
 
 FORCE_INBOX = TopicSpec(
@@ -123,7 +125,7 @@ FORCE_INBOX = TopicSpec(
     kind=Kind.INBOX,
     owner=Owner.FORCE,
     producers=(ANY_TENANT,),
-    consumers=("intake", "checks", "multiagency"),
+    consumers=("intake", "checks", "multiagency", "disclosure"),
     messages=(
         intake.RegisterEnquiryV1,
         checks.CheckAnsweredV1,
@@ -132,10 +134,11 @@ FORCE_INBOX = TopicSpec(
         multiagency.HandoffAcceptedV1,
         multiagency.HandoffDeclinedV1,
         multiagency.HandoffReturnedV1,
+        disclosure.RepeatedRequestsFlaggedV1,
     ),
     description=(
         "A force's inbox: online-portal enquiries, answers from national systems and "
-        "agencies, and handoffs between forces."
+        "agencies, handoffs between forces, and INI's flags on subjects of several requests."
     ),
     retention=INBOX_RETENTION,
 )

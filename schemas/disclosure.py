@@ -272,6 +272,70 @@ class FinalIntelligenceReportV1(Message):
     closed_at: AwareDatetime = field("When the case closed.", "2026-12-05T16:00:00+00:00")
 
 
+class RequestOnRecord(Part):
+    """One disclosure request INI holds against a subject: a force's final intelligence report."""
+
+    force: Tenant = field("The force that made the request and closed it.", "cleveland")
+    case_reference: CaseReference
+    outcome: Outcome = offence("How that case ended.", "no-disclosure")
+    closed_at: AwareDatetime = field("When that case closed.", "2026-09-14T11:00:00+00:00")
+
+
+class RepeatedRequestsFlaggedV1(Message):
+    """Notice from INI to a force: the subject of one of its cases has had several disclosure
+    requests made about them, by this force or by others (6.1: patterns where a subject has
+    many requests made against them, to help safeguard children).
+
+    Every force that made one of the requests is told, each on its own inbox, whenever a new
+    report lands on the subject; each notice lists every request on record.
+    """
+
+    TYPE: ClassVar[str] = "csods.disclosure.repeated-requests-flagged.v1"
+
+    force: Tenant = field(
+        "The force told: one that made a request about the subject.", "warwickshire"
+    )
+    case_reference: CaseReference = field(
+        "The told force's most recent case about the subject.",
+        "warwickshire-2026-000042",
+    )
+    subject_reference: str = personal(
+        "INI's reference for the subject, the same in every force's notice.",
+        "INI/000812",
+        min_length=1,
+        max_length=100,
+    )
+    requests: tuple[RequestOnRecord, ...] = field(
+        "Every request on record about the subject, oldest first.",
+        [
+            {
+                "force": "cleveland",
+                "case_reference": "cleveland-2026-000007",
+                "outcome": "no-disclosure",
+                "closed_at": "2026-09-14T11:00:00+00:00",
+            },
+            {
+                "force": "warwickshire",
+                "case_reference": "warwickshire-2026-000042",
+                "outcome": "disclosure",
+                "closed_at": "2026-12-05T16:00:00+00:00",
+            },
+        ],
+        min_length=2,
+        max_length=1000,
+    )
+    flagged_at: AwareDatetime = field("When INI raised the flag.", "2026-12-05T16:00:02+00:00")
+
+    @model_validator(mode="after")
+    def _told_force_made_a_request(self) -> Self:
+        own = [r for r in self.requests if r.force == self.force]
+        if not any(r.case_reference == self.case_reference for r in own):
+            raise ValueError(
+                "case_reference: must be one of the told force's own requests listed (6.1)"
+            )
+        return self
+
+
 class CaseClosedV1(Message):
     """Event: a case is closed and its final intelligence report submitted (6.1)."""
 

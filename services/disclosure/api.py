@@ -18,10 +18,11 @@ from schemas.disclosure import (
     DeliveryDetails,
     NonDisclosureMethod,
     ProtectiveAction,
+    RequestOnRecord,
 )
 from schemas.types import CASE_REFERENCE_PATTERN, FreeText
-from services.disclosure import use_cases
-from services.disclosure.store import CaseRow
+from services.disclosure import flags, use_cases
+from services.disclosure.store import CaseRow, FlagRow
 from services.runtime.errors import WrongStage
 from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
@@ -80,6 +81,17 @@ class CaseView(BaseModel):
     outcome: str | None
     final_intelligence_report: str | None
     closed_at: datetime | None
+
+
+class RepeatedRequestsView(BaseModel):
+    """INI's flag: the subject of this force's cases has several requests on record (6.1)."""
+
+    subject_reference: str
+    case_reference: str
+    own_cases: list[str]
+    forces: int
+    requests: list[RequestOnRecord]
+    flagged_at: datetime
 
 
 def create_app(context: HttpContext) -> FastAPI:
@@ -162,6 +174,20 @@ def create_app(context: HttpContext) -> FastAPI:
             )
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
+    @app.get("/repeated-requests", responses=REFUSALS)
+    async def repeated_requests() -> list[RepeatedRequestsView]:
+        """Subjects of this force's cases with several requests on record, newest flag first."""
+        async with context.database.transaction(tenant) as tx:
+            return [_flag_view(flag) for flag in await flags.flags_for(tx)]
+
+    @app.get("/cases/{case_reference}/repeated-requests", responses=REFUSALS)
+    async def repeated_requests_on_case(case_reference: CaseRef) -> list[RepeatedRequestsView]:
+        """INI's flags on the subject of one case (6.1); empty when there are none."""
+        async with context.database.transaction(tenant) as tx:
+            await use_cases.read_case(tx, case_reference=case_reference)  # 404 if not ours
+            found = await flags.flags_for(tx, case_reference=case_reference)
+            return [_flag_view(flag) for flag in found]
+
     @app.get("/health")
     async def health() -> dict[str, str]:
         """The process is up."""
@@ -184,4 +210,15 @@ def _view(case: CaseRow) -> CaseView:
         outcome=case.outcome,
         final_intelligence_report=case.final_intelligence_report,
         closed_at=case.closed_at,
+    )
+
+
+def _flag_view(flag: FlagRow) -> RepeatedRequestsView:
+    return RepeatedRequestsView(
+        subject_reference=flag.subject_reference,
+        case_reference=flag.case_reference,
+        own_cases=flag.own_cases,
+        forces=flag.forces,
+        requests=[RequestOnRecord.model_validate(item) for item in flag.requests],
+        flagged_at=flag.flagged_at,
     )

@@ -6,9 +6,10 @@ import os
 
 from schemas import catalogue, topics
 from schemas.checks import ChecksCompletedV1
+from schemas.disclosure import RepeatedRequestsFlaggedV1
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import ForumDecidedV1
-from services.disclosure import use_cases
+from services.disclosure import flags, use_cases
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Route
 from services.runtime.service import Subscription, Wiring
@@ -20,7 +21,7 @@ NO_CONCERNS_SETTING = "CSODS_DISCLOSURE_NO_CONCERNS"
 
 
 def wire(tenant: str, clock: Clock) -> Wiring:
-    """Disclosure reads the face to face, the checks and the forum; writes stage 6."""
+    """Disclosure reads the face to face, the checks, the forum and INI's flags; writes stage 6."""
     by_letter = os.environ.get(NO_CONCERNS_SETTING, "visit").strip().lower() == "letter"
 
     async def on_application_submitted(
@@ -40,6 +41,14 @@ def wire(tenant: str, clock: Clock) -> Wiring:
             no_concerns_by_letter=by_letter,
         )
 
+    async def on_repeated_requests(
+        tx: Transaction, delivery: Delivery[RepeatedRequestsFlaggedV1]
+    ) -> None:
+        envelope = delivery.envelope
+        await flags.note_flag(
+            tx, flag=delivery.message, sender=envelope.tenant, source=envelope.source
+        )
+
     def one(topic: str, route: Route) -> Subscription:
         return Subscription(topic=topic, routes={route.model.TYPE: route})
 
@@ -56,6 +65,15 @@ def wire(tenant: str, clock: Clock) -> Wiring:
             one(
                 topics.stream(tenant, "multiagency", "forum-decided"),
                 Route(ForumDecidedV1, on_forum_decided),
+            ),
+            Subscription(
+                topic=topics.inbox(tenant),
+                routes={
+                    RepeatedRequestsFlaggedV1.TYPE: Route(
+                        RepeatedRequestsFlaggedV1, on_repeated_requests, addressed_to="force"
+                    )
+                },
+                ignored=catalogue.inbox_types_for_others(use_cases.SERVICE),
             ),
         ],
         publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],

@@ -115,3 +115,54 @@ async def letter(conn: Connection, *, tenant: str, case_reference: str) -> str |
         case_reference,
     )
     return None if text is None else str(text)
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    """INI's latest flag on one subject with several requests on record (6.1)."""
+
+    subject_reference: str
+    case_reference: str
+    own_cases: list[str]
+    requests: list[dict[str, Any]]
+    forces: int
+    flagged_at: datetime
+
+
+_FLAG_COLUMNS = ", ".join(FlagRow.__slots__)
+
+
+async def keep_flag(conn: Connection, *, tenant: str, flag: FlagRow) -> bool:
+    """Keep a flag unless a later one on the same subject is held; whether it was kept."""
+    kept = await conn.fetchval(
+        f"INSERT INTO repeated_requests (tenant, {_FLAG_COLUMNS})"  # noqa: S608
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)"
+        " ON CONFLICT (tenant, subject_reference) DO UPDATE SET"
+        " case_reference = excluded.case_reference, own_cases = excluded.own_cases,"
+        " requests = excluded.requests, forces = excluded.forces,"
+        " flagged_at = excluded.flagged_at"
+        " WHERE repeated_requests.flagged_at <= excluded.flagged_at"
+        " RETURNING true",
+        tenant,
+        flag.subject_reference,
+        flag.case_reference,
+        flag.own_cases,
+        json.dumps(flag.requests),
+        flag.forces,
+        flag.flagged_at,
+    )
+    return bool(kept)
+
+
+async def flags(
+    conn: Connection, *, tenant: str, case_reference: str | None = None
+) -> list[FlagRow]:
+    """The tenant's flags, most recent first; only those naming a case when one is given."""
+    condition = "" if case_reference is None else " AND $2 = ANY (own_cases)"
+    arguments = [tenant] if case_reference is None else [tenant, case_reference]
+    rows = await conn.fetch(
+        f"SELECT {_FLAG_COLUMNS} FROM repeated_requests WHERE tenant = $1{condition}"  # noqa: S608
+        " ORDER BY flagged_at DESC",
+        *arguments,
+    )
+    return [FlagRow(**{**dict(row), "requests": json.loads(row["requests"])}) for row in rows]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import structlog
 
 from schemas import topics
@@ -31,7 +33,16 @@ from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "disclosure"
-INI = "ini"  # the national system final intelligence reports go to (6.1)
+# The tenant of INI, the national system final intelligence reports go to (6.1), and the only
+# one whose flags on repeated requests a force accepts.
+INI_SETTING = "CSODS_DISCLOSURE_INI_TENANT"
+
+
+def ini_tenant() -> str:
+    """INI's tenant: "ini" unless the deployment names another."""
+    return os.environ.get(INI_SETTING, "").strip() or "ini"
+
+
 log = structlog.get_logger(__name__)
 
 
@@ -283,7 +294,7 @@ async def close_case(
     )
     emitter.emit("case-closed", closed)
     emitter.emit_to(
-        topics.inbox(INI),
+        topics.inbox(ini_tenant()),
         FinalIntelligenceReportV1(
             report_reference=report,
             force=tx.tenant,
@@ -302,7 +313,7 @@ async def close_case(
         actor=SERVICE,
         action=Action.DISCLOSURE,
         case_ref=case_reference,
-        recipients=(INI,),
+        recipients=(ini_tenant(),),
         reason="final intelligence report, retrievable by all forces (6.1)",
     )
     await store.update(

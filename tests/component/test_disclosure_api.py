@@ -15,7 +15,7 @@ from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import ForumDecidedV1
 from services.disclosure.api import create_app
 from services.disclosure.handlers import wire
-from services.runtime.consumer import Processor, Verdict
+from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.service import HttpContext
 from tests.component.conftest import Component
 from tests.support.records import stream_record
@@ -45,19 +45,23 @@ class Disclosure:
     component: Component
     tenant: str
 
-    async def feed(self, *records: Any) -> None:
+    async def process(self, incoming: Record) -> Verdict:
         wiring = wire(self.tenant, self.component.clock)
+        subscription = next(s for s in wiring.subscriptions if s.topic == incoming.topic)
+        processor = Processor(
+            service="disclosure",
+            tenant=self.tenant,
+            database=self.component.database,
+            routes=subscription.routes,
+            ignored=subscription.ignored,
+            clock=self.component.clock,
+            backoff_seconds=0,
+        )
+        return await processor.process(incoming)
+
+    async def feed(self, *records: Record) -> None:
         for incoming in records:
-            subscription = next(s for s in wiring.subscriptions if s.topic == incoming.topic)
-            processor = Processor(
-                service="disclosure",
-                tenant=self.tenant,
-                database=self.component.database,
-                routes=subscription.routes,
-                clock=self.component.clock,
-                backoff_seconds=0,
-            )
-            assert await processor.process(incoming) is Verdict.APPLIED
+            assert await self.process(incoming) is Verdict.APPLIED
 
     async def emitted(self) -> list[str]:
         async with self.component.database.transaction(self.tenant) as tx:

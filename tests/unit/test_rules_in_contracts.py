@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from schemas.disclosure import DisclosureDecidedV1, DisclosureDeliveredV1
+from schemas.disclosure import (
+    DisclosureDecidedV1,
+    DisclosureDeliveredV1,
+    RepeatedRequestsFlaggedV1,
+)
 from schemas.examples import example_payload
 from schemas.multiagency import (
     ForumScheduledV1,
@@ -83,3 +87,16 @@ def test_a_verified_identity_names_its_evidence() -> None:
         IdentityVerification(verified=True)
     with pytest.raises(ValidationError, match="confirming agency"):
         IdentityVerification(verified=True, evidence=(IdentityEvidence.AGENCY_CONFIRMATION,))
+
+
+def test_a_repeated_request_flag_lists_at_least_two_requests() -> None:
+    payload = example_payload(RepeatedRequestsFlaggedV1)
+    payload["requests"] = payload["requests"][1:]
+    with pytest.raises(ValidationError, match="requests"):
+        RepeatedRequestsFlaggedV1.model_validate(payload)
+
+
+def test_a_repeated_request_flag_goes_only_to_a_force_that_made_one() -> None:
+    payload = {**example_payload(RepeatedRequestsFlaggedV1), "force": "hampshire"}
+    with pytest.raises(ValidationError, match=r"case_reference: .*told force.*6\.1"):
+        RepeatedRequestsFlaggedV1.model_validate(payload)

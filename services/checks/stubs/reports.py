@@ -2,22 +2,36 @@
 
 A report becomes an intelligence record on the subject's INI nominal (a new nominal when INI
 did not hold the subject), so a later check by any force finds the earlier requests, with the
-forces that made them: several requests about one subject are seen together.
+forces that made them. When a subject has more than one request on record, every force that
+made one is told on its inbox (6.1: "patterns where a subject has many disclosure requests made
+against them"), with the whole list, each time a new report lands.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import structlog
 
-from schemas.disclosure import FinalIntelligenceReportV1
+from schemas import topics
+from schemas.disclosure import (
+    FinalIntelligenceReportV1,
+    Outcome,
+    RepeatedRequestsFlaggedV1,
+    RequestOnRecord,
+)
+from schemas.envelope import Envelope, caused_by, first_envelope, source_of
 from services.checks.names import normalise, sound_key
+from services.runtime.audit import Action, record
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
 
 
-async def keep_report(tx: Transaction, *, report: FinalIntelligenceReportV1) -> None:
-    """Record a closed case's final intelligence report against its subject."""
+async def keep_report(
+    tx: Transaction, *, report: FinalIntelligenceReportV1, cause: Envelope, now: datetime
+) -> None:
+    """Record a closed case's final intelligence report against its subject; flag repeats."""
     subject = report.subject
     if subject is None or not (subject.names or subject.aliases):
         log.info("final_report_without_subject_name", case=report.case_reference)
@@ -39,12 +53,6 @@ async def keep_report(tx: Transaction, *, report: FinalIntelligenceReportV1) -> 
     )
     if nominal is None:
         nominal = await _new_nominal(tx, forenames, surname, report)
-    earlier = await tx.conn.fetchval(
-        "SELECT count(*) FROM records WHERE tenant = $1 AND nominal_id = $2"
-        " AND reference LIKE 'FIR-%'",
-        tx.tenant,
-        nominal,
-    )
     await tx.conn.execute(
         "INSERT INTO records (tenant, nominal_id, reference, kind, category, schedule_34a,"
         " recorded_year, summary, grading) VALUES ($1, $2, $3, 'intelligence', 'other', false,"
@@ -56,8 +64,85 @@ async def keep_report(tx: Transaction, *, report: FinalIntelligenceReportV1) -> 
         f"Child Sex Offender Disclosure Scheme request to {report.force} "
         f"({report.case_reference}), outcome {report.outcome.value}: {report.summary}",
     )
-    if earlier:
-        log.warning("repeated_requests_about_one_subject", requests=int(earlier) + 1)
+    kept = await tx.conn.fetchval(
+        "INSERT INTO final_reports (tenant, report_reference, nominal_id, force, case_reference,"
+        " outcome, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        tx.tenant,
+        report.report_reference,
+        nominal,
+        report.force,
+        report.case_reference,
+        report.outcome.value,
+        report.closed_at,
+    )
+    if kept:
+        await flag_repeated_requests(tx, nominal=int(nominal), report=report, cause=cause, now=now)
+
+
+async def requests_on_record(tx: Transaction, *, nominal: int) -> tuple[RequestOnRecord, ...]:
+    """Every request INI holds about one subject, oldest first (in order received on a tie)."""
+    rows = await tx.conn.fetch(
+        "SELECT force, case_reference, outcome, closed_at FROM final_reports"
+        " WHERE tenant = $1 AND nominal_id = $2 ORDER BY closed_at, received",
+        tx.tenant,
+        nominal,
+    )
+    return tuple(
+        RequestOnRecord(
+            force=row["force"],
+            case_reference=row["case_reference"],
+            outcome=Outcome(row["outcome"]),
+            closed_at=row["closed_at"],
+        )
+        for row in rows
+    )
+
+
+async def flag_repeated_requests(
+    tx: Transaction,
+    *,
+    nominal: int,
+    report: FinalIntelligenceReportV1,
+    cause: Envelope,
+    now: datetime,
+) -> None:
+    """Tell every force that asked about the subject, when more than one request is on record."""
+    requests = await requests_on_record(tx, nominal=nominal)
+    if len(requests) < 2:  # one request is no pattern
+        return
+    subject_reference = await tx.conn.fetchval(
+        "SELECT reference FROM nominals WHERE tenant = $1 AND id = $2", tx.tenant, nominal
+    )
+    latest = {request.force: request.case_reference for request in requests}
+    source = source_of(tx.tenant, "system")
+    for force, case_reference in latest.items():
+        flag = RepeatedRequestsFlaggedV1(
+            force=force,
+            case_reference=case_reference,
+            subject_reference=subject_reference,
+            requests=requests,
+            flagged_at=now,
+        )
+        # The closing force's notice follows from its report; another force's starts afresh,
+        # so no force learns the closing case's correlation.
+        envelope = (
+            caused_by(cause, type=flag.TYPE, source=source, time=now, subject=case_reference)
+            if force == report.force
+            else first_envelope(type=flag.TYPE, source=source, subject=case_reference, time=now)
+        )
+        tx.emit(topics.inbox(force), flag, envelope)
+        await record(
+            tx.conn,
+            tenant=tx.tenant,
+            at=now,
+            actor=f"{tx.tenant}/ini",
+            action=Action.DISCLOSURE,
+            case_ref=case_reference,
+            recipients=[force],
+            reason=f"{len(requests)} disclosure requests on record about one subject (6.1)",
+        )
+    log.warning("repeated_requests_flagged", requests=len(requests), forces=sorted(latest))
 
 
 async def _new_nominal(

@@ -36,7 +36,9 @@ def stand_in(system: System, *, name: str) -> ServiceDefinition:
         async def on_final_report(
             tx: Transaction, delivery: Delivery[FinalIntelligenceReportV1]
         ) -> None:
-            await reports.keep_report(tx, report=delivery.message)
+            await reports.keep_report(
+                tx, report=delivery.message, cause=delivery.envelope, now=clock.now()
+            )
 
         routes = {CheckQueryV1.TYPE: Route(CheckQueryV1, on_check_query)}
         if system is System.INI:  # 6.1: final intelligence reports, retrievable by all forces
