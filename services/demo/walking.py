@@ -1,4 +1,8 @@
-"""The main job: one case pushed end to end through the four services on the real stack."""
+"""The main job: one case pushed end to end through the four services on the real stack.
+
+The systems the checks ask run beside them as stand-ins holding no records: 'no concerns' is
+decided without a forum only when every one has answered (5.4.4, 5.5.5).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,30 @@ from services import journey
 from services.catalogue import SERVICES
 from services.runtime.clock import SystemClock
 from services.runtime.supervisor import ServiceProcess
+
+# The stand-ins of the systems a force's checks ask (5.1.9, 5.2.12, 5.4.4).
+STAND_INS: tuple[str, ...] = ("pnc", "visor", "ini", "local-intelligence")
+
+
+def stand_in_tenants(tenant: str) -> dict[str, str]:
+    """Each stand-in's tenant for a skeleton force: its own, so no other force's answers."""
+    national = {system: f"{tenant}-{system}" for system in ("pnc", "visor", "ini")}
+    # Local intelligence is each force's own, under the name the checks service gives it.
+    return {**national, "local-intelligence": f"{tenant}-intel"}
+
+
+def skeleton_env(tenant: str) -> dict[str, str]:
+    """The settings under which a portal enquiry reaches closure with no person in the loop."""
+    return {
+        # Assessed without a face to face (no application), 'no concerns' told by letter (5.6.5).
+        "CSODS_MULTIAGENCY_AWAIT_APPLICATION": "false",
+        "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
+        "CSODS_CHECKS_SYSTEM_TENANTS": ",".join(
+            f"{system}={name}" for system, name in stand_in_tenants(tenant).items()
+        ),
+        # The final intelligence report goes to the INI the checks ask (6.1).
+        "CSODS_DISCLOSURE_INI_TENANT": stand_in_tenants(tenant)["ini"],
+    }
 
 
 # The topics a case passes through, in order, for one force.
@@ -76,21 +104,26 @@ def submit_enquiry(bootstrap: str, tenant: str) -> str:
 
 
 def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float = 90.0) -> int:
-    """Start the stack and the services, push a case to closure, print its path, stop."""
+    """Start the stack, the services and their stand-ins, push a case to closure, print, stop."""
     say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
     addresses, started = stack.up(progress=say)
     env = {
         "CSODS_KAFKA_BOOTSTRAP": addresses.kafka_bootstrap,
         "CSODS_DATABASE_URL": addresses.database_url,
+        **skeleton_env(tenant),
     }
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
-    processes = [ServiceProcess(name, tenant, log_dir / f"{name}.log", env) for name in SERVICES]
+    tenants = {**dict.fromkeys(SERVICES, tenant), **stand_in_tenants(tenant)}
+    processes = [
+        ServiceProcess(name, tenants[name], log_dir / f"{name}.log", env)
+        for name in (*STAND_INS, *SERVICES)
+    ]
     try:
         for process in processes:
             process.start()
         for process in processes:
             process.wait_for_event("service_ready", timeout=timeout)
-            say(f"{process.service} ready for {tenant} (pid {process.pid})")
+            say(f"{process.service} ready for {process.tenant} (pid {process.pid})")
         correlation = submit_enquiry(addresses.kafka_bootstrap, tenant)
         say(f"online-portal enquiry sent to {topics.inbox(tenant)}")
         steps = asyncio.run(

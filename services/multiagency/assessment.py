@@ -212,6 +212,7 @@ async def complete(
         route=assessment.route.value,
         categories=[c.value for c in assessment.categories],
         decision=assessment.decision.value,
+        checks_complete=not assessment.checks_incomplete,
     )
     if assessment.decision is Decision.FORUM:
         plan = forum.usual_schedule(assessment.forum, case, now=now)

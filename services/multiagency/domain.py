@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
+from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind
 from schemas.multiagency import (
     AgencyKind,
     ConcernCategory,
@@ -56,6 +56,17 @@ _CATEGORY_TEXT = {
     ConcernCategory.CONCERNING_BEHAVIOUR: "(iv) concerning behaviour now displayed",
 }
 
+# 5.4.4: the checks are to establish "all available information known to police" on the
+# subject. A system that did not answer, a possible match no researcher has settled, or
+# particulars too thin to search on leave a gap, and 5.5.5's 'no concerns' ("no other
+# intelligence held by the police") cannot be said across a gap: no information is not no
+# risk (5.6.6), so a person decides at a forum (5.6.12). The checks call these undetermined too.
+_UNSETTLED_CHECK = {
+    MatchOutcome.UNAVAILABLE: "no answer from",
+    MatchOutcome.POSSIBLE_MATCH: "a possible match no researcher has settled on",
+    MatchOutcome.INSUFFICIENT_DETAIL: "too little detail to search",
+}
+
 # 5.6.27: a MAPPA meeting may take up to 28 days; no forum is given longer.
 FORUM_LONGEST = timedelta(days=28)
 # 5.6.27: 7 days are left after the forum for disclosure and closure.
@@ -92,7 +103,8 @@ class HandoffStatus(StrEnum):
 class Decision(StrEnum):
     """How the forum's conclusion is reached once the risk assessment is complete."""
 
-    NO_CONCERNS_AT_ONCE = "no-concerns-at-once"  # 5.5.5 with every answer in: no forum needed
+    # 5.5.5 with every check settled and every answer in: no forum needed
+    NO_CONCERNS_AT_ONCE = "no-concerns-at-once"
     RESPONDING_FORUM = "responding-forum"  # 4.10: the responding force's forum decided
     FORUM = "forum"  # 5.6.12: this force convenes one
 
@@ -159,6 +171,7 @@ class Assessment:
     not_answered: tuple[str, ...] = ()
     declined: tuple[str, ...] = ()
     responding: HandoffResult | None = None
+    checks_incomplete: tuple[str, ...] = ()
 
 
 def ready_for_assessment(
@@ -200,17 +213,17 @@ def subject_findings(results: Iterable[CheckResult]) -> tuple[Finding, ...]:
     )
 
 
-def unavailable_systems(results: Iterable[CheckResult]) -> tuple[System, ...]:
-    """The systems that did not answer for the subject."""
-    return tuple(
-        sorted(
-            {
-                result.system
-                for result in results
-                if result.party == "subject" and result.outcome is MatchOutcome.UNAVAILABLE
-            }
-        )
-    )
+def incomplete_subject_checks(results: Sequence[CheckResult]) -> tuple[str, ...]:
+    """What keeps the subject's checks from being complete (5.4.4); empty when nothing does."""
+    about_subject = [result for result in results if result.party == "subject"]
+    if not about_subject:
+        return ("the subject was checked on no system",)
+    gaps = []
+    for outcome, words in _UNSETTLED_CHECK.items():
+        systems = sorted({r.system.value for r in about_subject if r.outcome is outcome})
+        if systems:
+            gaps.append(f"{words} {', '.join(systems)}")
+    return tuple(gaps)
 
 
 def categorise(findings: Iterable[Finding], *, behaviour: bool) -> tuple[ConcernCategory, ...]:
@@ -396,15 +409,18 @@ def assess(
         (h for h in subject_returns if h.forum is not None and h.route is route), None
     )
     handoffs_complete = all(h.status is HandoffStatus.RETURNED for h in handoffs)
+    incomplete = incomplete_subject_checks(results)
     if responding is not None:
         decision = Decision.RESPONDING_FORUM  # 4.10: where the subject lives, that force decides
     elif (
         route is DecisionRoute.NO_CONCERNS
-        and not (not_answered or declined)
-        and (handoffs_complete)
+        and not (not_answered or declined or incomplete)
+        and handoffs_complete
     ):
         decision = Decision.NO_CONCERNS_AT_ONCE
     else:
+        # 5.4.4, 5.5.5, 5.6.12: concerns, or 'no concerns' not established on every check
+        # and answer, are for a multi-agency forum to weigh.
         decision = Decision.FORUM
     return Assessment(
         route=route,
@@ -416,6 +432,7 @@ def assess(
         not_answered=not_answered,
         declined=declined,
         responding=responding,
+        checks_incomplete=incomplete,
     )
 
 
@@ -443,9 +460,12 @@ def _rationale(  # noqa: PLR0917 - the parts of one sentence
     if findings:
         kinds = sorted({finding.category.value for finding in findings})
         parts.append(f"Records found in the categories: {', '.join(kinds)}.")
-    unavailable = unavailable_systems(results)
-    if unavailable:
-        parts.append(f"Not answered by: {', '.join(s.value for s in unavailable)}.")
+    incomplete = incomplete_subject_checks(results)
+    if incomplete:
+        parts.append(
+            f"The subject's checks are incomplete (5.4.4): {'; '.join(incomplete)}; "
+            "'no concerns' (5.5.5) cannot rest on them, so a forum decides (5.6.12)."
+        )
     if any(r.outcome is MatchOutcome.POSSIBLE_MATCH for r in results):
         parts.append("Possible matches are counted until a researcher confirms them.")
     if not_answered:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from schemas import topics
-from schemas.checks import ChecksCompletedV1, Finding, RecordKind, RequestChecksV1
+from schemas.checks import (
+    CheckResult,
+    ChecksCompletedV1,
+    Finding,
+    MatchOutcome,
+    RecordKind,
+    RequestChecksV1,
+    System,
+)
 from schemas.multiagency import (
     AgencyKind,
     ConcernCategory,
@@ -66,6 +74,21 @@ async def open_case(
     return case
 
 
+def nothing(system: System, outcome: MatchOutcome = MatchOutcome.NO_TRACE) -> CheckResult:
+    """A system's answer about the subject with no records in it."""
+    return CheckResult(system=system, party="subject", outcome=outcome, confidence=0.0)
+
+
+def initial_checks(case: str, exchange: Exchange, *results: CheckResult) -> ChecksCompletedV1:
+    """The walking skeleton's stage 1 checks, the last to complete."""
+    return ChecksCompletedV1(
+        case_reference=case,
+        stage=Stage.INITIAL_CONTACT,
+        completed_at=exchange.clock.now(),
+        results=results,
+    )
+
+
 async def complete_checks(exchange: Exchange, tenant: str, case: str, *found: Finding) -> None:
     await exchange.send(
         topics.stream(tenant, "checks", "checks-completed"),
@@ -82,8 +105,12 @@ async def test_a_case_with_no_application_and_nothing_found_is_decided_no_concer
     # The walking skeleton: the initial checks are the last to complete and find nothing.
     exchange.add_force(tenant, Directory((area(tenant, "QA"),)), await_application=False)
     case = case_of(tenant)
-    completed = ChecksCompletedV1(
-        case_reference=case, stage=Stage.INITIAL_CONTACT, completed_at=exchange.clock.now()
+    completed = initial_checks(
+        case,
+        exchange,
+        nothing(System.PNC),
+        nothing(System.VISOR, MatchOutcome.NOT_REQUIRED),  # 5.1.9: no ViSOR marker on PNC
+        nothing(System.LOCAL_INTELLIGENCE),
     )
     _, cause = await exchange.send(
         topics.stream(tenant, "checks", "checks-completed"),
@@ -102,6 +129,30 @@ async def test_a_case_with_no_application_and_nothing_found_is_decided_no_concer
     [assessment] = exchange.of_type(RiskAssessmentCompletedV1)
     assert assessment.categories == ()
     assert exchange.of_type(RequestConsultationV1) == []
+
+
+async def test_a_case_whose_subject_checks_were_incomplete_goes_to_a_forum_not_no_concerns(
+    exchange: Exchange, tenant: str
+) -> None:
+    # 5.4.4, 5.5.5: PNC did not answer in time; no information is not no risk (5.6.6).
+    exchange.add_force(tenant, Directory((area(tenant, "QA"),)), await_application=False)
+    case = case_of(tenant)
+    silent = nothing(System.PNC, MatchOutcome.UNAVAILABLE)
+    await exchange.send(
+        topics.stream(tenant, "checks", "checks-completed"),
+        initial_checks(case, exchange, silent, nothing(System.LOCAL_INTELLIGENCE)),
+        sender=tenant,
+        service="checks",
+        subject=case,
+    )
+
+    [assessment] = exchange.of_type(RiskAssessmentCompletedV1)
+    assert assessment.route is DecisionRoute.NO_CONCERNS
+    assert "no answer from pnc" in assessment.rationale
+    assert "5.4.4" in assessment.rationale
+    [scheduled] = exchange.of_type(ForumScheduledV1)
+    assert scheduled.case_reference == case
+    assert exchange.of_type(ForumDecidedV1) == []  # a person decides, not the service
 
 
 async def test_the_application_asks_for_the_checks_of_stage_4(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import topics
-from schemas.checks import ChecksCompletedV1, RecordKind, RequestChecksV1, System
+from schemas.checks import RecordKind, RequestChecksV1, System
 from schemas.multiagency import (
     AgencyKind,
     AgencyPosition,
@@ -23,7 +23,6 @@ from schemas.multiagency import (
     RequestConsultationV1,
     RiskAssessmentCompletedV1,
 )
-from schemas.stages import Stage
 from services.multiagency import forum, use_cases
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
@@ -273,11 +272,7 @@ async def test_nothing_found_where_the_subject_lives_is_returned_without_a_forum
     local = accepted.responding_case_reference
     await exchange.send(
         topics.stream(pair.responding, "checks", "checks-completed"),
-        ChecksCompletedV1(
-            case_reference=local,
-            stage=Stage.FULL_RISK_ASSESSMENT,
-            completed_at=exchange.clock.now(),
-        ),
+        checks(local, exchange.clock),
         sender=pair.responding,
         service="checks",
         subject=local,

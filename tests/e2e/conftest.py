@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from services.catalogue import SERVICES
+from services.demo.walking import STAND_INS, skeleton_env, stand_in_tenants
 from services.runtime.supervisor import ServiceProcess
 from tests.support.stack import FoundStack
 
 Start = Callable[..., ServiceProcess]
+# A force as a case crosses it: the systems its checks ask, then its four services.
+WHOLE_FORCE: tuple[str, ...] = (*STAND_INS, *SERVICES)
 
 
 @pytest.fixture
 def start_service(
     stack: FoundStack, database_url: str, tenant: str, tmp_path: Path
 ) -> Iterator[Start]:
-    """Start a service process for the test's force; every one is stopped at the end."""
+    """Start a service, or a stand-in under its own tenant, for the test's force.
+
+    Every one is stopped at the end.
+    """
     started: list[ServiceProcess] = []
+    systems = stand_in_tenants(tenant)
 
     def start(service: str, *, ready: bool = True, **env: str) -> ServiceProcess:
         process = ServiceProcess(
             service,
-            tenant,
+            systems.get(service, tenant),
             tmp_path / f"{service}-{len(started)}.log",
             {
                 "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
@@ -32,12 +41,12 @@ def start_service(
                 "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.5",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
-                # No person in the loop here: 'no concerns' is told by letter (5.6.5), a
-                # portal enquiry is assessed without a face to face, and national systems
-                # that are not running are waited for two seconds, not four hours.
-                "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
-                "CSODS_MULTIAGENCY_AWAIT_APPLICATION": "false",
-                "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "2",
+                # No person in the loop here: the walking skeleton's settings. 'No concerns'
+                # needs every system's answer (5.4.4, 5.5.5): the stand-ins answer at once, and
+                # one that is not running is waited for seconds, not four hours, and its case
+                # then goes to a forum.
+                **skeleton_env(tenant),
+                "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "20",
                 "CSODS_CHECKS_SWEEP_SECONDS": "0.5",
                 **env,
             },
@@ -49,8 +58,10 @@ def start_service(
         return process
 
     yield start
-    for process in started:
-        process.stop()
+    # Stopped together, as they were started: each takes its time to leave its group.
+    if started:
+        with ThreadPoolExecutor(len(started)) as pool:
+            list(pool.map(ServiceProcess.stop, started))
 
 
 def start_all(start: Start, services: Sequence[str]) -> list[ServiceProcess]:

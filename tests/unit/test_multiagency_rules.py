@@ -173,10 +173,66 @@ def test_a_possible_match_counts_until_a_researcher_confirms_it() -> None:
     assert "researcher" in assessment.rationale
 
 
-def test_an_unavailable_system_is_named_in_the_rationale() -> None:
+# 5.4.4 and 5.5.5: 'no concerns' only on complete checks; no information is not no risk
+
+
+@pytest.mark.parametrize(
+    "system", [System.PNC, System.VISOR, System.INI, System.LOCAL_INTELLIGENCE]
+)
+def test_no_concerns_is_never_decided_at_once_while_a_system_has_not_answered(
+    system: System,
+) -> None:
+    silent = result(outcome=MatchOutcome.UNAVAILABLE, system=system)
+    others = tuple(result(system=other) for other in System if other is not system)
+    assessment = domain.assess((silent, *others))
+    assert assessment.route is DecisionRoute.NO_CONCERNS  # nothing found: a forum weighs it
+    assert assessment.decision is Decision.FORUM
+    assert assessment.checks_incomplete == (f"no answer from {system.value}",)
+    assert f"no answer from {system.value}" in assessment.rationale
+    assert "5.4.4" in assessment.rationale
+
+
+def test_a_possible_match_no_researcher_has_settled_goes_to_a_forum() -> None:
+    theft = found(RecordKind.CONVICTION, OffenceCategory.OTHER)
+    unsettled = result(theft, outcome=MatchOutcome.POSSIBLE_MATCH, system=System.PNC)
+    assessment = domain.assess((unsettled, result(system=System.LOCAL_INTELLIGENCE)))
+    assert assessment.route is DecisionRoute.NO_CONCERNS
+    assert assessment.decision is Decision.FORUM
+    assert "a possible match no researcher has settled on pnc" in assessment.rationale
+
+
+def test_too_little_detail_to_search_the_subject_goes_to_a_forum() -> None:
+    thin = result(outcome=MatchOutcome.INSUFFICIENT_DETAIL, system=System.LOCAL_INTELLIGENCE)
+    assessment = domain.assess((result(), thin))
+    assert assessment.decision is Decision.FORUM
+    assert "too little detail to search local-intelligence" in assessment.rationale
+
+
+def test_a_subject_checked_on_no_system_is_never_no_concerns_at_once() -> None:
+    assessment = domain.assess(answers=(csc(outcome=ConsultationOutcome.NOTHING_KNOWN),))
+    assert assessment.decision is Decision.FORUM
+    assert assessment.checks_incomplete == ("the subject was checked on no system",)
+
+
+def test_no_concerns_at_once_when_every_subject_system_answered_or_was_not_required() -> None:
+    not_required = result(outcome=MatchOutcome.NOT_REQUIRED, system=System.VISOR)  # 5.1.9
+    silent_for_applicant = result(
+        outcome=MatchOutcome.UNAVAILABLE, system=System.INI, party="applicant"
+    )
+    assessment = domain.assess(
+        (result(), not_required, result(system=System.LOCAL_INTELLIGENCE), silent_for_applicant)
+    )
+    assert assessment.checks_incomplete == ()
+    assert assessment.decision is Decision.NO_CONCERNS_AT_ONCE
+    assert "incomplete" not in assessment.rationale
+
+
+def test_concerns_with_a_silent_system_still_go_to_a_forum_saying_what_is_missing() -> None:
     silent = result(outcome=MatchOutcome.UNAVAILABLE, system=System.VISOR)
-    assessment = domain.assess((silent, result()))
-    assert "visor" in assessment.rationale
+    assessment = domain.assess((result(found()), silent))
+    assert assessment.route is DecisionRoute.CONCERNS
+    assert assessment.decision is Decision.FORUM
+    assert "no answer from visor" in assessment.rationale
 
 
 # 5.6.12: the forum
@@ -227,14 +283,14 @@ def test_other_professionals_meeting_only_by_exception() -> None:
 
 
 def test_no_concerns_decided_at_once_only_when_every_answer_is_in() -> None:
-    assert domain.assess(answers=(csc(outcome=ConsultationOutcome.NOTHING_KNOWN),)).decision is (
-        Decision.NO_CONCERNS_AT_ONCE
-    )
-    overdue = domain.assess(answers=(csc(ConsultationStatus.OVERDUE),))
+    nothing = (result(),)
+    at_once = domain.assess(nothing, answers=(csc(outcome=ConsultationOutcome.NOTHING_KNOWN),))
+    assert at_once.decision is Decision.NO_CONCERNS_AT_ONCE
+    overdue = domain.assess(nothing, answers=(csc(ConsultationStatus.OVERDUE),))
     assert overdue.route is DecisionRoute.NO_CONCERNS
     assert overdue.not_answered == ("csc-warwickshire",)
     assert overdue.decision is Decision.FORUM
-    declined = domain.assess(answers=(csc(outcome=ConsultationOutcome.DECLINED_TO_SHARE),))
+    declined = domain.assess(nothing, answers=(csc(outcome=ConsultationOutcome.DECLINED_TO_SHARE),))
     assert declined.declined == ("csc-warwickshire",)
     assert declined.decision is Decision.FORUM
 
