@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import time
@@ -87,6 +88,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
         )
         played = play(console, worker)
         _print_outcomes(console, played)
+        asyncio.run(_print_flags(console, database_url))
         asyncio.run(_print_figures(console, database_url))
         failed = [result for result in played if result.outcome != result.story.expected_outcome]
         if keep:
@@ -137,6 +139,41 @@ def _print_outcomes(console: Console, played: list[Played]) -> None:
             "[green]yes[/green]" if right else "[red]no[/red]",
             f"{result.seconds:.0f}",
         )
+    console.print(table)
+
+
+FLAG_COLUMNS = ("force", "case_reference", "subject_reference", "requests", "forces")
+
+
+async def flags(database_url: str, *, within: float = 20.0) -> list[dict[str, str]]:
+    """INI's flags as each force holds them (6.1), once every force concerned has its own."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + within
+        while True:
+            rows = await conn.fetch(
+                "SELECT tenant AS force, case_reference, subject_reference, forces, requests"
+                " FROM disclosure.repeated_requests ORDER BY subject_reference, tenant"
+            )
+            listed = [json.loads(row["requests"]) for row in rows]
+            concerned = {request["force"] for requests in listed for request in requests}
+            if concerned <= {row["force"] for row in rows} or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+    return [
+        {**{key: str(row[key]) for key in FLAG_COLUMNS}, "requests": str(len(requests))}
+        for row, requests in zip(rows, listed, strict=True)
+    ]
+
+
+async def _print_flags(console: Console, database_url: str) -> None:
+    table = Table(title="Subjects with several requests, as INI flagged them to each force (6.1)")
+    for column in ("force", "its case", "subject (INI)", "requests", "forces"):
+        table.add_column(column)
+    for row in await flags(database_url):
+        table.add_row(*(row[key] for key in FLAG_COLUMNS))
     console.print(table)
 
 

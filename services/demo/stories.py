@@ -259,35 +259,48 @@ def disclosure_and_protective_action(worker: CaseWorker, story: Story) -> str:
     return case
 
 
-def no_disclosure_but_protective_action(worker: CaseWorker, story: Story) -> str:
-    """Case study 2: no record to disclose, but grooming concerns acted on."""
+def _concerns_acted_on_without_disclosure(  # noqa: PLR0917 - one story's words
+    worker: CaseWorker,
+    story: Story,
+    rationale: str,
+    actions: list[str],
+    action: str,
+    summary: str,
+) -> str:
     case = _apply(worker, story)
-    _forum(
-        worker,
-        story.force,
-        case,
-        route="concerns",
-        disclose=False,
-        rationale="No convictions; the behaviour reported now suggests grooming (5.5.3 iv).",
-    )
+    _forum(worker, story.force, case, route="concerns", disclose=False, rationale=rationale)
     worker.disclosure_case(story.force, case, {"awaiting-decision"})
     worker.decide(
-        story.force,
-        case,
-        {
-            "disclose": False,
-            "community_risk_assessment_required": False,
-        },
+        story.force, case, {"disclose": False, "community_risk_assessment_required": False}
     )
-    worker.protect(
-        story.force,
-        case,
+    worker.protect(story.force, case, actions, action)
+    worker.tell_nothing_to_disclose(story.force, case, "visit")
+    worker.close_case(story.force, case, summary)
+    return case
+
+
+def no_disclosure_but_protective_action(worker: CaseWorker, story: Story) -> str:
+    """Case study 2: no record to disclose, but grooming concerns acted on."""
+    return _concerns_acted_on_without_disclosure(
+        worker,
+        story,
+        "No convictions; the behaviour reported now suggests grooming (5.5.3 iv).",
         ["subject-warned", "child-protection-referral"],
         "Harassment warning issued about his conduct towards the girl.",
+        "No disclosure; warning issued; CPU investigation.",
     )
-    worker.tell_nothing_to_disclose(story.force, case, "visit")
-    worker.close_case(story.force, case, "No disclosure; warning issued; CPU investigation.")
-    return case
+
+
+def second_request(worker: CaseWorker, story: Story) -> str:
+    """Another force's applicant asks about the cross-force case's subject: INI flags him (6.1)."""
+    return _concerns_acted_on_without_disclosure(
+        worker,
+        story,
+        "Local intelligence of domestic abuse; no sexual offending known.",
+        ["safeguarding-advice"],
+        "Advice given to the applicant on keeping the children safe.",
+        "No disclosure; advice given.",
+    )
 
 
 def partial_disclosure(worker: CaseWorker, story: Story) -> str:
@@ -471,6 +484,22 @@ STORIES: tuple[Story, ...] = (
             "Leamington Spa",
             "CV32 4NH",
             (("Maya", 2016, "parent"),),
+        ),
+        SHAUN_DOBSON,
+    ),
+    Story(
+        "A second request about one subject: Cleveland asked too",
+        "cleveland",
+        "no-disclosure-protective-action",
+        second_request,
+        Applicant(
+            "Kerry",
+            "Atkinson",
+            (1992, 6, 18),
+            "8 Borough Road",
+            "Middlesbrough",
+            "TS1 2HJ",
+            (("Leo", 2019, "parent"),),
         ),
         SHAUN_DOBSON,
     ),

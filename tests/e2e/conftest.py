@@ -64,6 +64,35 @@ def start_service(
             list(pool.map(ServiceProcess.stop, started))
 
 
+@pytest.fixture
+def start_for(stack: FoundStack, database_url: str, tmp_path: Path) -> Iterator[Start]:
+    """Start a service or stand-in for any tenant (not waited for); all stopped at the end."""
+    started: list[ServiceProcess] = []
+
+    def start(service: str, tenant: str, **env: str) -> ServiceProcess:
+        process = ServiceProcess(
+            service,
+            tenant,
+            tmp_path / f"{service}-{tenant}.log",
+            {
+                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+                "CSODS_DATABASE_URL": database_url,
+                "CSODS_TOPIC_PARTITIONS": "1",
+                "CSODS_OUTBOX_POLL_SECONDS": "0.3",
+                "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
+                **env,
+            },
+        )
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    if started:
+        with ThreadPoolExecutor(len(started)) as pool:
+            list(pool.map(ServiceProcess.stop, started))
+
+
 def start_all(start: Start, services: Sequence[str]) -> list[ServiceProcess]:
     """Start several services at once and wait until every one is ready."""
     processes = [start(service, ready=False) for service in services]

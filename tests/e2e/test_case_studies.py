@@ -1,4 +1,5 @@
-"""The four case studies of 2009 and a cross-force case, end to end on the whole system.
+"""The four case studies of 2009, a cross-force case and a second request about its subject,
+end to end on the whole system.
 
 Every force's four services and every stand-in run as separate processes on the real broker
 and database; a scripted case worker takes the human steps through the public APIs.
@@ -14,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from services.demo import cast
-from services.demo.play import DEMO_ENV, Played, figures, play
+from services.demo.play import DEMO_ENV, Played, figures, flags, play
 from services.demo.system import PILOT_FORCES, LocalSystem, plan
 from services.demo.worker import CaseWorker
 from tests.support.stack import FoundStack
@@ -46,13 +47,14 @@ def played(
 
 @pytest.mark.parametrize(
     "number",
-    range(5),
+    range(6),
     ids=[
         "disclosure-and-protective-action",
         "no-disclosure-but-protective-action",
         "partial-disclosure",
         "no-disclosure",
         "cross-force",
+        "second-request",
     ],
 )
 def test_each_case_ends_as_the_press_release_describes(played: list[Played], number: int) -> None:
@@ -66,6 +68,21 @@ def test_the_figures_count_enquiries_applications_and_disclosures(
 ) -> None:
     counted = asyncio.run(figures(database_url))
     assert counted["warwickshire"] == (2, 2, 1)  # case study 1 and the cross-force case
-    assert counted["cleveland"] == (1, 1, 0)  # its part of the cross-force case is not one
+    assert counted["cleveland"] == (2, 2, 0)  # case study 2 and the second request; its part
+    # of the cross-force case is not an enquiry of its own
     assert counted["hampshire"] == (1, 1, 1)  # the partial disclosure counts as one
     assert counted["cambridgeshire"] == (1, 1, 0)
+
+
+def test_a_subject_asked_about_by_two_forces_is_flagged_to_both(
+    played: list[Played], database_url: str
+) -> None:
+    cross_force, second = played[4], played[5]
+    assert cross_force.story.subject == second.story.subject
+    held = asyncio.run(flags(database_url))
+    by_force = {row["force"]: row for row in held}
+    assert set(by_force) == {"warwickshire", "cleveland"}  # no other subject was asked twice
+    assert by_force["warwickshire"]["case_reference"] == cross_force.case
+    assert by_force["cleveland"]["case_reference"] == second.case
+    assert {row["requests"] for row in held} == {"2"}
+    assert len({row["subject_reference"] for row in held}) == 1

@@ -12,14 +12,11 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -59,41 +56,12 @@ from services.runtime.audit import Action, entries
 from services.runtime.clock import FrozenClock
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
-from services.runtime.supervisor import ServiceProcess
 from services.runtime.unit_of_work import open_database
 from tests.component.test_multiagency_harness import CONTACT, application, enquiry
+from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
 
-Start = Callable[..., ServiceProcess]
 SECRETS = [CONTACT.where, CONTACT.when, "Sarah", "Priory Road"]  # the applicant's, never sent
-
-
-@pytest.fixture
-def start_for(stack: FoundStack, database_url: str, tmp_path: Path) -> Iterator[Start]:
-    """Start a service or stand-in for any tenant; every one is stopped at the end."""
-    started: list[ServiceProcess] = []
-
-    def start(service: str, tenant: str, **env: str) -> ServiceProcess:
-        process = ServiceProcess(
-            service,
-            tenant,
-            tmp_path / f"{service}-{tenant}.log",
-            {
-                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-                "CSODS_DATABASE_URL": database_url,
-                "CSODS_TOPIC_PARTITIONS": "1",
-                "CSODS_OUTBOX_POLL_SECONDS": "0.3",
-                "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
-                **env,
-            },
-        )
-        process.start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 class Case:

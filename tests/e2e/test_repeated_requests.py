@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from schemas import topics
 from schemas.envelope import first_envelope, source_of
@@ -24,38 +22,9 @@ from schemas.examples import example_payload
 from schemas.intake import ApplicationSubmittedV1
 from services import journey
 from services.disclosure.use_cases import INI_SETTING
-from services.runtime.supervisor import ServiceProcess
+from tests.e2e.conftest import Start
 from tests.e2e.test_intake_http import free_port
 from tests.support.stack import FoundStack
-
-Launch = Callable[..., ServiceProcess]
-
-
-@pytest.fixture
-def launch(stack: FoundStack, database_url: str, tmp_path: Path) -> Iterator[Launch]:
-    """Start a service or stand-in for any tenant; every one is stopped at the end."""
-    started: list[ServiceProcess] = []
-
-    def start(service: str, tenant: str, **env: str) -> ServiceProcess:
-        process = ServiceProcess(
-            service,
-            tenant,
-            tmp_path / f"{service}-{tenant}.log",
-            {
-                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-                "CSODS_DATABASE_URL": database_url,
-                "CSODS_TOPIC_PARTITIONS": "1",
-                "CSODS_OUTBOX_POLL_SECONDS": "0.3",
-                **env,
-            },
-        )
-        process.start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def apply(bootstrap: str, force: str) -> str:
@@ -87,12 +56,12 @@ def eventually(http: httpx.Client, path: str, *, until: Callable[[Any], bool]) -
 
 
 def test_two_forces_asking_about_one_subject_are_both_flagged(
-    stack: FoundStack, tenant: str, launch: Launch
+    stack: FoundStack, tenant: str, start_for: Start
 ) -> None:
     first, second, ini = tenant, f"{tenant}b", f"{tenant}-ini"
     ports = {first: free_port(), second: free_port()}
-    processes = [launch("ini", ini)] + [
-        launch("disclosure", force, CSODS_HTTP_PORT=str(port), **{INI_SETTING: ini})
+    processes = [start_for("ini", ini)] + [
+        start_for("disclosure", force, CSODS_HTTP_PORT=str(port), **{INI_SETTING: ini})
         for force, port in ports.items()
     ]
     for process in processes:
