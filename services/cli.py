@@ -24,6 +24,8 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(checks_cli.app, name="stubs")
 app.add_typer(multiagency_cli.app, name="agencies")
 app.add_typer(ops_cli.app, name="ops")
+staff_app = typer.Typer(no_args_is_help=True, help="Staff sign-in to the forces' staff APIs.")
+app.add_typer(staff_app, name="staff")
 # Wide enough for the demo's tables when written to a file or a CI log.
 console = Console() if sys.stdout.isatty() else Console(width=140)
 
@@ -40,6 +42,36 @@ def run(
 
     settings = Settings(tenant=tenant)  # the rest comes from CSODS_* variables
     asyncio.run(run_service(definition(service), settings))
+
+
+@staff_app.command("token")
+def staff_token(
+    staff: Annotated[str, typer.Option(help="Who: the member of staff's identifier.")],
+    force: Annotated[str, typer.Option(help="The one force the token opens.")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
+    hours: Annotated[float, typer.Option(help="How long it lasts.")] = 12.0,
+) -> None:
+    """Print a signed staff token (with CSODS_STAFF_TOKEN_SECRET) for `Authorization: Bearer`."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.runtime import staff as sign_in
+
+    secret = os.environ.get(sign_in.SECRET_SETTING, "")
+    try:
+        roles = [sign_in.Role(name) for name in role]
+        token = sign_in.issue(
+            secret,
+            staff=staff,
+            force=force,
+            roles=roles,
+            now=datetime.now(UTC),
+            lifetime=timedelta(hours=hours),
+        )
+    except ValueError as exc:
+        known = ", ".join(r.value for r in sign_in.Role)
+        console.print(f"[red]{exc}[/red] (roles: {known})")
+        raise typer.Exit(2) from exc
+    typer.echo(token)
 
 
 @stack_app.command("up")

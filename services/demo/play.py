@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from services.demo import cast
 from services.demo.stories import STORIES, Story
 from services.demo.system import PILOT_FORCES, LocalSystem, plan
 from services.demo.worker import CaseWorker
+from services.runtime.staff import SECRET_SETTING
 
 # Short waits where a person or an agency would take days: the story plays in a minute.
 DEMO_ENV = {
@@ -68,16 +70,18 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     database_url = asyncio.run(create_database(addresses.database_url, prefix="csods_demo"))
     say(f"a fresh database for this run: {database_url.rsplit('/', 1)[1]}")
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
+    staff_secret = secrets.token_urlsafe(32)  # this run's: staff tokens signed with it
     system = LocalSystem(
         plan(PILOT_FORCES),
         {
             "CSODS_KAFKA_BOOTSTRAP": addresses.kafka_bootstrap,
             "CSODS_DATABASE_URL": database_url,
+            SECRET_SETTING: staff_secret,
             **DEMO_ENV,
         },
         log_dir,
     )
-    worker = CaseWorker(system.url)
+    worker = CaseWorker(system.url, staff_secret)
     try:
         say(f"starting {len(system.parts)} processes for {', '.join(PILOT_FORCES)}")
         system.start(on_ready=lambda part: say(f"  ready: {part.label}"))
@@ -92,7 +96,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
         asyncio.run(_print_figures(console, database_url))
         failed = [result for result in played if result.outcome != result.story.expected_outcome]
         if keep:
-            _print_keep(console, system, database_url)
+            _print_keep(console, system, database_url, staff_secret)
             return 1 if failed else 0
         return 1 if failed else 0
     finally:
@@ -213,10 +217,17 @@ async def _print_figures(console: Console, database_url: str) -> None:
     console.print(table)
 
 
-def _print_keep(console: Console, system: LocalSystem, database_url: str) -> None:
+def _print_keep(
+    console: Console, system: LocalSystem, database_url: str, staff_secret: str
+) -> None:
     pids = [str(process.pid) for process in system.processes.values()]
     PIDS.write_text("\n".join(pids) + "\n")
     console.print("[bold]Left running[/bold]; stop it all with ./dev demo --stop")
     for (service, force), port in sorted(system.ports.items()):
         console.print(f"  {service}@{force}: http://127.0.0.1:{port}/docs")
     console.print(f"  database: {database_url}")
+    console.print(
+        "  staff tokens (Authorize in /docs): "
+        f"{SECRET_SETTING}={staff_secret} ./dev staff token --staff <you> --force <force> "
+        "--role public-protection --role decision-maker"
+    )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from services.runtime.staff import ANY_STAFF, issue
 
 
 class StepRefused(RuntimeError):  # noqa: N818 - what happened, in plain words
@@ -16,9 +19,30 @@ class StepRefused(RuntimeError):  # noqa: N818 - what happened, in plain words
 class CaseWorker:
     """Staff of every force at once: intake desk, forum secretary, decision maker, officer."""
 
-    def __init__(self, url: Callable[[str, str], str], *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: Callable[[str, str], str],
+        staff_secret: str,
+        *,
+        timeout: float = 10.0,
+        staff: str = "demo case worker",
+    ) -> None:
         self._url = url
         self._http = httpx.Client(timeout=timeout)
+        self._secret, self._staff = staff_secret, staff
+        self._tokens: dict[str, str] = {}
+
+    def _signed_in(self, force: str) -> dict[str, str]:
+        """The worker's staff token for one force: every role, as the script plays them all."""
+        if force not in self._tokens:
+            self._tokens[force] = issue(
+                self._secret,
+                staff=self._staff,
+                force=force,
+                roles=ANY_STAFF,
+                now=datetime.now(UTC),
+            )
+        return {"Authorization": f"Bearer {self._tokens[force]}"}
 
     def release(self) -> None:
         """Let go of the connections."""
@@ -26,7 +50,9 @@ class CaseWorker:
 
     def call(self, method: str, service: str, force: str, path: str, body: Any = None) -> Any:
         """One API call; anything but success stops the script with the API's own words."""
-        answer = self._http.request(method, self._url(service, force) + path, json=body)
+        answer = self._http.request(
+            method, self._url(service, force) + path, json=body, headers=self._signed_in(force)
+        )
         if answer.status_code >= 300:
             raise StepRefused(
                 f"{method} {service}@{force}{path}: {answer.status_code} {answer.text}"
@@ -49,7 +75,10 @@ class CaseWorker:
         deadline = time.monotonic() + within
         last: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            answer = self._http.get(f"{self._url(service, force)}/cases/{case_reference}")
+            answer = self._http.get(
+                f"{self._url(service, force)}/cases/{case_reference}",
+                headers=self._signed_in(force),
+            )
             if answer.status_code == 200:
                 last = answer.json()
                 if until(last):

@@ -26,6 +26,7 @@ from services.disclosure.store import CaseRow, FlagRow
 from services.runtime.errors import WrongStage
 from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
+from services.runtime.staff import Role, allow, install_sign_in
 
 CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -102,29 +103,33 @@ def create_app(context: HttpContext) -> FastAPI:
         description="Stages 5 and 6: the decision, its delivery in person, and closure.",
     )
     install_problem_handlers(app)
+    install_sign_in(app, force=context.tenant, secret=context.staff_secret)
+    readers = [allow(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]  # the team, decision makers
+    team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
+    deciders = [allow(Role.DECISION_MAKER)]  # 5.6: whoever decides on disclosure
     tenant, clock = context.tenant, context.clock
 
-    @app.get("/cases/{case_reference}", responses=REFUSALS)
+    @app.get("/cases/{case_reference}", responses=REFUSALS, dependencies=readers)
     async def read_case(case_reference: CaseRef) -> CaseView:
         """A case's disclosure record."""
         async with context.database.transaction(tenant) as tx:
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.post("/cases/{case_reference}/decision", responses=REFUSALS)
+    @app.post("/cases/{case_reference}/decision", responses=REFUSALS, dependencies=deciders)
     async def decide(case_reference: CaseRef, request: DecisionRequest) -> CaseView:
         """Record whether to disclose, with the three-stage test, recipient and extent."""
         async with context.database.transaction(tenant) as tx:
             await use_cases.decide(tx, case_reference=case_reference, details=request, clock=clock)
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.post("/cases/{case_reference}/delivery", responses=REFUSALS)
+    @app.post("/cases/{case_reference}/delivery", responses=REFUSALS, dependencies=team)
     async def deliver(case_reference: CaseRef, request: DeliveryRequest) -> CaseView:
         """Record a disclosure delivered in person, what was said verbatim, the undertaking."""
         async with context.database.transaction(tenant) as tx:
             await use_cases.deliver(tx, case_reference=case_reference, details=request, clock=clock)
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.post("/cases/{case_reference}/non-disclosure", responses=REFUSALS)
+    @app.post("/cases/{case_reference}/non-disclosure", responses=REFUSALS, dependencies=team)
     async def tell_nothing_to_disclose(
         case_reference: CaseRef, request: NonDisclosureRequest
     ) -> CaseView:
@@ -139,6 +144,7 @@ def create_app(context: HttpContext) -> FastAPI:
         "/cases/{case_reference}/non-disclosure-letter",
         response_class=PlainTextResponse,
         responses=REFUSALS,
+        dependencies=readers,
     )
     async def non_disclosure_letter(case_reference: CaseRef) -> str:
         """The 'no concerns' letter as sent (5.6.5); there is never a letter for a disclosure."""
@@ -148,7 +154,7 @@ def create_app(context: HttpContext) -> FastAPI:
             raise WrongStage("no non-disclosure letter was sent for this case (5.6.5, 5.6.22)")
         return letter
 
-    @app.post("/cases/{case_reference}/protective-action", responses=REFUSALS)
+    @app.post("/cases/{case_reference}/protective-action", responses=REFUSALS, dependencies=team)
     async def protect(case_reference: CaseRef, request: ProtectiveActionRequest) -> CaseView:
         """Record protective action for a child (case studies 1, 2 and 4)."""
         async with context.database.transaction(tenant) as tx:
@@ -161,7 +167,7 @@ def create_app(context: HttpContext) -> FastAPI:
             )
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.post("/cases/{case_reference}/close", responses=REFUSALS)
+    @app.post("/cases/{case_reference}/close", responses=REFUSALS, dependencies=team)
     async def close(case_reference: CaseRef, request: CloseRequest) -> CaseView:
         """Close the case with its outcome and final intelligence report (6.1)."""
         async with context.database.transaction(tenant) as tx:
@@ -174,13 +180,13 @@ def create_app(context: HttpContext) -> FastAPI:
             )
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.get("/repeated-requests", responses=REFUSALS)
+    @app.get("/repeated-requests", responses=REFUSALS, dependencies=readers)
     async def repeated_requests() -> list[RepeatedRequestsView]:
         """Subjects of this force's cases with several requests on record, newest flag first."""
         async with context.database.transaction(tenant) as tx:
             return [_flag_view(flag) for flag in await flags.flags_for(tx)]
 
-    @app.get("/cases/{case_reference}/repeated-requests", responses=REFUSALS)
+    @app.get("/cases/{case_reference}/repeated-requests", responses=REFUSALS, dependencies=readers)
     async def repeated_requests_on_case(case_reference: CaseRef) -> list[RepeatedRequestsView]:
         """INI's flags on the subject of one case (6.1); empty when there are none."""
         async with context.database.transaction(tenant) as tx:

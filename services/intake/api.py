@@ -19,6 +19,7 @@ from services.intake.domain import Route
 from services.intake.store import EnquiryRow
 from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
+from services.runtime.staff import ANY_STAFF, Role, allow, install_sign_in
 
 CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -81,9 +82,13 @@ def create_app(context: HttpContext) -> FastAPI:
         description="Stages 1 to 3 of the Child Sex Offender Disclosure Scheme for one force.",
     )
     install_problem_handlers(app)
+    install_sign_in(app, force=context.tenant, secret=context.staff_secret)
+    team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
+    contact = [allow(Role.INITIAL_CONTACT, Role.PUBLIC_PROTECTION)]  # 5.1: whoever takes a contact
+    staff = [allow(*ANY_STAFF)]  # any of the force's staff
     refused = REFUSALS
 
-    @app.post("/enquiries", status_code=201, responses=refused)
+    @app.post("/enquiries", status_code=201, responses=refused, dependencies=contact)
     async def record_initial_contact(request: InitialContactRequest) -> CaseView:
         """Record an initial contact (stage 1): registered, redirected or intelligence."""
         details = InitialContactDetails.model_validate(
@@ -102,7 +107,7 @@ def create_app(context: HttpContext) -> FastAPI:
             )
             return _view(await use_cases.read_case(tx, case_reference=recorded.case_reference))
 
-    @app.post("/cases/{case_reference}/application", responses=refused)
+    @app.post("/cases/{case_reference}/application", responses=refused, dependencies=team)
     async def record_application(case_reference: CaseRef, request: FaceToFaceRequest) -> CaseView:
         """Record the face-to-face application (stage 2) and ask for the stage 2 checks."""
         async with context.database.transaction(context.tenant) as tx:
@@ -111,7 +116,7 @@ def create_app(context: HttpContext) -> FastAPI:
             )
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.post("/cases/{case_reference}/information-pack", responses=refused)
+    @app.post("/cases/{case_reference}/information-pack", responses=refused, dependencies=team)
     async def record_information_pack(
         case_reference: CaseRef, request: InformationPackRequest
     ) -> CaseView:
@@ -125,7 +130,7 @@ def create_app(context: HttpContext) -> FastAPI:
             )
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.get("/cases/{case_reference}", responses=refused)
+    @app.get("/cases/{case_reference}", responses=refused, dependencies=staff)
     async def read_case(case_reference: CaseRef) -> CaseView:
         """A case's intake record and its deadlines."""
         async with context.database.transaction(context.tenant) as tx:

@@ -29,6 +29,7 @@ from services.multiagency.config import Context, MultiagencyConfig, context_of
 from services.multiagency.store import ForumRecord
 from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
+from services.runtime.staff import Role, allow, install_sign_in
 
 CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -135,6 +136,9 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
         description="The full risk assessment, the forum and cross-force handoff, for staff.",
     )
     install_problem_handlers(app)
+    install_sign_in(app, force=http.tenant, secret=http.staff_secret)
+    readers = [allow(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]  # the team, decision makers
+    team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     refused = REFUSALS
 
     @app.get("/healthz")
@@ -142,14 +146,19 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
         """Whether the API is up, and for which force."""
         return {"status": "ok", "force": tenant}
 
-    @app.get("/cases/{case_reference}", responses=refused)
+    @app.get("/cases/{case_reference}", responses=refused, dependencies=readers)
     async def get_case(case_reference: CaseRef) -> CaseOut:
         """A case's state, consultations, handoffs, assessment and forum."""
         async with db.transaction(tenant) as tx:
             view = await use_cases.view_case(tx, case_reference=case_reference)
         return _case_out(view)
 
-    @app.post("/cases/{case_reference}/consultations", status_code=201, responses=refused)
+    @app.post(
+        "/cases/{case_reference}/consultations",
+        status_code=201,
+        responses=refused,
+        dependencies=team,
+    )
     async def consult(case_reference: CaseRef, body: ConsultationIn) -> dict[str, UUID]:
         """Consult another agency that can inform the risk assessment (5.4.5)."""
         async with db.transaction(tenant) as tx:
@@ -166,7 +175,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
             )
         return {"consultation_id": consultation_id}
 
-    @app.put("/cases/{case_reference}/forum", responses=refused)
+    @app.put("/cases/{case_reference}/forum", responses=refused, dependencies=team)
     async def schedule(case_reference: CaseRef, body: ForumIn) -> ForumOut:
         """Schedule or move the forum (5.6.12; 5.6.27: within 28 days, urgent if justified)."""
         plan = forum.Schedule(
@@ -182,7 +191,12 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
             )
         return ForumOut(**_forum_fields(record))
 
-    @app.post("/cases/{case_reference}/forum/decision", status_code=201, responses=refused)
+    @app.post(
+        "/cases/{case_reference}/forum/decision",
+        status_code=201,
+        responses=refused,
+        dependencies=readers,
+    )
     async def decide(case_reference: CaseRef, body: DecisionIn) -> dict[str, str]:
         """Record the forum's conclusion; it goes to disclosure, or back to the owning force."""
         conclusion = forum.Conclusion(

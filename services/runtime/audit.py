@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from services.runtime.connection import Connection
+from services.runtime.staff import acting
 
 GENESIS = "0" * 64
 
@@ -88,6 +89,7 @@ async def record(
     reason: str,
 ) -> Entry:
     """Append an entry to the tenant's chain, inside the caller's transaction."""
+    actor = acting(actor)  # a staff request names the member of staff too
     if not recipients and action in (Action.CONSULTATION, Action.DISCLOSURE):
         raise ValueError("a consultation or disclosure names its recipients")
     # The head row serialises writers of one tenant, so the chain never forks.

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from services.runtime.consumer import TRANSIENT
 from services.runtime.errors import CaseNotFound, RuleViolation, WrongStage
+from services.runtime.staff import Refused
 
 
 class Problem(BaseModel):
@@ -27,15 +28,24 @@ class Problems(BaseModel):
 
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problems} for code in (404, 409, 422, 503)
+    code: {"model": Problems} for code in (401, 403, 404, 409, 422, 503)
 }
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """422 for invalid input and broken rules, 404 for unknown cases, 409 out of order."""
+    """422 for invalid input and broken rules, 404 for unknown cases, 409 out of order,
+    401 without a valid staff token, 403 without the role or for another force's token."""
 
-    def problems(code: int, errors: list[Problem]) -> JSONResponse:
-        return JSONResponse(Problems(errors=errors).model_dump(), status_code=code)
+    def problems(
+        code: int, errors: list[Problem], headers: dict[str, str] | None = None
+    ) -> JSONResponse:
+        return JSONResponse(Problems(errors=errors).model_dump(), status_code=code, headers=headers)
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        field, _sep, rule = exc.rule.partition(": ")
+        challenge = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problems(exc.status, [Problem(field=field, rule=rule)], challenge)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

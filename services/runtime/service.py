@@ -74,6 +74,9 @@ class HttpContext:
     tenant: str
     database: Database
     clock: Clock
+    # Staff tokens are checked with it (services.runtime.staff); none: every staff route is
+    # refused, never opened.
+    staff_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,15 @@ def _http_server(running: Running) -> uvicorn.Server | None:
     definition, settings = running.definition, running.settings
     if definition.http is None or settings.http_port is None:
         return None
-    app = definition.http(HttpContext(settings.tenant, running.database, running.clock))
+    secret = settings.staff_token_secret
+    app = definition.http(
+        HttpContext(
+            settings.tenant,
+            running.database,
+            running.clock,
+            None if secret is None else secret.get_secret_value(),
+        )
+    )
     if isinstance(app, FastAPI):
         app.mount("/metrics", make_asgi_app(registry=metrics.REGISTRY_IN_USE))
         tracing.trace_requests(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.types import Tenant
@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     )
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Prometheus /metrics port; none: not served."
+    )
+    staff_token_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description=(
+            "The secret staff tokens are signed with (HS256, 32 bytes or more); none: the "
+            "staff API refuses every request."
+        ),
     )
     log_json: bool | None = Field(default=None, description="JSON logs; default: when no TTY.")
     log_level: str = Field(default="info", description="Lowest log level written.")

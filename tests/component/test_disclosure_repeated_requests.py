@@ -18,6 +18,7 @@ from services.runtime.service import HttpContext
 from tests.component.conftest import Component
 from tests.component.test_disclosure_api import Disclosure, arrive
 from tests.support.records import record
+from tests.support.staff import SECRET, headers
 
 Build = Callable[..., Awaitable[Component]]
 FLAGGED_AT = datetime(2026, 12, 5, 16, 0, 2, tzinfo=UTC)
@@ -29,9 +30,11 @@ async def force(
 ) -> AsyncIterator[Disclosure]:
     monkeypatch.setenv(INI_SETTING, f"{tenant}-ini")
     built = await component("disclosure", tenant)
-    app = create_app(HttpContext(tenant, built.database, built.clock))
+    app = create_app(HttpContext(tenant, built.database, built.clock, SECRET))
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://disclosure"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://disclosure",
+        headers=headers(tenant),
     ) as http:
         yield Disclosure(http, built, tenant)
 

@@ -18,6 +18,7 @@ from services.runtime.service import HttpContext, app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
 from tests.component.test_intake_api import face_to_face, initial_contact
+from tests.support.staff import SECRET, headers
 
 JSON = st.recursive(
     st.none()
@@ -87,8 +88,12 @@ async def open_api(settings_: Settings) -> Opened:
         migrations=[("runtime", RUNTIME_MIGRATIONS), ("intake", definition.migrations)],
     )
     database = await open_database(dsn=app_dsn(settings_, "intake"), schema="intake", size=3)
-    app = create_app(HttpContext(settings_.tenant, database, FrozenClock()))
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
+    app = create_app(HttpContext(settings_.tenant, database, FrozenClock(), SECRET))
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://intake",
+        headers=headers(settings_.tenant),
+    )
     return Opened(database, client)
 
 

@@ -13,6 +13,7 @@ from services.catalogue import SERVICES
 from services.demo.walking import STAND_INS, skeleton_env, stand_in_tenants
 from services.runtime.supervisor import ServiceProcess
 from tests.support.stack import FoundStack
+from tests.support.staff import ENV as STAFF_ENV
 
 Start = Callable[..., ServiceProcess]
 # A force as a case crosses it: the systems its checks ask, then its four services.
@@ -48,6 +49,7 @@ def start_service(
                 **skeleton_env(tenant),
                 "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "20",
                 "CSODS_CHECKS_SWEEP_SECONDS": "0.5",
+                **STAFF_ENV,
                 **env,
             },
         )
@@ -80,6 +82,7 @@ def start_for(stack: FoundStack, database_url: str, tmp_path: Path) -> Iterator[
                 "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.3",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
+                **STAFF_ENV,
                 **env,
             },
         )

@@ -19,6 +19,8 @@ from services.demo.play import DEMO_ENV, Played, figures, flags, play
 from services.demo.system import PILOT_FORCES, LocalSystem, plan
 from services.demo.worker import CaseWorker
 from tests.support.stack import FoundStack
+from tests.support.staff import ENV as STAFF_ENV
+from tests.support.staff import SECRET
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +34,11 @@ def played(
             "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
             "CSODS_DATABASE_URL": database_url,
             **DEMO_ENV,
+            **STAFF_ENV,
         },
         logs,
     )
-    worker = CaseWorker(system.url)
+    worker = CaseWorker(system.url, SECRET)
     try:
         system.start()
         asyncio.run(cast.enter(database_url))

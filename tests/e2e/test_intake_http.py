@@ -13,6 +13,7 @@ from services import journey
 from tests.component.test_intake_api import face_to_face, initial_contact
 from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
+from tests.support.staff import headers
 
 
 def free_port() -> int:
@@ -27,7 +28,7 @@ def test_an_enquiry_from_contact_to_information_pack_over_http(
     port = free_port()
     intake = start_service("intake", CSODS_HTTP_PORT=str(port))
     base = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base, timeout=10) as http:
+    with httpx.Client(base_url=base, timeout=10, headers=headers(tenant)) as http:
         assert http.get("/health").json() == {"status": "ok", "force": tenant}
         assert "/enquiries" in http.get("/openapi.json").json()["paths"]
         case = http.post("/enquiries", json=initial_contact())

@@ -60,6 +60,7 @@ from services.runtime.unit_of_work import open_database
 from tests.component.test_multiagency_harness import CONTACT, application, enquiry
 from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
+from tests.support.staff import headers
 
 SECRETS = [CONTACT.where, CONTACT.when, "Sarah", "Priory Road"]  # the applicant's, never sent
 
@@ -171,7 +172,7 @@ def record_forum_decision(port: int, force: str, case: str) -> httpx.Response:
     url = f"http://127.0.0.1:{port}/cases/{case}/forum/decision"
     for _ in range(50):
         try:
-            return httpx.post(url, json=body, timeout=10)
+            return httpx.post(url, json=body, timeout=10, headers=headers(force))
         except httpx.ConnectError:
             time.sleep(0.2)  # the server starts beside the subscribers
     raise TimeoutError(url)

@@ -25,6 +25,7 @@ from services.disclosure.use_cases import INI_SETTING
 from tests.e2e.conftest import Start
 from tests.e2e.test_intake_http import free_port
 from tests.support.stack import FoundStack
+from tests.support.staff import headers
 
 
 def apply(bootstrap: str, force: str) -> str:
@@ -67,7 +68,9 @@ def test_two_forces_asking_about_one_subject_are_both_flagged(
     for process in processes:
         process.wait_for_event("service_ready", timeout=90)
     forces = {
-        force: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        force: httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", timeout=10, headers=headers(force)
+        )
         for force, port in ports.items()
     }
     cases = {force: apply(stack.kafka_bootstrap, force) for force in forces}
