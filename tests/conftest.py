@@ -11,6 +11,10 @@ import pytest
 from deploy.local.databases import create_database, drop_database
 from services.runtime.settings import Settings
 from tests.support.stack import FoundStack, find_stack
+from tests.support.topics import forget
+
+# The tenants handed out this session: their topics are deleted when the session ends.
+HANDED_OUT: list[str] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,7 +34,10 @@ def stack(request: pytest.FixtureRequest) -> Iterator[FoundStack]:
     try:
         yield found
     finally:
-        found.release()
+        try:
+            asyncio.run(forget(found.kafka_bootstrap, HANDED_OUT))
+        finally:
+            found.release()
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +53,9 @@ def database_url(stack: FoundStack) -> Iterator[str]:
 @pytest.fixture
 def tenant() -> str:
     """A force of its own for each test, so tests never share topics or rows."""
-    return f"force{uuid.uuid4().hex[:8]}"
+    name = f"force{uuid.uuid4().hex[:8]}"
+    HANDED_OUT.append(name)
+    return name
 
 
 @pytest.fixture

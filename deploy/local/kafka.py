@@ -40,7 +40,9 @@ KAFKA_VERSION = "4.1.1"  # keep in step with pom.xml and compose.yaml
 DEFAULT_PORT = 19092
 PORT_VARIABLE = "CSODS_STACK_KAFKA_PORT"
 READY_LINE = "Kafka Server started"
-START_TIMEOUT = 60.0
+# A broker that has kept many topics (every test force makes its own) loads them all before
+# it answers: minutes, not seconds, on a long-used machine.
+START_TIMEOUT = 300.0
 STOP_GRACE = 30.0
 MIN_JAVA = 17  # Kafka 4 brokers need Java 17 or newer
 POM = Path(__file__).with_name("pom.xml")
