@@ -244,8 +244,9 @@ STREAMS: tuple[TopicSpec, ...] = (
         "checks",
         "check-answered-late",
         checks.CheckAnsweredLateV1,
-        ("ops",),
-        "A system's answer that came after its stage's checks completed without it.",
+        ("multiagency", "disclosure", "ops"),
+        "A system's answer that came after its stage's checks completed without it: weighed "
+        "by the risk assessment or the forum not yet decided, and kept with the findings.",
     ),
     _stream(
         "safeguarding",

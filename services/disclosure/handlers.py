@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from schemas import catalogue, topics
-from schemas.checks import ChecksCompletedV1
+from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
 from schemas.disclosure import RepeatedRequestsFlaggedV1
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import ForumDecidedV1
@@ -21,7 +21,7 @@ NO_CONCERNS_SETTING = "CSODS_DISCLOSURE_NO_CONCERNS"
 
 
 def wire(tenant: str, clock: Clock) -> Wiring:
-    """Disclosure reads the face to face, the checks, the forum and INI's flags; writes stage 6."""
+    """Disclosure reads the face to face, the checks (late ones too), the forum and INI's flags."""
     by_letter = os.environ.get(NO_CONCERNS_SETTING, "visit").strip().lower() == "letter"
 
     async def on_application_submitted(
@@ -31,6 +31,11 @@ def wire(tenant: str, clock: Clock) -> Wiring:
 
     async def on_checks_completed(tx: Transaction, delivery: Delivery[ChecksCompletedV1]) -> None:
         await use_cases.note_checks(tx, checks=delivery.message, cause=delivery.envelope)
+
+    async def on_check_answered_late(
+        tx: Transaction, delivery: Delivery[CheckAnsweredLateV1]
+    ) -> None:
+        await use_cases.note_late_answer(tx, late=delivery.message, cause=delivery.envelope)
 
     async def on_forum_decided(tx: Transaction, delivery: Delivery[ForumDecidedV1]) -> None:
         await use_cases.take_route(
@@ -61,6 +66,10 @@ def wire(tenant: str, clock: Clock) -> Wiring:
             one(
                 topics.stream(tenant, "checks", "checks-completed"),
                 Route(ChecksCompletedV1, on_checks_completed),
+            ),
+            one(
+                topics.stream(tenant, "checks", "check-answered-late"),
+                Route(CheckAnsweredLateV1, on_check_answered_late),
             ),
             one(
                 topics.stream(tenant, "multiagency", "forum-decided"),

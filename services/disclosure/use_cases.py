@@ -7,7 +7,7 @@ import os
 import structlog
 
 from schemas import topics
-from schemas.checks import ChecksCompletedV1, Finding
+from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1, Finding
 from schemas.disclosure import (
     CaseClosedV1,
     DecisionDetails,
@@ -69,6 +69,25 @@ async def note_checks(tx: Transaction, *, checks: ChecksCompletedV1, cause: Enve
         await store.add_findings(
             tx.conn, tenant=tx.tenant, case_reference=checks.case_reference, findings=found
         )
+
+
+async def note_late_answer(tx: Transaction, *, late: CheckAnsweredLateV1, cause: Envelope) -> None:
+    """Add what a system found after its stage's checks completed: the presumption (2.4) too."""
+    await _ensure(tx, late.case_reference, cause)
+    found = [finding.model_dump(mode="json") for finding in late.result.findings]
+    if not found:
+        return
+    case = await _case(tx, late.case_reference)
+    await store.add_findings(
+        tx.conn, tenant=tx.tenant, case_reference=late.case_reference, findings=found
+    )
+    log.info(
+        "late_findings_added",
+        case=late.case_reference,
+        system=late.result.system.value,
+        findings=len(found),
+        status=case.status,
+    )
 
 
 async def take_route(

@@ -16,11 +16,20 @@ from schemas.multiagency import (
     RiskAssessmentCompletedV1,
 )
 from schemas.stages import Stage
-from services.multiagency import consulting, domain, forum, handoff, store, store_requests
+from services.multiagency import (
+    consulting,
+    domain,
+    forum,
+    handoff,
+    late_answers,
+    store,
+    store_requests,
+)
 from services.multiagency.config import Context
 from services.multiagency.domain import AgencyAnswer, Assessment, Decision, HandoffResult
-from services.multiagency.messaging import Trigger, emit, stream
+from services.multiagency.messaging import SERVICE, Trigger, emit, stream
 from services.multiagency.store import OWNING, Case, CaseState
+from services.runtime import audit
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -85,7 +94,8 @@ async def start(
         assessment_started_at=now,
     )
     case = replace(case, state=CaseState.ASSESSING, assessment_started_at=now)
-    findings = domain.subject_findings(case.checks_results)
+    results, _ = await late_answers.weighed(tx, case)
+    findings = domain.subject_findings(results)
     preliminary = domain.categorise(findings, behaviour=case.behaviour_of_concern)
     area = context.directory.area(tx.tenant)
     responding = handoff.responding_force_for(case, context.directory, tx.tenant)
@@ -131,16 +141,7 @@ async def complete_if_settled(
     tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
 ) -> bool:
     """Complete the assessment when every consultation and handoff is answered or overdue."""
-    consultations = await store_requests.consultations_of(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
-    )
-    handoffs = [
-        h
-        for h in await store_requests.handoffs_of(
-            tx.conn, tenant=tx.tenant, case_reference=case.case_reference
-        )
-        if h.role == OWNING
-    ]
+    consultations, handoffs = await _asked(tx, case)
     waiting = [c for c in consultations if not c.answer.settled]
     waiting_handoffs = [h for h in handoffs if not h.result.settled]
     if waiting or waiting_handoffs:
@@ -173,11 +174,13 @@ async def complete(
     context: Context,
 ) -> Assessment:
     """Categorise the case (5.4.7), then decide at once, adopt, or convene a forum (5.6.12)."""
+    results, late = await late_answers.weighed(tx, case)
     assessment = domain.assess(
-        case.checks_results,
+        results,
         behaviour=case.behaviour_of_concern,
         answers=answers,
         handoffs=handoffs,
+        late=late,
     )
     await store.add_assessment(
         tx.conn,
@@ -247,3 +250,63 @@ async def complete(
         )
         await forum.hand_to_disclosure(tx, case, decided, trigger=trigger, now=now)
     return assessment
+
+
+async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:
+    """Revise what the forum not yet decided weighs with the case's late answers (5.6.12)."""
+    results, late = await late_answers.weighed(tx, case)
+    consultations, handoffs = await _asked(tx, case)
+    scheduled = await store.load_forum(
+        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
+    )
+    revised = domain.reassess_for_forum(
+        results,
+        late=late,
+        behaviour=case.behaviour_of_concern,
+        answers=tuple(c.answer for c in consultations),
+        handoffs=tuple(h.result for h in handoffs),
+        scheduled=scheduled.forum if scheduled else None,
+    )
+    await store.revise_assessment(
+        tx.conn,
+        tenant=tx.tenant,
+        case_reference=case.case_reference,
+        assessment=revised,
+        revised_at=now,
+    )
+    await audit.record(
+        tx.conn,
+        tenant=tx.tenant,
+        at=now,
+        actor=SERVICE,
+        action=audit.Action.ALTERATION,
+        case_ref=case.case_reference,
+        recipients=(),
+        reason="the risk assessment the forum weighs revised with late check answers "
+        f"(5.4.4, 5.6.12): route {revised.route.value}",
+    )
+    log.info(
+        "risk_assessment_revised",
+        route=revised.route.value,
+        categories=[c.value for c in revised.categories],
+        forum=revised.forum.value,
+        late_answers=len(late),
+    )
+    return revised
+
+
+async def _asked(
+    tx: Transaction, case: Case
+) -> tuple[list[store_requests.Consultation], list[store_requests.Handoff]]:
+    """The case's consultations, and the handoffs it made as the owning force."""
+    consultations = await store_requests.consultations_of(
+        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
+    )
+    handoffs = [
+        h
+        for h in await store_requests.handoffs_of(
+            tx.conn, tenant=tx.tenant, case_reference=case.case_reference
+        )
+        if h.role == OWNING
+    ]
+    return consultations, handoffs

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind
+from schemas.checks import (
+    CheckResult,
+    Concern,
+    Finding,
+    MatchOutcome,
+    OffenceCategory,
+    RecordKind,
+)
 from schemas.multiagency import (
     AgencyKind,
     ConcernCategory,
@@ -80,6 +87,13 @@ USUAL_NOTICE: dict[Forum, timedelta] = {
     Forum.OTHER_PROFESSIONALS_MEETING: timedelta(days=5),
 }
 SHORTEST_NOTICE = timedelta(hours=2)
+# The checks service classifies a late answer's records into the concerns of 5.5.3 (i)-(iii).
+_LATE_CONCERN = {
+    Concern.CHILD_SEXUAL_CONVICTION: ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION,
+    Concern.OTHER_RELEVANT_CONVICTION: ConcernCategory.OTHER_RELEVANT_CONVICTION,
+    Concern.RELEVANT_INTELLIGENCE: ConcernCategory.RELEVANT_INTELLIGENCE,
+    Concern.CONCERNING_BEHAVIOUR: ConcernCategory.CONCERNING_BEHAVIOUR,
+}
 
 
 class ConsultationStatus(StrEnum):
@@ -107,6 +121,26 @@ class Decision(StrEnum):
     NO_CONCERNS_AT_ONCE = "no-concerns-at-once"
     RESPONDING_FORUM = "responding-forum"  # 4.10: the responding force's forum decided
     FORUM = "forum"  # 5.6.12: this force convenes one
+
+
+class LateEffect(StrEnum):
+    """What a system's late answer does to its case, by where the case stands."""
+
+    # 5.4.4: the assessment is still to be completed; it weighs the answer then.
+    AWAITS_ASSESSMENT = "awaits-assessment"
+    # 5.6.12: a forum is convened and has not decided; what it weighs is revised.
+    REVISES_ASSESSMENT = "revises-assessment"
+    # 6.2: kept on the record; what was decided stands.
+    AFTER_DECISION = "after-decision"
+
+
+@dataclass(frozen=True, slots=True)
+class LateAnswer:
+    """A system's answer that came after its stage's checks were completed without it."""
+
+    stage: Stage
+    result: CheckResult
+    concerns: tuple[Concern, ...] = ()  # about the subject, as the checks service classified
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +229,46 @@ def later_stage(stage: Stage, than: Stage | None) -> bool:
     """Whether `stage` comes at or after `than` in the process (5.1-5.6)."""
     order = list(Stage)
     return than is None or order.index(stage) >= order.index(than)
+
+
+def late_effect(*, assessed: bool, decided: bool) -> LateEffect:
+    """What a late answer does: weighed by the assessment, revises it for the forum, or neither."""
+    if decided:
+        return LateEffect.AFTER_DECISION
+    return LateEffect.REVISES_ASSESSMENT if assessed else LateEffect.AWAITS_ASSESSMENT
+
+
+def weighed_late(late: Iterable[LateAnswer], *, stage: Stage | None) -> tuple[LateAnswer, ...]:
+    """The late answers weighed with the checks of `stage`: that stage's and earlier ones'."""
+    if stage is None:
+        return ()
+    return tuple(answer for answer in late if later_stage(stage, answer.stage))
+
+
+def with_late_answers(
+    results: Sequence[CheckResult], late: Iterable[LateAnswer], *, stage: Stage | None
+) -> tuple[CheckResult, ...]:
+    """The checks of `stage` with the late answers that complete them (5.4.4).
+
+    A late answer of the same stage takes the place of its system's 'unavailable' result
+    for that party. 5.4.4 revisits the information of the earlier stages, so what an earlier
+    stage's late answer found is weighed too; its silence or no trace adds nothing the
+    later stage's own checks of that system do not say.
+    """
+    merged = list(results)
+    for answer in weighed_late(late, stage=stage):
+        late_result = answer.result
+        if answer.stage is not stage:
+            if late_result.findings:
+                merged.append(late_result)
+            continue
+        key = (late_result.system, late_result.party)
+        at = next((i for i, r in enumerate(merged) if (r.system, r.party) == key), None)
+        if at is None:
+            merged.append(late_result)
+        elif merged[at].outcome is MatchOutcome.UNAVAILABLE:
+            merged[at] = late_result
+    return tuple(merged)
 
 
 def concerning_behaviour(answers: Iterable[RiskAnswer]) -> bool:
@@ -372,11 +446,14 @@ def assess(
     behaviour: bool = False,
     answers: Sequence[AgencyAnswer] = (),
     handoffs: Sequence[HandoffResult] = (),
+    late: Sequence[LateAnswer] = (),
 ) -> Assessment:
     """Categorise the application (5.4.7, 5.5.3, 5.5.5) and say how the forum is reached.
 
     It weighs the checks (5.4.4), the behaviour reported (5.5.3 (iv)), what the agencies
-    consulted said (5.4.5) and what responding forces returned (4.10).
+    consulted said (5.4.5) and what responding forces returned (4.10). `results` already
+    hold the late answers weighed (`with_late_answers`); `late` names them, and adds the
+    concerns the checks service found in them.
     """
     returned = [h for h in handoffs if h.status is HandoffStatus.RETURNED]
     subject_returns = [h for h in returned if h.party == "subject"]
@@ -388,6 +465,8 @@ def assess(
         h.route is DecisionRoute.CONCERNS for h in returned
     ):
         found.add(ConcernCategory.RELEVANT_INTELLIGENCE)  # (iii) known to another agency
+    # 5.5.3 (i)-(iii): what the checks service found in a late answer is a concern here too.
+    found.update(_LATE_CONCERN[concern] for answer in late for concern in answer.concerns)
     categories = tuple(category for category in ConcernCategory if category in found)
     route = DecisionRoute.CONCERNS if categories else DecisionRoute.NO_CONCERNS
     levels = [answer.mappa_level for answer in answers if answer.mappa_level]
@@ -428,12 +507,38 @@ def assess(
         meets_mappa=meets_mappa,
         forum=responding.forum if responding and responding.forum else forum,
         decision=decision,
-        rationale=_rationale(results, findings, categories, not_answered, declined, handoffs),
+        rationale=_rationale(results, findings, categories, not_answered, declined, handoffs, late),
         not_answered=not_answered,
         declined=declined,
         responding=responding,
         checks_incomplete=incomplete,
     )
+
+
+def reassess_for_forum(
+    results: Sequence[CheckResult],
+    *,
+    late: Sequence[LateAnswer],
+    behaviour: bool,
+    answers: Sequence[AgencyAnswer],
+    handoffs: Sequence[HandoffResult],
+    scheduled: Forum | None,
+) -> Assessment:
+    """The assessment a convened forum weighs once late answers came (5.4.4, 5.5.3, 5.6.12).
+
+    Its route, concerns and rationale follow the late answers: a late conviction makes the
+    case one of 'concerns' (5.5.3), and a late no trace that closes the gap leaves 'no
+    concerns' to be confirmed by the forum. The forum still decides: once convened, the
+    decision is a multi-agency one (5.6.12), never the service's at once.
+    """
+    revised = assess(results, behaviour=behaviour, answers=answers, handoffs=handoffs, late=late)
+    rationale = revised.rationale
+    if scheduled is not None and revised.forum is not scheduled:
+        rationale += (
+            f" With the late answers the subject's case points to a {revised.forum.value}"
+            f" (5.6.12); the {scheduled.value} scheduled stands unless staff move it."
+        )
+    return replace(revised, decision=Decision.FORUM, responding=None, rationale=rationale)
 
 
 def _agency_concern(answer: AgencyAnswer) -> bool:
@@ -451,6 +556,7 @@ def _rationale(  # noqa: PLR0917 - the parts of one sentence
     not_answered: Sequence[str],
     declined: Sequence[str],
     handoffs: Sequence[HandoffResult],
+    late: Sequence[LateAnswer],
 ) -> str:
     parts = [
         "Concerns (5.5.3): " + "; ".join(_CATEGORY_TEXT[c] for c in categories) + "."
@@ -475,4 +581,11 @@ def _rationale(  # noqa: PLR0917 - the parts of one sentence
     for handoff in handoffs:
         outcome = handoff.route.value if handoff.route else handoff.status.value
         parts.append(f"Responding force {handoff.responding_force}: {outcome}.")
+    if late:
+        answered = ", ".join(
+            f"{a.result.system.value} on the {a.result.party} at {a.stage.value}"
+            f" ({a.result.outcome.value})"
+            for a in late
+        )
+        parts.append(f"Answered after the checks were completed, and weighed (5.4.4): {answered}.")
     return " ".join(parts)

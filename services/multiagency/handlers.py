@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schemas import catalogue, topics
-from schemas.checks import ChecksCompletedV1
+from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.multiagency import (
     ConsultationAnsweredV1,
@@ -37,11 +37,18 @@ def wire(tenant: str, clock: Clock) -> Wiring:
 
 
 def build_wiring(tenant: str, clock: Clock, context: Context) -> Wiring:
-    """Multi-agency reads checks, enquiries, applications and its inbox; writes its streams."""
+    """Multi-agency reads checks (and late answers), enquiries, applications and its inbox."""
 
     async def on_checks_completed(tx: Transaction, delivery: Delivery[ChecksCompletedV1]) -> None:
         await use_cases.record_checks(
             tx, checks=delivery.message, cause=delivery.envelope, clock=clock, context=context
+        )
+
+    async def on_check_answered_late(
+        tx: Transaction, delivery: Delivery[CheckAnsweredLateV1]
+    ) -> None:
+        await use_cases.record_late_answer(
+            tx, late=delivery.message, cause=delivery.envelope, clock=clock
         )
 
     async def on_enquiry_registered(
@@ -106,6 +113,11 @@ def build_wiring(tenant: str, clock: Clock, context: Context) -> Wiring:
     return Wiring(
         subscriptions=[
             stream("checks", "checks-completed", Route(ChecksCompletedV1, on_checks_completed)),
+            stream(
+                "checks",
+                "check-answered-late",
+                Route(CheckAnsweredLateV1, on_check_answered_late),
+            ),
             stream(
                 "intake",
                 "enquiry-registered",

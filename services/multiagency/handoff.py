@@ -24,7 +24,7 @@ from schemas.multiagency import (
     HandoffReturnedV1,
 )
 from schemas.stages import Stage
-from services.multiagency import domain, store, store_requests
+from services.multiagency import domain, late_answers, store, store_requests
 from services.multiagency.areas import Directory
 from services.multiagency.domain import HandoffStatus
 from services.multiagency.messaging import SERVICE, Trigger, emit, stream
@@ -270,12 +270,13 @@ async def return_findings(
     assert case.handoff_id is not None
     assert case.owning_force is not None
     assert case.owning_case_reference is not None
+    results, _ = await late_answers.weighed(tx, case)
     returned = HandoffReturnedV1(
         handoff_id=case.handoff_id,
         owning_case_reference=case.owning_case_reference,
         responding_force=tx.tenant,
         responding_case_reference=case.case_reference,
-        findings=domain.subject_findings(case.checks_results),
+        findings=domain.subject_findings(results),
         forum=forum,
         route=route,
         recommend_disclosure=recommend_disclosure,

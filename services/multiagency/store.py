@@ -10,11 +10,11 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from schemas.checks import CheckResult
+from schemas.checks import CheckResult, Concern
 from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
 from schemas.parties import Child, SubjectParticulars
 from schemas.stages import Stage
-from services.multiagency.domain import Assessment
+from services.multiagency.domain import Assessment, LateAnswer, LateEffect
 from services.runtime.connection import Connection
 
 _RESULTS = TypeAdapter(tuple[CheckResult, ...])
@@ -79,6 +79,17 @@ class ForumRecord:
     urgent: bool
     decided_at: datetime | None
     route: DecisionRoute | None
+
+
+@dataclass(frozen=True, slots=True)
+class LateRecord:
+    """A late answer as kept against a case: when it came, and what it did there."""
+
+    answer: LateAnswer
+    answered_at: datetime
+    checks_completed_at: datetime
+    recorded_at: datetime
+    effect: LateEffect
 
 
 _CASE_COLUMNS = frozenset(
@@ -212,12 +223,91 @@ async def load_assessment(
 ) -> dict[str, Any] | None:
     """A case's risk assessment as stored."""
     row = await conn.fetchrow(
-        "SELECT forum, route, categories, meets_mappa, decision, rationale, decided_at"
-        " FROM assessments WHERE tenant = $1 AND case_reference = $2",
+        "SELECT forum, route, categories, meets_mappa, decision, rationale, decided_at,"
+        " revised_at FROM assessments WHERE tenant = $1 AND case_reference = $2",
         tenant,
         case_reference,
     )
     return None if row is None else dict(row)
+
+
+async def revise_assessment(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    assessment: Assessment,
+    revised_at: datetime,
+) -> None:
+    """Revise what a forum not yet decided weighs: route, concerns, MAPPA, forum, rationale."""
+    await conn.execute(
+        "UPDATE assessments SET route = $3, categories = $4, meets_mappa = $5, rationale = $6,"
+        " revised_at = $7, forum = $8 WHERE tenant = $1 AND case_reference = $2",
+        tenant,
+        case_reference,
+        assessment.route.value,
+        [category.value for category in assessment.categories],
+        assessment.meets_mappa,
+        assessment.rationale,
+        revised_at,
+        assessment.forum.value,
+    )
+
+
+async def add_late_answer(
+    conn: Connection,
+    *,
+    tenant: str,
+    case_reference: str,
+    late: LateRecord,
+) -> bool:
+    """Keep a late answer against its case; False when that system's answer was kept before."""
+    answer = late.answer
+    row = await conn.fetchval(
+        "INSERT INTO late_answers (tenant, case_reference, stage, system, party, result,"
+        " concerns, answered_at, checks_completed_at, recorded_at, effect)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)"
+        " ON CONFLICT DO NOTHING RETURNING 1",
+        tenant,
+        case_reference,
+        answer.stage.value,
+        answer.result.system.value,
+        answer.result.party,
+        answer.result.model_dump_json(),
+        [concern.value for concern in answer.concerns],
+        late.answered_at,
+        late.checks_completed_at,
+        late.recorded_at,
+        late.effect.value,
+    )
+    return row is not None
+
+
+async def late_answers_of(
+    conn: Connection, *, tenant: str, case_reference: str
+) -> list[LateRecord]:
+    """A case's late answers, in the order they came."""
+    rows = await conn.fetch(
+        "SELECT stage, result, concerns, answered_at, checks_completed_at, recorded_at, effect"
+        " FROM late_answers WHERE tenant = $1 AND case_reference = $2"
+        " ORDER BY recorded_at, answered_at, system, party",
+        tenant,
+        case_reference,
+    )
+    return [
+        LateRecord(
+            answer=LateAnswer(
+                stage=Stage(row["stage"]),
+                result=CheckResult.model_validate_json(row["result"]),
+                concerns=tuple(Concern(concern) for concern in row["concerns"]),
+            ),
+            answered_at=row["answered_at"],
+            checks_completed_at=row["checks_completed_at"],
+            recorded_at=row["recorded_at"],
+            effect=LateEffect(row["effect"]),
+        )
+        for row in rows
+    ]
 
 
 async def schedule_forum(

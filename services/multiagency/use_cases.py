@@ -8,7 +8,7 @@ from uuid import UUID
 
 import structlog
 
-from schemas.checks import ChecksCompletedV1
+from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
 from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.multiagency import (
@@ -20,12 +20,20 @@ from schemas.multiagency import (
     HandoffReturnedV1,
     LawfulBasis,
 )
-from services.multiagency import assessment, consulting, domain, forum, handoff, store
+from services.multiagency import (
+    assessment,
+    consulting,
+    domain,
+    forum,
+    handoff,
+    late_answers,
+    store,
+)
 from services.multiagency import store_requests as requests
 from services.multiagency.config import Context
-from services.multiagency.domain import HandoffStatus, SharingDecision
+from services.multiagency.domain import HandoffStatus, LateEffect, SharingDecision
 from services.multiagency.messaging import Trigger
-from services.multiagency.store import Case, CaseState, ForumRecord
+from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
 from services.runtime.errors import CaseNotFound, WrongStage
@@ -127,6 +135,17 @@ async def record_checks(
         checks_completed_at=checks.completed_at,
     )
     await _advance(tx, case.case_reference, Trigger.of(cause), clock, context)
+
+
+async def record_late_answer(
+    tx: Transaction, *, late: CheckAnsweredLateV1, cause: Envelope, clock: Clock
+) -> None:
+    """Keep a system's late answer; a forum not yet decided weighs it (5.4.4, 5.6.12)."""
+    case = await _case(tx, late.case_reference, cause)
+    now = clock.now()
+    effect = await late_answers.keep(tx, case, late, now=now)
+    if effect is LateEffect.REVISES_ASSESSMENT:
+        await assessment.revise(tx, case, now=now)
 
 
 async def record_consultation_answer(
@@ -397,6 +416,7 @@ class CaseView:
     handoffs: list[requests.Handoff]
     assessment: dict[str, Any] | None
     forum: ForumRecord | None
+    late_answers: list[LateRecord]
 
 
 async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
@@ -414,6 +434,9 @@ async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
             tx.conn, tenant=tx.tenant, case_reference=case_reference
         ),
         forum=await store.load_forum(tx.conn, tenant=tx.tenant, case_reference=case_reference),
+        late_answers=await store.late_answers_of(
+            tx.conn, tenant=tx.tenant, case_reference=case_reference
+        ),
     )
 
 

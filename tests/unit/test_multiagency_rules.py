@@ -7,7 +7,15 @@ from uuid import uuid4
 
 import pytest
 
-from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
+from schemas.checks import (
+    CheckResult,
+    Concern,
+    Finding,
+    MatchOutcome,
+    OffenceCategory,
+    RecordKind,
+    System,
+)
 from schemas.multiagency import (
     AgencyKind,
     ConcernCategory,
@@ -26,6 +34,8 @@ from services.multiagency.domain import (
     Decision,
     HandoffResult,
     HandoffStatus,
+    LateAnswer,
+    LateEffect,
 )
 from services.multiagency.stubs import seeding
 from services.multiagency.stubs.agency import AgencyBehaviour
@@ -233,6 +243,142 @@ def test_concerns_with_a_silent_system_still_go_to_a_forum_saying_what_is_missin
     assert assessment.route is DecisionRoute.CONCERNS
     assert assessment.decision is Decision.FORUM
     assert "no answer from visor" in assessment.rationale
+
+
+# 5.4.4, 5.6.12: answers that came after the checks were completed without them
+
+FRA = Stage.FULL_RISK_ASSESSMENT
+
+
+def late(
+    *findings: Finding,
+    stage: Stage = FRA,
+    system: System = System.PNC,
+    concerns: tuple[Concern, ...] = (),
+) -> LateAnswer:
+    return LateAnswer(stage=stage, result=result(*findings, system=system), concerns=concerns)
+
+
+def test_a_late_answer_takes_the_place_of_its_system_s_silence_in_its_stage() -> None:
+    silent = result(outcome=MatchOutcome.UNAVAILABLE)
+    checks = (silent, result(system=System.LOCAL_INTELLIGENCE))
+    merged = domain.with_late_answers(checks, [late(found())], stage=FRA)
+    assert [(r.system, r.outcome) for r in merged] == [
+        (System.PNC, MatchOutcome.MATCH),
+        (System.LOCAL_INTELLIGENCE, MatchOutcome.NO_TRACE),
+    ]
+    assert domain.incomplete_subject_checks(merged) == ()
+
+
+def test_a_late_answer_never_replaces_an_answer_its_system_gave_in_time() -> None:
+    in_time = result(found())
+    merged = domain.with_late_answers((in_time,), [late()], stage=FRA)
+    assert merged == (in_time,)
+
+
+def test_what_an_earlier_stage_s_late_answer_found_is_weighed_with_the_later_checks() -> None:
+    # 5.4.4: stage 4 revisits what the initial contact and face to face stages found.
+    earlier = late(found(), stage=Stage.INITIAL_CONTACT)
+    silent_earlier = late(stage=Stage.INITIAL_CONTACT, system=System.INI)
+    merged = domain.with_late_answers((result(),), [earlier, silent_earlier], stage=FRA)
+    assert merged == (result(), earlier.result)
+
+
+def test_a_late_answer_of_a_later_stage_waits_for_that_stage_s_checks() -> None:
+    stage4 = late(found())
+    assert domain.weighed_late([stage4], stage=Stage.INITIAL_CONTACT) == ()
+    assert domain.weighed_late([stage4], stage=None) == ()
+    assert domain.with_late_answers((result(),), [stage4], stage=Stage.INITIAL_CONTACT) == (
+        result(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("assessed", "decided", "effect"),
+    [
+        (False, False, LateEffect.AWAITS_ASSESSMENT),
+        (True, False, LateEffect.REVISES_ASSESSMENT),
+        (True, True, LateEffect.AFTER_DECISION),
+    ],
+)
+def test_a_late_answer_is_weighed_until_the_forum_decides_and_only_kept_after(
+    assessed: bool, decided: bool, effect: LateEffect
+) -> None:
+    assert domain.late_effect(assessed=assessed, decided=decided) is effect
+
+
+def test_a_late_conviction_makes_the_forum_weigh_concerns() -> None:
+    # 5.5.3 (i): PNC was silent at the assessment; its late answer holds a conviction.
+    answer = late(found(), concerns=(Concern.CHILD_SEXUAL_CONVICTION,))
+    checks = domain.with_late_answers(
+        (result(outcome=MatchOutcome.UNAVAILABLE), result(system=System.LOCAL_INTELLIGENCE)),
+        [answer],
+        stage=FRA,
+    )
+    revised = domain.reassess_for_forum(
+        checks,
+        late=(answer,),
+        behaviour=False,
+        answers=(),
+        handoffs=(),
+        scheduled=Forum.STRATEGY_DISCUSSION,
+    )
+    assert revised.route is DecisionRoute.CONCERNS
+    assert revised.categories == (ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION,)
+    assert revised.decision is Decision.FORUM
+    assert revised.checks_incomplete == ()
+    assert "Answered after the checks were completed" in revised.rationale
+    assert "pnc on the subject at full-risk-assessment (match)" in revised.rationale
+
+
+def test_a_late_no_trace_that_closes_the_gap_still_leaves_the_decision_to_the_forum() -> None:
+    # 5.6.12: once convened, the decision is a multi-agency one, not the service's at once.
+    answer = late()
+    checks = domain.with_late_answers(
+        (result(outcome=MatchOutcome.UNAVAILABLE),), [answer], stage=FRA
+    )
+    revised = domain.reassess_for_forum(
+        checks,
+        late=(answer,),
+        behaviour=False,
+        answers=(),
+        handoffs=(),
+        scheduled=Forum.STRATEGY_DISCUSSION,
+    )
+    assert revised.route is DecisionRoute.NO_CONCERNS
+    assert revised.checks_incomplete == ()
+    assert revised.decision is Decision.FORUM
+
+
+def test_the_concerns_the_checks_found_in_a_late_answer_are_weighed() -> None:
+    # The checks service classifies each late answer (5.5.3 (i)-(iii)); the forum sees it.
+    order = found(RecordKind.ORDER, OffenceCategory.OTHER)
+    answer = late(order, concerns=(Concern.OTHER_RELEVANT_CONVICTION,))
+    assessment = domain.assess((answer.result,), late=(answer,))
+    assert ConcernCategory.OTHER_RELEVANT_CONVICTION in assessment.categories
+    assert assessment.route is DecisionRoute.CONCERNS
+
+
+def test_a_late_registration_points_to_a_mappa_meeting_and_the_scheduled_forum_stands() -> None:
+    # 5.6.12: MAPPA for subjects who meet its criteria; staff move the forum, not the service.
+    answer = late(found(RecordKind.REGISTRATION), system=System.VISOR)
+    checks = domain.with_late_answers(
+        (result(), result(outcome=MatchOutcome.UNAVAILABLE, system=System.VISOR)),
+        [answer],
+        stage=FRA,
+    )
+    revised = domain.reassess_for_forum(
+        checks,
+        late=(answer,),
+        behaviour=False,
+        answers=(),
+        handoffs=(),
+        scheduled=Forum.STRATEGY_DISCUSSION,
+    )
+    assert revised.meets_mappa
+    assert revised.forum is Forum.MAPPA_MEETING
+    assert "points to a mappa-meeting (5.6.12)" in revised.rationale
+    assert "the strategy-discussion scheduled stands" in revised.rationale
 
 
 # 5.6.12: the forum
