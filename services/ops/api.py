@@ -20,8 +20,10 @@ from schemas.types import CASE_REFERENCE_PATTERN
 from services.ops import dashboard, metrics, mi, use_cases, views
 from services.ops.monitor import Monitor
 from services.runtime.clock import Clock
+from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
 from services.runtime.settings import Settings
+from services.runtime.staff import Role, allow, install_sign_in
 from services.runtime.unit_of_work import Database
 
 CaseRef = Annotated[str, PathParam(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
@@ -61,6 +63,13 @@ def create_dashboard(
         description="Deadlines, management information, lag and dead letters.",
     )
     monitor = Monitor(settings, forces, clock)
+    install_problem_handlers(app)
+    secret = settings.staff_token_secret
+    install_sign_in(
+        app,
+        force=forces[0] if len(forces) == 1 else None,
+        secret=None if secret is None else secret.get_secret_value(),
+    )
 
     def served(force: str) -> str:
         if force not in forces:
@@ -123,7 +132,13 @@ def create_dashboard(
             raise HTTPException(404, "no such case")
         return found
 
-    @app.post("/forces/{force}/cases/{case_reference}/deviations", status_code=201)
+    # Moving a clock is the public protection team's call, in the force whose case it is.
+    @app.post(
+        "/forces/{force}/cases/{case_reference}/deviations",
+        status_code=201,
+        responses=REFUSALS,
+        dependencies=[allow(Role.PUBLIC_PROTECTION)],
+    )
     async def deviate(
         force: str, case_reference: CaseRef, request: DeviationRequest
     ) -> DeviationRecorded:

@@ -114,8 +114,9 @@ def _check_secret(secret: str) -> None:
 _bearer = HTTPBearer(auto_error=False, description="A staff token: `csods staff token`.")
 
 
-def install_sign_in(app: FastAPI, *, force: str, secret: str | None) -> None:
-    """Keep what the routes' role checks need on the app."""
+def install_sign_in(app: FastAPI, *, force: str | None, secret: str | None) -> None:
+    """Keep what the routes' role checks need on the app: its force (none when it serves
+    several, whose routes then name the force in their path) and the secret."""
     app.state.staff_force = force
     app.state.staff_secret = secret
 
@@ -128,7 +129,11 @@ async def signed_in(
     if credentials is None:
         raise Refused(401, "authorization: a staff token is required (Bearer)")
     state = request.app.state
-    staff = verify(state.staff_secret, credentials.credentials, force=state.staff_force)
+    # The force the request is about: the one its path names, else the one the API serves.
+    force = request.path_params.get("force") or state.staff_force
+    if force is None:
+        raise Refused(403, "force: this route serves several forces and names none")
+    staff = verify(state.staff_secret, credentials.credentials, force=force)
     current_staff.set(staff)
     return staff
 
