@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import FastAPI, Path
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from schemas.checks import Concern, MatchOutcome, System
 from schemas.multiagency import (
     AgencyKind,
     AgencyPosition,
@@ -23,9 +24,11 @@ from schemas.multiagency import (
     Forum,
     LawfulBasis,
 )
+from schemas.stages import Stage
 from schemas.types import CASE_REFERENCE_PATTERN, FreeText, Tenant
 from services.multiagency import forum, use_cases
 from services.multiagency.config import Context, MultiagencyConfig, context_of
+from services.multiagency.domain import LateEffect
 from services.multiagency.store import ForumRecord
 from services.runtime.http import REFUSALS, install_problem_handlers
 from services.runtime.service import HttpContext
@@ -110,6 +113,20 @@ class ForumOut(BaseModel):
     route: DecisionRoute | None
 
 
+class LateAnswerOut(BaseModel):
+    """A system's answer that came after its stage's checks completed without it (5.4.4)."""
+
+    stage: Stage
+    system: System
+    party: str
+    outcome: MatchOutcome
+    concerns: list[Concern]
+    answered_at: datetime
+    checks_completed_at: datetime
+    recorded_at: datetime
+    effect: LateEffect
+
+
 class CaseOut(BaseModel):
     """A case: states, dates and identifiers, never particulars."""
 
@@ -124,6 +141,8 @@ class CaseOut(BaseModel):
     consultations: list[ConsultationOut]
     handoffs: list[HandoffOut]
     forum: ForumOut | None
+    late_answers: list[LateAnswerOut]
+    assessment_revised_at: datetime | None
 
 
 def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
@@ -265,4 +284,19 @@ def _case_out(view: use_cases.CaseView) -> CaseOut:
             for h in view.handoffs
         ],
         forum=ForumOut(**_forum_fields(view.forum)) if view.forum else None,
+        late_answers=[
+            LateAnswerOut(
+                stage=r.answer.stage,
+                system=r.answer.result.system,
+                party=r.answer.result.party,
+                outcome=r.answer.result.outcome,
+                concerns=list(r.answer.concerns),
+                answered_at=r.answered_at,
+                checks_completed_at=r.checks_completed_at,
+                recorded_at=r.recorded_at,
+                effect=r.effect,
+            )
+            for r in view.late_answers
+        ],
+        assessment_revised_at=assessment.get("revised_at"),
     )

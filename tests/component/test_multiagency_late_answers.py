@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from schemas import topics
 from schemas.checks import (
     CheckAnsweredLateV1,
@@ -27,12 +29,15 @@ from schemas.multiagency import (
 )
 from schemas.stages import Stage
 from services.multiagency import forum, use_cases
+from services.multiagency.api import create_app
 from services.multiagency.domain import LateEffect
 from services.multiagency.store import CaseState
 from services.runtime.audit import Action, broken_links, entries
 from services.runtime.consumer import Verdict
+from services.runtime.service import HttpContext
 from tests.component.test_multiagency_consultations import nothing, open_case
 from tests.component.test_multiagency_harness import Exchange, answer, exchange, finding, rows
+from tests.support.staff import SECRET, headers
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
 
@@ -252,3 +257,24 @@ async def test_a_late_no_trace_closes_the_gap_but_the_forum_convened_still_decid
     assert "incomplete" not in shown.assessment["rationale"]
     assert shown.case.state == CaseState.FORUM_SCHEDULED
     assert exchange.of_type(ForumDecidedV1) == []
+
+
+async def test_staff_see_a_late_answer_and_the_revised_assessment_on_the_case(
+    exchange: Exchange, tenant: str
+) -> None:
+    case = await awaiting_forum(exchange, tenant)
+    exchange.clock.advance(timedelta(hours=4))
+    await send_late(exchange, tenant, late_pnc(exchange, case, conviction=True))
+    http = HttpContext(tenant, exchange.database, exchange.clock, SECRET)
+    app = create_app(http, exchange.forces[tenant].context)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://staff", headers=headers(tenant)
+    ) as client:
+        shown = (await client.get(f"/cases/{case}")).json()
+    [late] = shown["late_answers"]
+    seen = (late["system"], late["outcome"], late["effect"])
+    assert seen == ("pnc", "match", "revises-assessment")
+    assert late["concerns"] == [Concern.CHILD_SEXUAL_CONVICTION.value]
+    assert shown["route"] == "concerns"
+    assert shown["assessment_revised_at"] is not None
