@@ -29,7 +29,9 @@ from services.runtime.staff import SECRET_SETTING
 DEMO_ENV = {
     "CSODS_TOPIC_PARTITIONS": "1",
     "CSODS_OUTBOX_POLL_SECONDS": "0.5",
-    "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "15",
+    # A bound, not a pause: every stand-in answers at once, and a case waits this long only
+    # on a machine too busy to let one answer; a silent system would send it to a forum.
+    "CSODS_CHECKS_ANSWER_WAIT_SECONDS": "60",
     "CSODS_CHECKS_SWEEP_SECONDS": "1",
     "CSODS_MULTIAGENCY_TIMER_SECONDS": "1",
     "CSODS_MULTIAGENCY_CONSULTATION_SECONDS": "20",
@@ -149,15 +151,19 @@ def _print_outcomes(console: Console, played: list[Played]) -> None:
 FLAG_COLUMNS = ("force", "case_reference", "subject_reference", "requests", "forces")
 
 
-async def flags(database_url: str, *, within: float = 20.0) -> list[dict[str, str]]:
-    """INI's flags as each force holds them (6.1), once every force concerned has its own."""
+async def flags(
+    database_url: str, *, forces: tuple[str, ...] = PILOT_FORCES, within: float = 20.0
+) -> list[dict[str, str]]:
+    """INI's flags as the forces hold them (6.1), once every force concerned has its own."""
     conn = await asyncpg.connect(database_url)
     try:
         deadline = time.monotonic() + within
         while True:
             rows = await conn.fetch(
                 "SELECT tenant AS force, case_reference, subject_reference, forces, requests"
-                " FROM disclosure.repeated_requests ORDER BY subject_reference, tenant"
+                " FROM disclosure.repeated_requests WHERE tenant = ANY($1)"
+                " ORDER BY subject_reference, tenant",
+                list(forces),
             )
             listed = [json.loads(row["requests"]) for row in rows]
             concerned = {request["force"] for requests in listed for request in requests}
