@@ -9,6 +9,7 @@ import os
 import secrets
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -151,10 +152,21 @@ def _print_outcomes(console: Console, played: list[Played]) -> None:
 FLAG_COLUMNS = ("force", "case_reference", "subject_reference", "requests", "forces")
 
 
+def flagged_forces(stories: tuple[Story, ...] = STORIES) -> frozenset[str]:
+    """The forces INI should flag: those whose story's subject another story asks about too."""
+    asked = Counter(story.subject for story in stories)
+    return frozenset(story.force for story in stories if asked[story.subject] > 1)
+
+
 async def flags(
-    database_url: str, *, forces: tuple[str, ...] = PILOT_FORCES, within: float = 20.0
+    database_url: str,
+    *,
+    forces: tuple[str, ...] = PILOT_FORCES,
+    expect: frozenset[str] = frozenset(),
+    within: float = 30.0,
 ) -> list[dict[str, str]]:
-    """INI's flags as the forces hold them (6.1), once every force concerned has its own."""
+    """INI's flags as the forces hold them (6.1), once every force expected, and every force
+    a flag names, holds its own; or what there is after `within` seconds."""
     conn = await asyncpg.connect(database_url)
     try:
         deadline = time.monotonic() + within
@@ -167,7 +179,8 @@ async def flags(
             )
             listed = [json.loads(row["requests"]) for row in rows]
             concerned = {request["force"] for requests in listed for request in requests}
-            if concerned <= {row["force"] for row in rows} or time.monotonic() > deadline:
+            told = {row["force"] for row in rows}
+            if (concerned | expect) <= told or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.5)
     finally:
@@ -182,7 +195,7 @@ async def _print_flags(console: Console, database_url: str) -> None:
     table = Table(title="Subjects with several requests, as INI flagged them to each force (6.1)")
     for column in ("force", "its case", "subject (INI)", "requests", "forces"):
         table.add_column(column)
-    for row in await flags(database_url):
+    for row in await flags(database_url, expect=flagged_forces()):
         table.add_row(*(row[key] for key in FLAG_COLUMNS))
     console.print(table)
 

@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from services.demo import cast
-from services.demo.play import DEMO_ENV, Played, figures, flags, play
+from services.demo.play import DEMO_ENV, Played, figures, flagged_forces, flags, play
 from services.demo.system import PILOT_FORCES, LocalSystem, plan
 from services.demo.worker import CaseWorker
 from tests.support.stack import FoundStack
@@ -82,7 +82,8 @@ def test_a_subject_asked_about_by_two_forces_is_flagged_to_both(
 ) -> None:
     cross_force, second = played[4], played[5]
     assert cross_force.story.subject == second.story.subject
-    held = asyncio.run(flags(database_url))
+    assert flagged_forces() == {"warwickshire", "cleveland"}
+    held = asyncio.run(flags(database_url, expect=flagged_forces()))
     by_force = {row["force"]: row for row in held}
     assert set(by_force) == {"warwickshire", "cleveland"}  # no other subject was asked twice
     assert by_force["warwickshire"]["case_reference"] == cross_force.case
