@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 import structlog
 import uvicorn
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from fastapi import FastAPI
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -32,6 +35,14 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 log = structlog.get_logger(__name__)
+
+# The longest the broker holds a fetch open when it has nothing new. aiokafka fetches from a
+# broker only when no fetch to it is in flight, and leaves out a partition whose records are
+# still being handed out one by one; so a record arriving on that partition waits for the
+# fetch of the others to come back, which at aiokafka's default (500 ms) is a half-second
+# stall on an idle broker. Short, the stall is short; the price is an empty fetch per idle
+# consumer this often.
+_FETCH_MAX_WAIT_MS = 50
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,88 @@ class ServiceDefinition:
     http: Callable[[HttpContext], ASGIApp] | None = None
 
 
+class OffsetCommitter(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commits the offsets of finished records in the background, one commit at a time.
+
+    A record is marked finished only once its transaction has committed (or it was a
+    duplicate, ignored or dead-lettered), so a committed offset never passes unfinished work.
+    The consumer goes on to the next record instead of waiting a broker round trip for each;
+    the records finished meanwhile go in the next commit. A record finished but not yet
+    committed when the process dies is read again and found in the inbox. Before a rebalance
+    and at shutdown the finished offsets are committed first, and from shutdown on each
+    record's offset is committed before the next record is read.
+    """
+
+    def __init__(self) -> None:
+        self._consumer: AIOKafkaConsumer | None = None
+        self._finished: dict[TopicPartition, int] = {}
+        self._lock = asyncio.Lock()  # one commit at a time: a later offset is never overtaken
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def finished(self, consumer: AIOKafkaConsumer, record: Record) -> None:
+        """Mark a record done; its offset is committed soon, or now when shutting down."""
+        self._consumer = consumer
+        self._finished[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        if self._closing:
+            await self.flush()
+            return
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="offset-commits")
+        self._wake.set()
+
+    async def flush(self) -> None:
+        """Commit every finished offset not yet committed."""
+        async with self._lock:
+            consumer, offsets = self._consumer, self._finished
+            if consumer is None or not offsets:
+                return
+            self._finished = {}
+            assigned = consumer.assignment()
+            offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+            try:
+                if offsets:
+                    await consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                # The group moved on: whoever holds the partitions now reads those records
+                # again from the last commit and finds them in the inbox.
+                log.warning("offset_commit_dropped", **failure(exc))
+            except BaseException:
+                for tp, offset in offsets.items():  # a later record's offset supersedes
+                    self._finished.setdefault(tp, offset)
+                raise
+
+    async def close(self) -> None:
+        """Commit what is finished; from now on each record is committed as it finishes."""
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.flush()
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        """Before a rebalance: commit what this member finished while it still may."""
+        try:
+            await self.flush()
+        except KafkaError as exc:
+            log.warning("offset_commit_failed", **failure(exc))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Nothing to do: positions start from the group's committed offsets."""
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.flush()
+            except KafkaError as exc:
+                log.warning("offset_commit_failed", **failure(exc))
+                await asyncio.sleep(0.2)
+                self._wake.set()
+
+
 @dataclass
 class Running:
     """A service's live parts, for tests and for shutdown."""
@@ -101,6 +194,7 @@ class Running:
     clock: Clock
     processors: list[Processor] = field(default_factory=list)
     tickers: Sequence[Ticker] = ()
+    committer: OffsetCommitter = field(default_factory=OffsetCommitter)
 
 
 def group_id(tenant: str, service: str) -> str:
@@ -170,6 +264,7 @@ async def prepare(
     if running.processors:
         _subscribe(
             broker,
+            running.committer,
             group_id(tenant, name),
             {
                 subscription.topic: processor
@@ -224,12 +319,17 @@ def _http_server(running: Running) -> uvicorn.Server | None:
     return _EmbeddedServer(config)
 
 
-def _subscribe(broker: KafkaBroker, group: str, processors: Mapping[str, Processor]) -> None:
+def _subscribe(
+    broker: KafkaBroker,
+    committer: OffsetCommitter,
+    group: str,
+    processors: Mapping[str, Processor],
+) -> None:
     """One consumer for all of a service's topics, each record to its topic's processor.
 
-    One member per process keeps rebalances few. Records are handled one at a time, and each
-    is acknowledged or sought back before the next is read, so committing the consumer's
-    positions never passes a record that was not finished.
+    One member per process keeps rebalances few. Records are handled one at a time; a finished
+    one's offset goes to the committer, which commits only finished records' offsets, and one
+    to retry is sought back before the next is read.
     """
 
     async def raw_body(message: KafkaMessage) -> bytes:
@@ -241,6 +341,8 @@ def _subscribe(broker: KafkaBroker, group: str, processors: Mapping[str, Process
         group_id=group,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
+        fetch_max_wait_ms=_FETCH_MAX_WAIT_MS,
+        listener=committer,
         decoder=raw_body,
     )
     async def on_record(body: bytes, message: KafkaMessage) -> None:
@@ -260,7 +362,11 @@ def _subscribe(broker: KafkaBroker, group: str, processors: Mapping[str, Process
         ):
             verdict = await processor.process(record)
         if verdict.commit_offset:
-            await message.ack()
+            consumer = message.consumer
+            if isinstance(consumer, AIOKafkaConsumer):
+                await committer.finished(consumer, record)
+            else:  # an in-memory test broker's consumer
+                await message.ack()
         else:
             await message.nack()  # seek back: the same record is read again
             await asyncio.sleep(processor.backoff_seconds)
@@ -303,5 +409,10 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
         # Subscribers are started: from here a message sent is consumed by this process.
         log.info("service_ready", group=group_id(settings.tenant, definition.name))
 
-    app = FastStream(running.broker, lifespan=lifespan, after_startup=[ready])
+    app = FastStream(
+        running.broker,
+        lifespan=lifespan,
+        after_startup=[ready],
+        on_shutdown=[running.committer.close],  # before the consumer stops
+    )
     await app.run()
