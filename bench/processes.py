@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from bench.hops import HOPS
-from services.runtime.supervisor import ServiceProcess
+from services.runtime.supervisor import ServiceProcess, terminate
 
 HOP_READY = "hop_ready"
 
@@ -72,19 +71,11 @@ class HopProcess:
 
     def stop(self, *, timeout: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL if it does not stop in time."""
-        if self._process is None:
-            return None
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        code = terminate(self._process, timeout=timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
-        return self._process.returncode
+        return code
 
 
 @dataclass

@@ -26,6 +26,7 @@ async def note_flag(
     if sender != ini_tenant():  # any tenant may write to an inbox; only INI keeps the reports
         raise Rejected(f"ce_source: {sender} is not INI ({ini_tenant()}), which alone flags (6.1)")
     own = [request.case_reference for request in flag.requests if request.force == tx.tenant]
+    forces = len({request.force for request in flag.requests})
     if not own:  # the schema ties case_reference to the told force; a wrong force is refused
         raise Rejected(f"requests: none is {tx.tenant}'s own, so {tx.tenant} is not concerned")
     kept = await store.keep_flag(
@@ -36,7 +37,7 @@ async def note_flag(
             case_reference=flag.case_reference,
             own_cases=own,
             requests=[request.model_dump(mode="json") for request in flag.requests],
-            forces=len({request.force for request in flag.requests}),
+            forces=forces,
             flagged_at=flag.flagged_at,
         ),
     )
@@ -57,7 +58,7 @@ async def note_flag(
         "repeated_requests_flagged",
         case=flag.case_reference,
         requests=len(flag.requests),
-        forces=len({request.force for request in flag.requests}),
+        forces=forces,
     )
 
 

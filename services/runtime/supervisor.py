@@ -14,6 +14,20 @@ from pathlib import Path
 from typing import IO, Any
 
 
+def terminate(process: subprocess.Popen[bytes] | None, *, timeout: float) -> int | None:
+    """SIGTERM a child, then SIGKILL if it does not stop in time; its exit code (None: none)."""
+    if process is None:
+        return None
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 @dataclass
 class ServiceProcess:
     """One service of one tenant running as its own OS process, logging JSON to a file."""
@@ -89,19 +103,11 @@ class ServiceProcess:
 
     def stop(self, *, timeout: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL if it does not stop in time; return the exit code."""
-        if self._process is None:
-            return None
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        code = terminate(self._process, timeout=timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
-        return self._process.returncode
+        return code
 
     def kill(self) -> None:
         """SIGKILL: the process dies without any chance to clean up."""

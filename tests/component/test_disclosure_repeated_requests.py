@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from schemas import topics
 from schemas.disclosure import RepeatedRequestsFlaggedV1
 from schemas.envelope import first_envelope, source_of
-from services.disclosure.api import create_app
 from services.disclosure.use_cases import INI_SETTING
 from services.runtime.consumer import Record, Verdict
-from services.runtime.service import HttpContext
-from tests.component.conftest import Component
-from tests.component.test_disclosure_api import Disclosure, arrive
+from tests.component.test_disclosure_api import Disclosure, arrive, d
 from tests.support.records import record
-from tests.support.staff import SECRET, headers
 
-Build = Callable[..., Awaitable[Component]]
 FLAGGED_AT = datetime(2026, 12, 5, 16, 0, 2, tzinfo=UTC)
+
+__all__ = ["d"]  # the disclosure service's fixture, used by name
 
 
 @pytest.fixture
-async def force(
-    component: Build, tenant: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Disclosure]:
-    monkeypatch.setenv(INI_SETTING, f"{tenant}-ini")
-    built = await component("disclosure", tenant)
-    app = create_app(HttpContext(tenant, built.database, built.clock, SECRET))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://disclosure",
-        headers=headers(tenant),
-    ) as http:
-        yield Disclosure(http, built, tenant)
+def force(d: Disclosure, tenant: str, monkeypatch: pytest.MonkeyPatch) -> Disclosure:
+    """The force's disclosure service, with this test's INI as the one that may flag."""
+    monkeypatch.setenv(INI_SETTING, f"{tenant}-ini")  # read when a flag arrives
+    return d
 
 
 def flag(

@@ -30,6 +30,7 @@ from services.multiagency import domain
 from services.multiagency.areas import Area, Directory, postcode_area
 from services.multiagency.domain import (
     AgencyAnswer,
+    Assessment,
     ConsultationStatus,
     Decision,
     HandoffResult,
@@ -307,6 +308,18 @@ def test_a_late_answer_is_weighed_until_the_forum_decides_and_only_kept_after(
     assert domain.late_effect(assessed=assessed, decided=decided) is effect
 
 
+def reassessed(checks: tuple[CheckResult, ...], answer: LateAnswer) -> Assessment:
+    """The assessment revised for a strategy discussion already scheduled."""
+    return domain.reassess_for_forum(
+        checks,
+        late=(answer,),
+        behaviour=False,
+        answers=(),
+        handoffs=(),
+        scheduled=Forum.STRATEGY_DISCUSSION,
+    )
+
+
 def test_a_late_conviction_makes_the_forum_weigh_concerns() -> None:
     # 5.5.3 (i): PNC was silent at the assessment; its late answer holds a conviction.
     answer = late(found(), concerns=(Concern.CHILD_SEXUAL_CONVICTION,))
@@ -315,14 +328,7 @@ def test_a_late_conviction_makes_the_forum_weigh_concerns() -> None:
         [answer],
         stage=FRA,
     )
-    revised = domain.reassess_for_forum(
-        checks,
-        late=(answer,),
-        behaviour=False,
-        answers=(),
-        handoffs=(),
-        scheduled=Forum.STRATEGY_DISCUSSION,
-    )
+    revised = reassessed(checks, answer)
     assert revised.route is DecisionRoute.CONCERNS
     assert revised.categories == (ConcernCategory.CHILD_SEXUAL_OFFENCE_CONVICTION,)
     assert revised.decision is Decision.FORUM
@@ -337,14 +343,7 @@ def test_a_late_no_trace_that_closes_the_gap_still_leaves_the_decision_to_the_fo
     checks = domain.with_late_answers(
         (result(outcome=MatchOutcome.UNAVAILABLE),), [answer], stage=FRA
     )
-    revised = domain.reassess_for_forum(
-        checks,
-        late=(answer,),
-        behaviour=False,
-        answers=(),
-        handoffs=(),
-        scheduled=Forum.STRATEGY_DISCUSSION,
-    )
+    revised = reassessed(checks, answer)
     assert revised.route is DecisionRoute.NO_CONCERNS
     assert revised.checks_incomplete == ()
     assert revised.decision is Decision.FORUM
@@ -367,14 +366,7 @@ def test_a_late_registration_points_to_a_mappa_meeting_and_the_scheduled_forum_s
         [answer],
         stage=FRA,
     )
-    revised = domain.reassess_for_forum(
-        checks,
-        late=(answer,),
-        behaviour=False,
-        answers=(),
-        handoffs=(),
-        scheduled=Forum.STRATEGY_DISCUSSION,
-    )
+    revised = reassessed(checks, answer)
     assert revised.meets_mappa
     assert revised.forum is Forum.MAPPA_MEETING
     assert "points to a mappa-meeting (5.6.12)" in revised.rationale
