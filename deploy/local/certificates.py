@@ -109,7 +109,17 @@ def authority(folder: Path) -> Issued:
 
 
 def server(folder: Path, name: str, ca: Issued, *, client_auth: bool = False) -> Issued:
-    """A server certificate signed by the authority (renewed when near its end or re-keyed CA)."""
+    """A server certificate for loopback, signed by the authority (renewed when near its end)."""
+    return issue(folder, name, ca, server_auth=True, client_auth=client_auth)
+
+
+def client(folder: Path, name: str, ca: Issued) -> Issued:
+    """A client certificate whose common name is the identity it proves."""
+    return issue(folder, name, ca, server_auth=False, client_auth=True)
+
+
+def issue(folder: Path, name: str, ca: Issued, *, server_auth: bool, client_auth: bool) -> Issued:
+    """A certificate for `name` signed by the authority, reused while good and CA-signed."""
     issued = Issued(folder / f"{name}.pem", folder / f"{name}-key.pem")
     now = dt.datetime.now(dt.UTC)
     ca_certificate = x509.load_pem_x509_certificate(ca.certificate.read_bytes())
@@ -120,13 +130,12 @@ def server(folder: Path, name: str, ca: Issued, *, client_auth: bool = False) ->
     ca_key = serialization.load_pem_private_key(read_private(ca.key), password=None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     key = ec.generate_private_key(ec.SECP256R1())
-    usages = [ExtendedKeyUsageOID.SERVER_AUTH] + (
-        [ExtendedKeyUsageOID.CLIENT_AUTH] if client_auth else []
-    )
+    usages = [ExtendedKeyUsageOID.SERVER_AUTH] if server_auth else []
+    usages += [ExtendedKeyUsageOID.CLIENT_AUTH] if client_auth else []
     alternative = [x509.DNSName(host) for host in SERVER_NAMES] + [
         x509.IPAddress(ipaddress.ip_address(address)) for address in SERVER_ADDRESSES
     ]
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(name))
         .issuer_name(ca_certificate.subject)
@@ -135,8 +144,11 @@ def server(folder: Path, name: str, ca: Issued, *, client_auth: bool = False) ->
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=SERVER_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
-        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+    )
+    if server_auth:
+        builder = builder.add_extension(x509.SubjectAlternativeName(alternative), critical=False)
+    certificate = (
+        builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
             critical=False,

@@ -1,4 +1,10 @@
-"""A single-node KRaft Kafka broker run from Maven-resolved jars, without Docker."""
+"""A single-node KRaft Kafka broker run from Maven-resolved jars, without Docker.
+
+Security is always on, as in production (DESIGN.md section 5): tenants connect to a SASL_SSL
+listener with SCRAM-SHA-512; the controller and the operator's listener take TLS client
+certificates only (the broker's own, and the provisioning super-user's); the KRaft
+StandardAuthorizer refuses whatever no ACL allows, and only provisioning creates topics.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.local import certificates
 from deploy.local.common import (
     Progress,
     StackError,
@@ -35,11 +42,16 @@ from deploy.local.common import (
     spawn_detached,
     terminate,
 )
+from deploy.local.secrets import secrets_dir
 
 KAFKA_VERSION = "4.1.1"  # keep in step with pom.xml and compose.yaml
 DEFAULT_PORT = 19092
 PORT_VARIABLE = "CSODS_STACK_KAFKA_PORT"
 READY_LINE = "Kafka Server started"
+# The identities proven by certificate: the broker itself and the provisioning super-user.
+BROKER_IDENTITY = "kafka-broker"
+ADMIN_IDENTITY = "csods-admin"
+SASL_MECHANISM = "SCRAM-SHA-512"
 # A broker that has kept many topics (every test force makes its own) loads them all before
 # it answers: minutes, not seconds, on a long-used machine.
 START_TIMEOUT = 300.0
@@ -102,13 +114,42 @@ def paths(root: Path) -> KafkaPaths:
 
 
 def port() -> int:
-    """The PLAINTEXT port; the controller listens on the next one."""
+    """The tenants' SASL_SSL port; the controller listens on the next, the operators' after."""
     return port_from_env(PORT_VARIABLE, DEFAULT_PORT)
 
 
 def bootstrap() -> str:
-    """The bootstrap address clients connect to."""
+    """The bootstrap address tenants' clients connect to (SASL_SSL)."""
     return f"127.0.0.1:{port()}"
+
+
+def admin_bootstrap() -> str:
+    """The operators' listener (TLS client certificate): provisioning connects here."""
+    return f"127.0.0.1:{port() + 2}"
+
+
+@dataclass(frozen=True)
+class KafkaSecrets:
+    """The files a client of the local broker needs: the CA, and the super-user's certificate."""
+
+    folder: Path  # <secrets>/kafka; provisioned principals' passwords live in users/
+    ca: Path
+    broker: certificates.Issued
+    admin: certificates.Issued
+
+    @property
+    def users(self) -> Path:
+        return self.folder / "users"
+
+
+def secrets(root: Path) -> KafkaSecrets:
+    """The broker's certificate authority and identities, made the first time they are needed."""
+    top = secrets_dir(root)
+    folder = top / "kafka"
+    ca = certificates.authority(top)
+    broker = certificates.server(folder, BROKER_IDENTITY, ca, client_auth=True)
+    admin = certificates.client(folder, ADMIN_IDENTITY, ca)
+    return KafkaSecrets(folder, ca.certificate, broker, admin)
 
 
 def cache_dir() -> Path:
@@ -193,21 +234,44 @@ def ensure_libs(progress: Progress | None = None) -> Path:
         return libs
 
 
-def _server_properties(p: KafkaPaths, plain_port: int) -> str:
-    """The broker configuration: one combined broker+controller node on loopback."""
-    controller_port = plain_port + 1
+def _server_properties(p: KafkaPaths, client_port: int, keys: KafkaSecrets) -> str:
+    """The broker configuration: one combined broker+controller node on loopback, secured."""
+    controller_port, internal_port = client_port + 1, client_port + 2
+    listeners = {
+        "CLIENTS": (client_port, "SASL_SSL"),  # tenants: SCRAM password over TLS
+        "CONTROLLER": (controller_port, "SSL"),  # the broker's own certificate only
+        "INTERNAL": (internal_port, "SSL"),  # the broker and the provisioning super-user
+    }
+    scram = f"listener.name.clients.{SASL_MECHANISM.lower()}.sasl.jaas.config"
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{plain_port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{plain_port}",
-        "inter.broker.listener.name": "PLAINTEXT",
+        "listeners": ",".join(f"{name}://127.0.0.1:{at}" for name, (at, _) in listeners.items()),
+        "advertised.listeners": f"CLIENTS://127.0.0.1:{client_port},"
+        f"INTERNAL://127.0.0.1:{internal_port}",
+        "inter.broker.listener.name": "INTERNAL",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": ",".join(
+            f"{name}:{protocol}" for name, (_, protocol) in listeners.items()
+        ),
+        "sasl.enabled.mechanisms": SASL_MECHANISM,
+        scram: "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(keys.broker.chain),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(keys.ca),
+        "listener.name.controller.ssl.client.auth": "required",
+        "listener.name.internal.ssl.client.auth": "required",
+        # A certificate's principal is its common name: User:kafka-broker, User:csods-admin.
+        "ssl.principal.mapping.rules": "RULE:^CN=([^,]+).*$/$1/,DEFAULT",
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{BROKER_IDENTITY};User:{ADMIN_IDENTITY}",
+        "allow.everyone.if.no.acl.found": "false",
         "log.dirs": str(p.data),
         "num.partitions": "3",
-        "auto.create.topics.enable": "true",
+        # Topics are made by provisioning (csods access provision), never by a client.
+        "auto.create.topics.enable": "false",
         # A single node cannot hold more than one replica of the internal topics.
         "offsets.topic.replication.factor": "1",
         "offsets.topic.num.partitions": "1",
@@ -227,12 +291,12 @@ def _server_properties(p: KafkaPaths, plain_port: int) -> str:
 
 
 def _configured_port(p: KafkaPaths) -> int | None:
-    """The PLAINTEXT port in the server.properties the running broker was started with."""
+    """The tenants' port in the server.properties the running broker was started with."""
     try:
         text = p.server_properties.read_text()
     except OSError:
         return None
-    match = re.search(r"^listeners=PLAINTEXT://[^:]+:(\d+)", text, re.MULTILINE)
+    match = re.search(r"^listeners=CLIENTS://[^:]+:(\d+)", text, re.MULTILINE)
     return int(match.group(1)) if match else None
 
 
@@ -256,21 +320,23 @@ def _format_storage(p: KafkaPaths, classpath: str, progress: Progress | None) ->
     """Format the KRaft log folder once; meta.properties marks it as done."""
     if (p.data / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = "-"
+    while cluster_id.startswith("-"):  # the storage tool would read a leading '-' as an option
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     say(progress, f"kafka: formatting {p.data} (cluster id {cluster_id})")
     java = ["java", f"-Dlog4j2.configurationFile={p.log4j_properties}", "-cp", classpath]
     tool = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(p.server_properties)]
     run_checked([*java, *tool], "kafka-storage format")
 
 
-def _wait_ready(p: KafkaPaths, pid: int, plain_port: int, timeout: float) -> None:
+def _wait_ready(p: KafkaPaths, pid: int, client_port: int, timeout: float) -> None:
     """Wait for the ready line in the log and an accepting port, or raise with the log's end."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not pid_alive(pid):
             raise StackError(f"Kafka exited while starting; end of {p.log}:\n{log_tail(p.log)}")
         text = p.log.read_text(errors="replace") if p.log.exists() else ""
-        if READY_LINE in text and port_accepts(plain_port):
+        if READY_LINE in text and port_accepts(client_port):
             return
         time.sleep(0.2)
     raise StackError(f"Kafka not ready after {timeout:.0f} s; end of {p.log}:\n{log_tail(p.log)}")
@@ -280,29 +346,29 @@ def start(root: Path, progress: Progress | None = None) -> bool:
     """Start the broker unless it already runs; return True when this call started it."""
     p = paths(root)
     p.state.mkdir(parents=True, exist_ok=True)
-    plain_port = port()
+    client_port = port()
     with file_lock(p.lock):
         pid = running_pid(root)
         if pid is not None:
             running_port = _configured_port(p)
-            if running_port not in (None, plain_port):
+            if running_port not in (None, client_port):
                 raise StackError(
-                    f"this project's Kafka already runs on port {running_port}, not {plain_port} "
+                    f"this project's Kafka already runs on port {running_port}, not {client_port} "
                     f"({PORT_VARIABLE}); stop it first"
                 )
             p.pid_file.write_text(f"{pid}\n")
-            _wait_ready(p, pid, plain_port, START_TIMEOUT)
+            _wait_ready(p, pid, client_port, START_TIMEOUT)
             say(progress, f"kafka: already running (pid {pid}) on {bootstrap()}")
             return False
         _ensure_tools(progress, need_maven=False)
         classpath = str(ensure_libs(progress) / "*")  # java expands the '*' itself
-        for busy in (plain_port, plain_port + 1):
+        for busy in (client_port, client_port + 1, client_port + 2):
             if port_accepts(busy):
                 raise StackError(
                     f"port {busy} is already in use by another process; stop it or set "
-                    f"{PORT_VARIABLE} (the controller uses that port + 1)"
+                    f"{PORT_VARIABLE} (the controller uses that port + 1, operators + 2)"
                 )
-        p.server_properties.write_text(_server_properties(p, plain_port))
+        p.server_properties.write_text(_server_properties(p, client_port, secrets(root)))
         p.log4j_properties.write_text(LOG4J2_PROPERTIES)
         _format_storage(p, classpath, progress)
         if p.log.exists():  # keep the previous run's log: it is what a crash test wants to read
@@ -317,7 +383,7 @@ def start(root: Path, progress: Progress | None = None) -> bool:
         pid = spawn_detached(command, p.log, p.state)
         p.pid_file.write_text(f"{pid}\n")
         try:
-            _wait_ready(p, pid, plain_port, START_TIMEOUT)
+            _wait_ready(p, pid, client_port, START_TIMEOUT)
         except StackError:
             terminate(pid, 5.0)
             p.pid_file.unlink(missing_ok=True)
