@@ -26,9 +26,7 @@ def json_schema(message: type[Any]) -> dict[str, Any]:
 
 def render() -> dict[str, str]:
     """Every generated file, by path relative to `schemas/generated/`."""
-    files = {
-        f"json/{message.TYPE}.json": _dump(json_schema(message)) for message in MESSAGES
-    }
+    files = {f"json/{message.TYPE}.json": _dump(json_schema(message)) for message in MESSAGES}
     for party in DOCUMENTS:
         files[f"asyncapi/{party.replace(' ', '-')}.json"] = _dump(document(party))
     files["README.md"] = reference_page()

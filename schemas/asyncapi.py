@@ -66,9 +66,9 @@ def document(party: str) -> dict[str, Any]:
     for spec, message in _reads(party):
         title = f"{spec.pattern}:{message.__name__}"
         group = f"{{tenant}}.{party}" if party != AGENCY_SYSTEM else None
-        broker.subscriber(
-            spec.pattern, group_id=group, title=title, description=spec.description
-        )(_typed_handler(message))
+        broker.subscriber(spec.pattern, group_id=group, title=title, description=spec.description)(
+            _typed_handler(message)
+        )
     for spec, message in _writes(party):
         broker.publisher(
             spec.pattern,
@@ -77,7 +77,9 @@ def document(party: str) -> dict[str, Any]:
             description=spec.description,
         )
     factory = AsyncAPI(
-        title=f"csods {party}", version=VERSION, description=DOCUMENTS[party],
+        title=f"csods {party}",
+        version=VERSION,
+        description=DOCUMENTS[party],
         schema_version="3.0.0",
     )
     app = FastStream(broker, specification=factory)
@@ -97,9 +99,11 @@ def _reads(party: str) -> list[tuple[TopicSpec, type[Message]]]:
 
 
 def _writes(party: str) -> list[tuple[TopicSpec, type[Message]]]:
-    streams = [] if party == AGENCY_SYSTEM else [
-        (spec, message) for spec in produced_by(party) for message in spec.messages
-    ]
+    streams = (
+        []
+        if party == AGENCY_SYSTEM
+        else [(spec, message) for spec in produced_by(party) for message in spec.messages]
+    )
     return [*streams, *sent_to_inboxes(party)]
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from schemas import checks, deadlines, disclosure, intake, multiagency, safeguarding
+from schemas import checks, deadlines, disclosure, intake, multiagency, safeguarding, topics
 from schemas.base import Message
 
 SERVICES = ("intake", "checks", "multiagency", "disclosure", "ops")
@@ -29,8 +29,9 @@ class Kind(StrEnum):
     """The three kinds of topic (DESIGN.md section 3)."""
 
     STREAM = "stream"  # tenant-private: only its tenant reads or writes it
-    INBOX = "inbox"  # any tenant writes, only the owner reads
+    INBOX = "inbox"  # one per (receiver, sender): only the sender writes, only the owner reads
     DEAD_LETTERS = "dead-letters"
+    REPLAYS = "replays"  # the force's ops team sends dead letters back to their consumer
 
 
 # Streams are the case record the ops read model is rebuilt from: kept for a year and a
@@ -55,8 +56,12 @@ class TopicSpec:
     key: str = "case reference"
     partitions: int = 3
 
-    def name(self, tenant: str) -> str:
-        """The topic's name for one tenant."""
+    def name(self, tenant: str, sender: str | None = None) -> str:
+        """The topic's name for one tenant (an inbox's also names its sender)."""
+        if self.kind is Kind.INBOX:
+            if sender is None:
+                raise ValueError(f"{self.pattern} names its sender: name(tenant, sender)")
+            return self.pattern.format(tenant=tenant, sender=sender)
         return self.pattern.format(tenant=tenant)
 
     def consumers_of(self, message: type[Message]) -> tuple[str, ...]:
@@ -120,8 +125,31 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     disclosure.RepeatedRequestsFlaggedV1: (AGENCY_SYSTEM,),
 }
 
+# The agency systems, by the runnable that plays each: what it reads on its inboxes and what
+# it answers on the asking force's. Provisioning grants each exactly these (DESIGN.md 5).
+AGENCY_SYSTEMS: dict[str, tuple[tuple[type[Message], ...], tuple[type[Message], ...]]] = {
+    "pnc": ((checks.CheckQueryV1,), (checks.CheckAnsweredV1,)),
+    "visor": ((checks.CheckQueryV1,), (checks.CheckAnsweredV1,)),
+    "local-intelligence": ((checks.CheckQueryV1,), (checks.CheckAnsweredV1,)),
+    "ini": (
+        (checks.CheckQueryV1, disclosure.FinalIntelligenceReportV1),
+        (checks.CheckAnsweredV1, disclosure.RepeatedRequestsFlaggedV1),
+    ),
+    "childrens-social-care": (
+        (multiagency.RequestConsultationV1, multiagency.RemindConsultationV1),
+        (multiagency.ConsultationAnsweredV1,),
+    ),
+    "probation": (
+        (multiagency.RequestConsultationV1, multiagency.RemindConsultationV1),
+        (multiagency.ConsultationAnsweredV1,),
+    ),
+}
+# The force's own online portal (the Single Online Home form) writes its enquiries.
+PORTAL = "portal"
+INBOX_PATTERN = "inbox.{tenant}.from.{sender}.v1"
+
 FORCE_INBOX = TopicSpec(
-    pattern="inbox.{tenant}.v1",
+    pattern=INBOX_PATTERN,
     kind=Kind.INBOX,
     owner=Owner.FORCE,
     producers=(ANY_TENANT,),
@@ -137,14 +165,16 @@ FORCE_INBOX = TopicSpec(
         disclosure.RepeatedRequestsFlaggedV1,
     ),
     description=(
-        "A force's inbox: online-portal enquiries, answers from national systems and "
-        "agencies, handoffs between forces, and INI's flags on subjects of several requests."
+        "A force's inbox from one sender: online-portal enquiries (from the force itself), "
+        "answers from national systems and agencies, handoffs between forces, and INI's "
+        "flags on subjects of several requests. Only the sender named in the topic may "
+        "write to it, so the topic proves who sent each record."
     ),
     retention=INBOX_RETENTION,
 )
 
 AGENCY_INBOX = TopicSpec(
-    pattern="inbox.{tenant}.v1",
+    pattern=INBOX_PATTERN,
     kind=Kind.INBOX,
     owner=Owner.AGENCY,
     producers=("checks", "multiagency", "disclosure"),
@@ -156,8 +186,9 @@ AGENCY_INBOX = TopicSpec(
         disclosure.FinalIntelligenceReportV1,
     ),
     description=(
-        "An agency's or national system's inbox: check queries (PNC, ViSOR, INI, local "
-        "intelligence) and consultation requests (children's social care, probation)."
+        "An agency's or national system's inbox from one force: check queries (PNC, ViSOR, "
+        "INI, local intelligence), consultation requests (children's social care, "
+        "probation) and final intelligence reports (INI). Only that force may write to it."
     ),
     retention=INBOX_RETENTION,
 )
@@ -345,11 +376,28 @@ STREAMS: tuple[TopicSpec, ...] = (
     ),
 )
 
-TOPICS: tuple[TopicSpec, ...] = (*STREAMS, FORCE_INBOX, AGENCY_INBOX, DEAD_LETTERS)
+REPLAYS = TopicSpec(
+    pattern="replay.{tenant}.v1",
+    kind=Kind.REPLAYS,
+    owner=Owner.FORCE,
+    producers=("ops",),
+    consumers=("intake", "checks", "multiagency", "disclosure", "ops"),
+    messages=(),
+    description=(
+        "Dead letters the force's ops team sends back, each to the one consumer that refused "
+        "it (header csods_replay_consumer), read as if from its original topic "
+        "(csods_replay_topic): the sender checks of that topic apply again."
+    ),
+    retention=DEAD_LETTER_RETENTION,
+)
+
+TOPICS: tuple[TopicSpec, ...] = (*STREAMS, FORCE_INBOX, AGENCY_INBOX, DEAD_LETTERS, REPLAYS)
 
 
 def spec_for(topic: str) -> TopicSpec | None:
     """The spec a topic name was built from (inboxes resolve to the force inbox's)."""
+    if topic.startswith("inbox."):
+        return FORCE_INBOX if topics.sender_of(topic) is not None else None
     for spec in TOPICS:
         before, _, after = spec.pattern.partition("{tenant}")
         middle = topic.removeprefix(before).removesuffix(after)
@@ -385,7 +433,7 @@ def produced_by(service: str) -> tuple[TopicSpec, ...]:
 def consumed_by(service: str) -> tuple[TopicSpec, ...]:
     """The topics a service reads."""
     return tuple(
-        spec for spec in (*STREAMS, FORCE_INBOX, DEAD_LETTERS) if service in spec.consumers
+        spec for spec in (*STREAMS, FORCE_INBOX, DEAD_LETTERS, REPLAYS) if service in spec.consumers
     )
 
 

@@ -124,9 +124,7 @@ class InitialContactDetails(Part):
         None,
         default=None,
     )
-    redirect_reason: FreeText | None = personal(
-        "Why it is that route.", None, default=None
-    )
+    redirect_reason: FreeText | None = personal("Why it is that route.", None, default=None)
 
 
 class RegisterEnquiryV1(InitialContactDetails, Message):

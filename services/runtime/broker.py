@@ -1,4 +1,4 @@
-"""Kafka clients: the FastStream broker, the relay's producer, and topic set-up."""
+"""Kafka clients: the FastStream broker, the relay's producer, and the topics they need."""
 
 from __future__ import annotations
 
@@ -6,22 +6,25 @@ from collections.abc import Iterable
 
 import structlog
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
-from schemas.catalogue import spec_for
+from services.runtime.kafka_access import KafkaAccess
 from services.runtime.metrics import REGISTRY_IN_USE
-from services.runtime.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 
-def make_broker(settings: Settings, *, client_id: str) -> KafkaBroker:
+class TopicsMissing(RuntimeError):  # noqa: N818 - a state of the deployment, not a bug
+    """Topics a service needs were never provisioned (or its principal may not see them)."""
+
+
+def make_broker(access: KafkaAccess, *, client_id: str) -> KafkaBroker:
     """The FastStream broker of a service: idempotent producer, every write acked by all."""
     return KafkaBroker(
-        settings.kafka_bootstrap,
+        access.bootstrap,
+        security=access.faststream(),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -30,10 +33,10 @@ def make_broker(settings: Settings, *, client_id: str) -> KafkaBroker:
     )
 
 
-async def start_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
+async def start_producer(access: KafkaAccess, *, client_id: str) -> AIOKafkaProducer:
     """A started idempotent producer (acks=all) for the outbox relay."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **access.aiokafka(),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -43,40 +46,20 @@ async def start_producer(settings: Settings, *, client_id: str) -> AIOKafkaProdu
     return producer
 
 
-def _configs(topic: str) -> dict[str, str]:
-    """Topic settings from the topic map: how long the topic keeps its records."""
-    spec = spec_for(topic)
-    if spec is None:
-        return {}
-    return {"retention.ms": str(int(spec.retention.total_seconds() * 1000))}
-
-
-async def ensure_topics(settings: Settings, names: Iterable[str]) -> list[str]:
-    """Create the topics that do not exist yet; return those created."""
-    wanted = sorted(set(names))
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+async def require_topics(access: KafkaAccess, names: Iterable[str]) -> None:
+    """Fail unless every topic exists and this principal may see it: clients never make topics."""
+    admin = AIOKafkaAdminClient(**access.aiokafka())
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
-        missing = [name for name in wanted if name not in existing]
-        if not missing:
-            return []
-        response = await admin.create_topics(
-            [
-                NewTopic(
-                    name=name,
-                    num_partitions=settings.topic_partitions,
-                    replication_factor=settings.topic_replication,
-                    topic_configs=_configs(name),
-                )
-                for name in missing
-            ]
-        )
-        for name, code, *_ in response.topic_errors:
-            # 36: created meanwhile by another process, which is what we wanted.
-            if code not in (0, TopicAlreadyExistsError.errno):
-                raise RuntimeError(f"cannot create topic {name}: Kafka error {code}")
+        visible = set(await admin.list_topics())
     finally:
         await admin.close()
-    log.info("topics_created", topics=missing)
-    return missing
+    missing = sorted(set(names) - visible)
+    if missing:
+        shown = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
+        raise TopicsMissing(
+            f"topics not provisioned for Kafka principal {access.principal}: {shown} "
+            "(run `csods access provision`)"
+        )

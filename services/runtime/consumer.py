@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,44 @@ class Record:
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
+    # A replay from the force's ops team: the topic the record was first refused on, and
+    # the one consumer it is sent back to.
+    replay_of: str | None = None
+    replay_for: str | None = None
+
+    @property
+    def proof_topic(self) -> str:
+        """The topic whose writers vouch for the record: its original one, for a replay."""
+        return self.replay_of or self.topic
+
+
+H_REPLAY_TOPIC = "csods_replay_topic"
+H_REPLAY_CONSUMER = "csods_replay_consumer"
+
+
+def replayed(record: Record) -> Record:
+    """A record read from a force's replay topic, with where it was first refused."""
+    headers = dict(record.headers)
+    topic = headers.get(H_REPLAY_TOPIC, b"").decode(errors="replace")
+    consumer = headers.get(H_REPLAY_CONSUMER, b"").decode(errors="replace")
+    return Record(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        headers=record.headers,
+        replay_of=topic or record.topic,
+        replay_for=consumer,
+    )
+
+
+_SHOWABLE = re.compile(r"^[a-z0-9][a-z0-9./-]{0,79}$")
+
+
+def shown(value: str) -> str:
+    """A header value fit for a reason or a log: an identifier, or only its length."""
+    return value if _SHOWABLE.match(value) else f"({len(value)} characters, not shown)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +171,8 @@ class Processor:
         return verdict
 
     async def _process(self, record: Record) -> Verdict:
+        if record.replay_of is not None and record.replay_for != self.service:
+            return Verdict.IGNORED  # sent back to another consumer of the same topic
         try:
             envelope, route = self._route(record)
         except Rejected as exc:
@@ -156,18 +197,37 @@ class Processor:
             envelope = Envelope.from_headers(record.headers)
         except EnvelopeError as exc:
             raise Rejected(str(exc)) from exc
-        if topics.tenant_of(record.topic) != self.tenant:
-            raise Rejected(f"topic: {record.topic} does not belong to tenant {self.tenant}")
-        # A tenant-private stream is written by its own tenant only (DESIGN.md section 5).
-        if record.topic.startswith("cso.") and envelope.tenant != self.tenant:
+        topic = record.proof_topic
+        if topics.tenant_of(topic) != self.tenant:
+            raise Rejected(f"topic: {shown(topic)} does not belong to tenant {self.tenant}")
+        self._check_sender(topic, envelope)
+        if record.key != envelope.key:
             raise Rejected(
-                f"header ce_source: tenant {envelope.tenant} may not write to "
-                f"{self.tenant}'s stream {record.topic}"
+                "key: the record's key must equal header ce_subject (the case reference)"
             )
         route = self.routes.get(envelope.type)
         if route is None and envelope.type not in self.ignored:
             raise Rejected(self._unknown_type(envelope.type))
         return envelope, route
+
+    def _check_sender(self, topic: str, envelope: Envelope) -> None:
+        """The sender named in ce_source must be the one the topic proves (DESIGN.md 5)."""
+        sender = envelope.tenant
+        if topic.startswith("cso."):  # a tenant-private stream: written by its tenant only
+            if sender != self.tenant:
+                raise Rejected(
+                    f"header ce_source: tenant {shown(sender)} may not write to "
+                    f"{self.tenant}'s stream {topic}"
+                )
+            return
+        proven = topics.sender_of(topic)
+        if proven is None:
+            raise Rejected(f"topic: {shown(topic)} is neither a stream nor an inbox of a sender")
+        if sender != proven:
+            raise Rejected(
+                f"header ce_source: names tenant {shown(sender)}, but only {proven} may "
+                f"write to {topic}: the sender is not proven"
+            )
 
     def _unknown_type(self, ce_type: str) -> str:
         name, _, version = ce_type.rpartition(".")
@@ -178,10 +238,10 @@ class Processor:
         )
         if known:
             return (
-                f"header ce_type: {name} version {version} is not one this consumer reads "
-                f"(it reads {', '.join(known)})"
+                f"header ce_type: {shown(name)} version {shown(version)} is not one this consumer "
+                f"reads (it reads {', '.join(known)})"
             )
-        return f"header ce_type: unknown message type {ce_type}"
+        return f"header ce_type: unknown message type {shown(ce_type)}"
 
     def _decode(self, record: Record, envelope: Envelope, route: Route) -> Delivery[Any]:
         value = record.value or b""

@@ -10,7 +10,12 @@ from typing import Any
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+)
 from asyncpg.pool import PoolConnectionProxy
 
 from services.runtime.logs import failure
@@ -22,6 +27,11 @@ log = structlog.get_logger(__name__)
 
 _BACKLOG_EVERY_SECONDS = 5.0
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
+_REFUSALS = (
+    TopicAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+)
 
 
 class OutboxRelay:
@@ -35,6 +45,7 @@ class OutboxRelay:
         producer_factory: ProducerFactory,
         batch: int,
         poll_seconds: float,
+        principal: str = "",
     ) -> None:
         self._db = database
         self._tenant = tenant
@@ -45,6 +56,7 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._stopping = False
         self._observed_at = 0.0
+        self._principal = principal
 
     async def run(self) -> None:
         """Publish until stopped; a failing broker or database is retried, never skipped."""
@@ -96,16 +108,25 @@ class OutboxRelay:
                 return 0
             # Enqueue all, then wait for every acknowledgement; the idempotent producer
             # keeps each partition's order across its retries.
-            futures = [
-                await producer.send(
-                    row["topic"],
-                    value=row["payload"],
-                    key=row["key"],
-                    headers=list(zip(row["header_names"], row["header_values"], strict=True)),
+            try:
+                futures = [
+                    await producer.send(
+                        row["topic"],
+                        value=row["payload"],
+                        key=row["key"],
+                        headers=list(zip(row["header_names"], row["header_values"], strict=True)),
+                    )
+                    for row in rows
+                ]
+                await asyncio.gather(*futures)
+            except _REFUSALS as exc:
+                # The broker's wall: say who was refused what. The rows wait until the
+                # destination is provisioned; nothing behind them overtakes them.
+                refused = sorted({row["topic"] for row in rows})
+                log.error(
+                    "kafka_refused", principal=self._principal, topics=refused, **failure(exc)
                 )
-                for row in rows
-            ]
-            await asyncio.gather(*futures)
+                raise
             await tx.conn.execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
                 [row["id"] for row in rows],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,10 @@ from prometheus_client import make_asgi_app
 
 from schemas import topics
 from services.runtime import metrics, tracing
-from services.runtime.broker import ensure_topics, make_broker, start_producer
+from services.runtime.broker import make_broker, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
-from services.runtime.consumer import Processor, Record, Route
+from services.runtime.consumer import Processor, Record, Route, Verdict, replayed
+from services.runtime.kafka_access import KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.relay import OutboxRelay
@@ -47,12 +49,28 @@ _FETCH_MAX_WAIT_MS = 50
 
 @dataclass(frozen=True)
 class Subscription:
-    """One topic a service reads, and the message types it handles there."""
+    """One topic a service reads (or every inbox of its tenant), and the types it handles."""
 
     topic: str
     routes: Mapping[str, Route]
     # Types other services of the same tenant handle on a shared inbox: acknowledged, unread.
     ignored: frozenset[str] = frozenset()
+    # The topic is the prefix of the tenant's inboxes, one per sender: all of them are read,
+    # including a sender provisioned after the service started.
+    every_sender: bool = False
+
+    def reads(self, topic: str) -> bool:
+        """Whether a record of this topic belongs to this subscription."""
+        if self.every_sender:
+            return topic.startswith(self.topic) and topics.sender_of(topic) is not None
+        return topic == self.topic
+
+
+def inbox_subscription(
+    tenant: str, routes: Mapping[str, Route], ignored: frozenset[str] = frozenset()
+) -> Subscription:
+    """A tenant's inboxes, from every sender (DESIGN.md section 5)."""
+    return Subscription(topics.inbox_prefix(tenant), routes, ignored, every_sender=True)
 
 
 @dataclass(frozen=True)
@@ -195,6 +213,7 @@ class Running:
     processors: list[Processor] = field(default_factory=list)
     tickers: Sequence[Ticker] = ()
     committer: OffsetCommitter = field(default_factory=OffsetCommitter)
+    access: KafkaAccess | None = None
 
 
 def group_id(tenant: str, service: str) -> str:
@@ -224,29 +243,35 @@ async def prepare(
         password=settings.app_database_password,
         migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
     )
+    access = access_for(settings, name)
     database = await open_database(
         dsn=app_dsn(settings, name), schema=name, size=settings.pool_size
     )
     wiring = definition.wire(tenant, clock)
-    await ensure_topics(
-        settings,
+    replays = [topics.replays(tenant)] if _replayed_here(wiring, tenant) else []
+    await require_topics(
+        access,
         [
-            *(subscription.topic for subscription in wiring.subscriptions),
+            *(s.topic for s in wiring.subscriptions if not s.every_sender),
             *wiring.publishes,
             *wiring.destinations,
             topics.dead_letters(tenant),
+            *replays,
         ],
     )
     client_id = f"{tenant}.{name}"
-    broker = make_broker(settings, client_id=client_id)
+    broker = make_broker(access, client_id=client_id)
     relay = OutboxRelay(
         database=database,
         tenant=tenant,
-        producer_factory=lambda: start_producer(settings, client_id=f"{client_id}.relay"),
+        producer_factory=lambda: start_producer(access, client_id=f"{client_id}.relay"),
         batch=settings.outbox_batch,
         poll_seconds=settings.outbox_poll_seconds,
+        principal=access.principal,
     )
-    running = Running(definition, settings, database, broker, relay, clock, tickers=wiring.tickers)
+    running = Running(
+        definition, settings, database, broker, relay, clock, tickers=wiring.tickers, access=access
+    )
     for subscription in wiring.subscriptions:
         processor = Processor(
             service=name,
@@ -266,14 +291,15 @@ async def prepare(
             broker,
             running.committer,
             group_id(tenant, name),
-            {
-                subscription.topic: processor
-                for subscription, processor in zip(
-                    wiring.subscriptions, running.processors, strict=True
-                )
-            },
+            list(zip(wiring.subscriptions, running.processors, strict=True)),
+            replays,
         )
     return running
+
+
+def _replayed_here(wiring: Wiring, tenant: str) -> bool:
+    """A force's services take replays from its ops team; agencies' stand-ins have none."""
+    return any(s.topic.startswith(f"cso.{tenant}.") or s.every_sender for s in wiring.subscriptions)
 
 
 async def _tick(ticker: Ticker, database: Database) -> None:
@@ -319,25 +345,41 @@ def _http_server(running: Running) -> uvicorn.Server | None:
     return _EmbeddedServer(config)
 
 
+def _pattern(subscriptions: Sequence[Subscription], extra: Sequence[str]) -> str:
+    """One regular expression for every topic the service reads."""
+    exact = [re.escape(s.topic) for s in subscriptions if not s.every_sender]
+    exact += [re.escape(topic) for topic in extra]
+    inboxes = [re.escape(s.topic) + r"[a-z0-9-]+\.v1" for s in subscriptions if s.every_sender]
+    return "^(?:" + "|".join([*exact, *inboxes]) + ")$"
+
+
 def _subscribe(
     broker: KafkaBroker,
     committer: OffsetCommitter,
     group: str,
-    processors: Mapping[str, Processor],
+    processors: Sequence[tuple[Subscription, Processor]],
+    replays: Sequence[str],
 ) -> None:
     """One consumer for all of a service's topics, each record to its topic's processor.
 
-    One member per process keeps rebalances few. Records are handled one at a time; a finished
-    one's offset goes to the committer, which commits only finished records' offsets, and one
-    to retry is sought back before the next is read.
+    One member per process keeps rebalances few. A pattern subscription, so a tenant allowed
+    to send after the service started is read without a restart. Records are handled one at a
+    time; a finished one's offset goes to the committer, which commits only finished records'
+    offsets, and one to retry is sought back before the next is read.
     """
+
+    def processor_for(topic: str) -> Processor | None:
+        for subscription, processor in processors:
+            if subscription.reads(topic):
+                return processor
+        return None
 
     async def raw_body(message: KafkaMessage) -> bytes:
         return message.body  # decoding is ours: bad bytes must reach the dead letters
 
     # Manual ack: the offset is committed only once the transaction has committed.
     @broker.subscriber(
-        *processors,
+        pattern=_pattern([s for s, _ in processors], replays),
         group_id=group,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
@@ -348,7 +390,6 @@ def _subscribe(
     async def on_record(body: bytes, message: KafkaMessage) -> None:
         raw = message.raw_message
         assert not isinstance(raw, tuple), "subscribers here are never batch subscribers"
-        processor = processors[raw.topic]
         record = Record(
             topic=raw.topic,
             partition=raw.partition,
@@ -357,10 +398,16 @@ def _subscribe(
             value=raw.value,
             headers=tuple(raw.headers or ()),
         )
+        if raw.topic in replays:
+            record = replayed(record)
+        processor = processor_for(record.proof_topic)
         with structlog.contextvars.bound_contextvars(
-            tenant=processor.tenant, topic=raw.topic, partition=raw.partition, offset=raw.offset
+            topic=raw.topic, partition=raw.partition, offset=raw.offset
         ):
-            verdict = await processor.process(record)
+            if processor is None:  # a replay for a topic this service does not read
+                verdict = Verdict.IGNORED
+            else:
+                verdict = await processor.process(record)
         if verdict.commit_offset:
             consumer = message.consumer
             if isinstance(consumer, AIOKafkaConsumer):
@@ -369,7 +416,7 @@ def _subscribe(
                 await message.ack()
         else:
             await message.nack()  # seek back: the same record is read again
-            await asyncio.sleep(processor.backoff_seconds)
+            await asyncio.sleep(processor.backoff_seconds if processor else 0.2)
 
 
 async def run(definition: ServiceDefinition, settings: Settings) -> None:

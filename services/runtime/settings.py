@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +18,32 @@ class Settings(BaseSettings):
 
     tenant: Tenant = Field(description="The force (or agency) this instance serves.")
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers.")
+    kafka_security_protocol: Literal["SASL_SSL", "SSL"] = Field(
+        default="SASL_SSL",
+        description="TLS always: SCRAM over TLS, or TLS with a client certificate.",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        default="SCRAM-SHA-512", description="The SCRAM mechanism the broker's listener takes."
+    )
+    kafka_username: str | None = Field(
+        default=None, description="The Kafka principal; default: <tenant>.<service>."
+    )
+    kafka_password: SecretStr | None = Field(default=None, description="Its SCRAM password.")
+    kafka_password_file: Path | None = Field(
+        default=None, description="A file holding the SCRAM password (a mounted secret)."
+    )
+    kafka_credentials_dir: Path | None = Field(
+        default=None,
+        description="A folder of provisioned passwords, one file per principal "
+        "(what `csods access provision` writes).",
+    )
+    kafka_ca_file: Path | None = Field(
+        default=None, description="PEM authority the broker's certificate is checked against."
+    )
+    kafka_certificate_file: Path | None = Field(
+        default=None, description="SSL only: the client certificate (PEM)."
+    )
+    kafka_key_file: Path | None = Field(default=None, description="SSL only: its key (PEM).")
     database_url: str = Field(
         default="postgresql://csods@127.0.0.1:15432/csods",
         description="PostgreSQL as the schema owner: migrations and role set-up run with it.",

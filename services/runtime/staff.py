@@ -154,4 +154,3 @@ def acting(actor: str) -> str:
     """Who did what the audit log records: the actor, and the member of staff if one asked."""
     staff = current_staff.get()
     return actor if staff is None else f"{actor}/{staff.identifier}"
-

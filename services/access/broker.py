@@ -1,0 +1,229 @@
+"""Provisioning on the broker: topics, SCRAM principals and ACLs, with confluent-kafka's admin.
+
+Runs as the super-user (the only principal that may create topics or change ACLs). Every
+step is idempotent: creating what exists is a no-op, and SCRAM credentials are upserted with
+the password the credential store holds, so a second run changes nothing a client notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin._acl import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+)
+from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
+from confluent_kafka.admin._scram import (
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialAlteration,
+    UserScramCredentialDeletion,
+    UserScramCredentialUpsertion,
+)
+from confluent_kafka.cimpl import NewTopic
+
+from schemas.catalogue import TopicSpec
+from services.access.credentials import CredentialStore
+from services.access.grants import (
+    Deployment,
+    Grant,
+    Operation,
+    Pattern,
+    Resource,
+    grants,
+    principals,
+    tenant_topics,
+    topics_of,
+)
+from services.runtime.kafka_access import KafkaAccess
+
+TIMEOUT = 30.0
+SCRAM_ITERATIONS = 8192
+_OPERATIONS = {
+    Operation.READ: AclOperation.READ,
+    Operation.WRITE: AclOperation.WRITE,
+    Operation.DESCRIBE: AclOperation.DESCRIBE,
+    Operation.IDEMPOTENT_WRITE: AclOperation.IDEMPOTENT_WRITE,
+}
+_RESOURCES = {
+    Resource.TOPIC: ResourceType.TOPIC,
+    Resource.GROUP: ResourceType.GROUP,
+    Resource.CLUSTER: ResourceType.BROKER,
+}
+_PATTERNS = {
+    Pattern.LITERAL: ResourcePatternType.LITERAL,
+    Pattern.PREFIXED: ResourcePatternType.PREFIXED,
+}
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What one provisioning run made (zero everywhere on a second run, but for principals)."""
+
+    topics_created: int
+    principals: int
+    acls: int
+
+
+class ProvisioningError(RuntimeError):
+    """The broker refused a provisioning step; the message names the resource."""
+
+
+def _admin(access: KafkaAccess) -> AdminClient:
+    return AdminClient({**access.confluent(), "client.id": "csods-provisioning"})
+
+
+def _wait(futures: Mapping[Any, Future[Any]], what: str, *, tolerate: Iterable[int] = ()) -> None:
+    allowed = set(tolerate)
+    for name, future in futures.items():
+        try:
+            future.result(timeout=TIMEOUT)
+        except KafkaException as exc:
+            error = exc.args[0]
+            if isinstance(error, KafkaError) and error.code() in allowed:
+                continue
+            raise ProvisioningError(f"{what} {name}: {error}") from exc
+
+
+def _topic_configs(spec: TopicSpec) -> dict[str, str]:
+    return {"retention.ms": str(int(spec.retention.total_seconds() * 1000))}
+
+
+def _binding(grant: Grant) -> AclBinding:
+    return AclBinding(
+        _RESOURCES[grant.resource],
+        grant.name,
+        _PATTERNS[grant.pattern],
+        f"User:{grant.principal}",
+        "*",
+        _OPERATIONS[grant.operation],
+        AclPermissionType.ALLOW,
+    )
+
+
+def provision(
+    access: KafkaAccess,
+    deployment: Deployment,
+    store: CredentialStore,
+    *,
+    partitions: int = 3,
+    replication: int = 1,
+) -> Provisioned:
+    """Make the deployment's topics, principals and ACLs; safe to run again and again."""
+    admin = _admin(access)
+    existing = set(admin.list_topics(timeout=TIMEOUT).topics)
+    wanted = [(name, spec) for name, spec in topics_of(deployment) if name not in existing]
+    if wanted:
+        new = [
+            NewTopic(name, partitions, replication, config=_topic_configs(spec))
+            for name, spec in wanted
+        ]
+        _wait(
+            admin.create_topics(new, request_timeout=TIMEOUT),
+            "create topic",
+            tolerate=[KafkaError.TOPIC_ALREADY_EXISTS],
+        )
+    names = principals(deployment)
+    upserts: list[UserScramCredentialAlteration] = [
+        UserScramCredentialUpsertion(
+            name,
+            ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
+            store.password(name).encode(),
+        )
+        for name in names
+    ]
+    _wait(admin.alter_user_scram_credentials(upserts, request_timeout=TIMEOUT), "principal")
+    bindings = [_binding(grant) for grant in grants(deployment)]
+    _wait(admin.create_acls(bindings, request_timeout=TIMEOUT), "acl")
+    return Provisioned(len(wanted), len(names), len(bindings))
+
+
+def deprovision(access: KafkaAccess, tenant: str, store: CredentialStore) -> Provisioned:
+    """Remove a tenant: its principals, every ACL of theirs, and the topics it owns or writes."""
+    admin = _admin(access)
+    described: Any = admin.describe_user_scram_credentials(request_timeout=TIMEOUT)
+    users = sorted(name for name in described.result() if name.startswith(f"{tenant}."))
+    if users:
+        deletions: list[UserScramCredentialAlteration] = [
+            UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512) for name in users
+        ]
+        _wait(admin.alter_user_scram_credentials(deletions, request_timeout=TIMEOUT), "principal")
+    doomed_acls = [
+        _exact(binding)
+        for binding in acl_bindings(access)
+        if binding.principal.removeprefix("User:").startswith(f"{tenant}.")
+        or _names_tenant(binding.name, tenant)
+    ]
+    if doomed_acls:
+        _wait(admin.delete_acls(doomed_acls, request_timeout=TIMEOUT), "delete acl")
+    doomed = tenant_topics(admin.list_topics(timeout=TIMEOUT).topics, tenant)
+    if doomed:
+        _wait(
+            admin.delete_topics(doomed, request_timeout=TIMEOUT),
+            "delete topic",
+            tolerate=[KafkaError.UNKNOWN_TOPIC_OR_PART],
+        )
+    for name in users:
+        store.forget(name)
+    return Provisioned(len(doomed), len(users), len(doomed_acls))
+
+
+def _names_tenant(resource: str, tenant: str) -> bool:
+    return bool(tenant_topics([resource], tenant)) or resource.startswith(f"{tenant}.")
+
+
+def _exact(binding: AclBinding) -> AclBindingFilter:
+    return AclBindingFilter(
+        binding.restype,
+        binding.name,
+        binding.resource_pattern_type,
+        binding.principal,
+        binding.host,
+        binding.operation,
+        binding.permission_type,
+    )
+
+
+def acl_bindings(access: KafkaAccess) -> Sequence[AclBinding]:
+    """Every ACL on the broker, as it answers."""
+    anything: Any = None  # the filter's wildcard; the stubs allow only strings
+    everything = AclBindingFilter(
+        ResourceType.ANY,
+        anything,
+        ResourcePatternType.ANY,
+        anything,
+        anything,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    result: Sequence[AclBinding] = _admin(access).describe_acls(everything).result(timeout=TIMEOUT)
+    return result
+
+
+Row = tuple[str, str, str, str, str]
+
+
+def _named(value: object) -> str:
+    return str(getattr(value, "name", value)).lower()
+
+
+def acl_table(access: KafkaAccess, tenant: str | None = None) -> list[Row]:
+    """(principal, permission, operation, resource, name) rows, of one tenant or of all."""
+    rows = []
+    for binding in acl_bindings(access):
+        who = binding.principal.removeprefix("User:")
+        if tenant is not None and not who.startswith(f"{tenant}."):
+            continue
+        prefixed = _named(binding.resource_pattern_type) == "prefixed"
+        name = binding.name + ("*" if prefixed else "")
+        permission, operation = _named(binding.permission_type), _named(binding.operation)
+        rows.append((who, permission, operation, _named(binding.restype), name))
+    return sorted(rows)
