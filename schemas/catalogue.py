@@ -381,7 +381,7 @@ REPLAYS = TopicSpec(
     kind=Kind.REPLAYS,
     owner=Owner.FORCE,
     producers=("ops",),
-    consumers=("intake", "checks", "multiagency", "disclosure", "ops"),
+    consumers=("intake", "checks", "multiagency", "disclosure"),
     messages=(),
     description=(
         "Dead letters the force's ops team sends back, each to the one consumer that refused "

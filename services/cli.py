@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.access import cli as access_cli
 from services.checks import cli as checks_cli
 from services.multiagency import cli as multiagency_cli
 from services.ops import cli as ops_cli
@@ -24,6 +25,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(checks_cli.app, name="stubs")
 app.add_typer(multiagency_cli.app, name="agencies")
 app.add_typer(ops_cli.app, name="ops")
+app.add_typer(access_cli.app, name="access")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff sign-in to the forces' staff APIs.")
 app.add_typer(staff_app, name="staff")
 # Wide enough for the demo's tables when written to a file or a CI log.
@@ -37,11 +39,22 @@ def run(
 ) -> None:
     """Run one service for one force until SIGTERM or Ctrl-C."""
     from services.catalogue import definition
+    from services.runtime.service import StartRefused
     from services.runtime.service import run as run_service
     from services.runtime.settings import Settings
 
+    if not os.environ.get("CSODS_KAFKA_BOOTSTRAP"):
+        # No deployment named: the local stack, with its own authority and credential store.
+        from deploy.local import stack
+
+        for name, value in stack.addresses().client_env().items():
+            os.environ.setdefault(name, value)
     settings = Settings(tenant=tenant)  # the rest comes from CSODS_* variables
-    asyncio.run(run_service(definition(service), settings))
+    try:
+        asyncio.run(run_service(definition(service), settings))
+    except StartRefused as exc:
+        print(f"csods run {service} --tenant {tenant}: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 @staff_app.command("token")

@@ -92,4 +92,3 @@ async def follow(
         )
     finally:
         await consumer.stop()
-

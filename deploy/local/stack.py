@@ -36,10 +36,24 @@ COMPONENTS: tuple[str, ...] = tuple(_STARTERS)
 
 @dataclass(frozen=True)
 class StackAddresses:
-    """Where clients reach the stack."""
+    """Where clients reach the stack, and the files that let them in."""
 
-    kafka_bootstrap: str  # "127.0.0.1:19092"
+    kafka_bootstrap: str  # "127.0.0.1:19092", SASL_SSL
     database_url: str  # "postgresql://csods@127.0.0.1:15432/csods"
+    kafka_admin_bootstrap: str  # "127.0.0.1:19094", TLS with the super-user's certificate
+    kafka_ca_file: Path
+    kafka_admin_certificate: Path
+    kafka_admin_key: Path
+    kafka_credentials_dir: Path  # provisioned principals' passwords, one file each
+
+    def client_env(self) -> dict[str, str]:
+        """The variables a service process of this stack needs besides its tenant."""
+        return {
+            "CSODS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "CSODS_KAFKA_CA_FILE": str(self.kafka_ca_file),
+            "CSODS_KAFKA_CREDENTIALS_DIR": str(self.kafka_credentials_dir),
+            "CSODS_DATABASE_URL": self.database_url,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,8 +74,16 @@ def project_root() -> Path:
 
 def addresses(root: Path | None = None) -> StackAddresses:
     """The addresses the stack listens on (ports come from CSODS_STACK_*_PORT or defaults)."""
-    del root  # every clone uses the same ports unless the environment says otherwise
-    return StackAddresses(kafka_bootstrap=kafka.bootstrap(), database_url=postgres.database_url())
+    keys = kafka.secrets(root or project_root())
+    return StackAddresses(
+        kafka_bootstrap=kafka.bootstrap(),
+        database_url=postgres.database_url(),
+        kafka_admin_bootstrap=kafka.admin_bootstrap(),
+        kafka_ca_file=keys.ca,
+        kafka_admin_certificate=keys.admin.certificate,
+        kafka_admin_key=keys.admin.key,
+        kafka_credentials_dir=keys.users,
+    )
 
 
 def _run_all(

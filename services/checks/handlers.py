@@ -50,7 +50,8 @@ def wire(tenant: str, clock: Clock) -> Wiring:
         Subscription(topic=topics.stream(tenant, "intake", "request-checks"), routes=requests),
         Subscription(topic=topics.stream(tenant, "multiagency", "request-checks"), routes=requests),
         Subscription(
-            topic=topics.inbox(tenant),
+            topic=topics.inbox_prefix(tenant),
+            every_sender=True,
             routes={CheckAnsweredV1.TYPE: Route(CheckAnsweredV1, on_check_answered)},
             ignored=catalogue.inbox_types_for_others(use_cases.SERVICE),
         ),
@@ -76,7 +77,7 @@ def wire(tenant: str, clock: Clock) -> Wiring:
         publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
         tickers=[Ticker("checks-waits", settings.sweep_seconds, end_waits)],
         destinations=[
-            topics.inbox(domain.system_tenant(system, force=tenant, overrides=overrides))
+            topics.inbox(domain.system_tenant(system, force=tenant, overrides=overrides), tenant)
             for system in (System.PNC, System.VISOR, System.INI, System.LOCAL_INTELLIGENCE)
         ],
     )

@@ -73,7 +73,7 @@ async def send(
         next_attempt_at=now + domain.retry_delay(query.attempts + 1, first_wait),
     )
     tx.emit(
-        topics.inbox(query.system_tenant),
+        topics.inbox(query.system_tenant, tx.tenant),
         message,
         caused_by(
             origin(request), type=message.TYPE, source=source_of(tx.tenant, SERVICE), time=now

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.access.grants import Agency, Deployment
 from services.runtime.supervisor import ServiceProcess
 
 # The four forces of the 2009 pilot (press release note 2; circular 1.2).
@@ -48,6 +49,20 @@ def plan(forces: Iterable[str] = PILOT_FORCES) -> list[Part]:
     parts += [Part("childrens-social-care", f"csc-{force}") for force in chosen]
     parts += [Part("probation", region) for region in sorted({PROBATION[f] for f in chosen})]
     return parts
+
+
+def deployment(forces: Iterable[str] = PILOT_FORCES) -> Deployment:
+    """The tenants of a plan, for provisioning: each agency serves the forces of its area."""
+    chosen = tuple(forces)
+    agencies = [Agency(system, system) for system in ("pnc", "visor", "ini")]
+    agencies += [Agency(f"{force}-intel", "local-intelligence", (force,)) for force in chosen]
+    agencies += [Agency(f"csc-{force}", "childrens-social-care", (force,)) for force in chosen]
+    regions = sorted({PROBATION[force] for force in chosen if force in PROBATION})
+    agencies += [
+        Agency(region, "probation", tuple(f for f in chosen if PROBATION.get(f) == region))
+        for region in regions
+    ]
+    return Deployment(chosen, tuple(agencies))
 
 
 def free_port() -> int:

@@ -76,7 +76,8 @@ def wire(tenant: str, clock: Clock) -> Wiring:
                 Route(ForumDecidedV1, on_forum_decided),
             ),
             Subscription(
-                topic=topics.inbox(tenant),
+                topic=topics.inbox_prefix(tenant),
+                every_sender=True,
                 routes={
                     RepeatedRequestsFlaggedV1.TYPE: Route(
                         RepeatedRequestsFlaggedV1, on_repeated_requests, addressed_to="force"

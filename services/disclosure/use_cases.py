@@ -313,7 +313,7 @@ async def close_case(
     )
     emitter.emit("case-closed", closed)
     emitter.emit_to(
-        topics.inbox(ini_tenant()),
+        topics.inbox(ini_tenant(), tx.tenant),
         FinalIntelligenceReportV1(
             report_reference=report,
             force=tx.tenant,

@@ -29,7 +29,8 @@ def wire(tenant: str, clock: Clock) -> Wiring:
             raise Rejected(str(exc)) from exc
 
     inbox = Subscription(
-        topic=topics.inbox(tenant),
+        topic=topics.inbox_prefix(tenant),
+        every_sender=True,
         routes={
             RegisterEnquiryV1.TYPE: Route(
                 RegisterEnquiryV1, on_register_enquiry, addressed_to="force"

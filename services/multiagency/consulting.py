@@ -76,7 +76,12 @@ async def request_consultation(
         respond_by=respond_by,
     )
     sent = emit(
-        tx, topics.inbox(agency), request, trigger=trigger, subject=case.case_reference, now=now
+        tx,
+        topics.inbox(agency, tx.tenant),
+        request,
+        trigger=trigger,
+        subject=case.case_reference,
+        now=now,
     )
     requested = ConsultationRequestedV1(
         consultation_id=consultation_id,
@@ -177,7 +182,7 @@ async def remind(tx: Transaction, consultation: Consultation, case: Case, *, now
     )
     emit(
         tx,
-        topics.inbox(consultation.agency),
+        topics.inbox(consultation.agency, tx.tenant),
         reminder,
         trigger=Trigger(case.correlation_id, consultation.request_message_id),
         subject=consultation.case_reference,

@@ -98,7 +98,8 @@ def build_wiring(tenant: str, clock: Clock, context: Context) -> Wiring:
         )
 
     inbox = Subscription(
-        topic=topics.inbox(tenant),
+        topic=topics.inbox_prefix(tenant),
+        every_sender=True,
         routes={
             ConsultationAnsweredV1.TYPE: Route(ConsultationAnsweredV1, on_consultation_answered),
             HandoffRequestedV1.TYPE: Route(

@@ -74,7 +74,7 @@ async def request_handoff(
     )
     sent = emit(
         tx,
-        topics.inbox(responding_force),
+        topics.inbox(responding_force, tx.tenant),
         request,
         trigger=trigger,
         subject=case.case_reference,
@@ -173,7 +173,7 @@ async def decline(
     )
     emit(
         tx,
-        topics.inbox(request.owning_force),
+        topics.inbox(request.owning_force, tx.tenant),
         declined,
         trigger=Trigger.of(cause),
         subject=request.owning_case_reference,
@@ -216,7 +216,7 @@ async def accept(
     trigger = Trigger.of(cause)
     emit(
         tx,
-        topics.inbox(request.owning_force),
+        topics.inbox(request.owning_force, tx.tenant),
         accepted,
         trigger=trigger,
         subject=request.owning_case_reference,
@@ -285,7 +285,7 @@ async def return_findings(
     )
     emit(
         tx,
-        topics.inbox(case.owning_force),
+        topics.inbox(case.owning_force, tx.tenant),
         returned,
         trigger=trigger,
         subject=case.owning_case_reference,

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from services.runtime.broker import ensure_topics
+from services.runtime.broker import require_topics
 from services.runtime.clock import Clock
 from services.runtime.consumer import Processor, Record, Route
+from services.runtime.kafka_access import access_for
 from services.runtime.service import group_id
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database
@@ -94,9 +95,10 @@ async def consume(
     progress: Progress | None = None,
 ) -> None:
     """Consume until cancelled; a batch's offsets are committed once its records are applied."""
-    await ensure_topics(settings, by_topic)
+    access = access_for(settings, service)
+    await require_topics(access, by_topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **access.aiokafka(),
         group_id=group_id(settings.tenant, service),
         client_id=f"{settings.tenant}.{service}.read-model",
         enable_auto_commit=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,10 @@ from prometheus_client import make_asgi_app
 
 from schemas import topics
 from services.runtime import metrics, tracing
-from services.runtime.broker import make_broker, require_topics, start_producer
+from services.runtime.broker import TopicsMissing, make_broker, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Record, Route, Verdict, replayed
-from services.runtime.kafka_access import KafkaAccess, access_for
+from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.relay import OutboxRelay
@@ -419,12 +420,36 @@ def _subscribe(
             await asyncio.sleep(processor.backoff_seconds if processor else 0.2)
 
 
+class StartRefused(RuntimeError):  # noqa: N818 - a verdict on the settings, not a bug
+    """The service cannot start as configured; the message names the setting or resource."""
+
+
+async def _prepare_or_refuse(definition: ServiceDefinition, settings: Settings) -> Running:
+    """Prepare, turning a credential or provisioning problem into one clear line."""
+    try:
+        return await prepare(definition, settings)
+    except (AccessError, TopicsMissing) as exc:
+        reason = str(exc)
+    except KafkaError as exc:
+        # SASL failures and refusals: the broker names no more than the principal and why.
+        who = settings.kafka_username or f"{settings.tenant}.{definition.name}"
+        reason = (
+            f"Kafka at {settings.kafka_bootstrap} refused principal {who} ({type(exc).__name__}): "
+            "check CSODS_KAFKA_USERNAME, CSODS_KAFKA_PASSWORD (or _FILE, or "
+            "CSODS_KAFKA_CREDENTIALS_DIR) and CSODS_KAFKA_CA_FILE"
+        )
+    except ssl.SSLError as exc:
+        reason = f"TLS to Kafka failed ({exc.reason}): check CSODS_KAFKA_CA_FILE"
+    log.error("service_start_refused", reason=reason)
+    raise StartRefused(reason)
+
+
 async def run(definition: ServiceDefinition, settings: Settings) -> None:
     """Run a service until SIGTERM or SIGINT, then stop without committing unfinished work."""
     configure_logging(json=settings.log_json, level=settings.log_level)
     configure_tracing(service=definition.name, tenant=settings.tenant)
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
-    running = await prepare(definition, settings)
+    running = await _prepare_or_refuse(definition, settings)
     if settings.metrics_port is not None:
         metrics.serve(settings.metrics_port, settings.http_host)
 

@@ -104,7 +104,7 @@ async def answer_query(
         answered_at=now,
     )
     envelope = caused_by(cause, type=answer.TYPE, source=source_of(tx.tenant, "system"), time=now)
-    inbox = topics.inbox(query.asking_force)
+    inbox = topics.inbox(query.asking_force, tx.tenant)
     if behaviour.garbles():
         # As a faulty adapter would: the right headers, a body the force cannot read.
         body = json.dumps({"query_id": str(query.query_id), "result": "garbled"}).encode()

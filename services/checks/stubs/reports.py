@@ -131,7 +131,7 @@ async def flag_repeated_requests(
             if force == report.force
             else first_envelope(type=flag.TYPE, source=source, subject=case_reference, time=now)
         )
-        tx.emit(topics.inbox(force), flag, envelope)
+        tx.emit(topics.inbox(force, tx.tenant), flag, envelope)
         await record(
             tx.conn,
             tenant=tx.tenant,

@@ -45,7 +45,7 @@ def stand_in(system: System, *, name: str) -> ServiceDefinition:
             routes[FinalIntelligenceReportV1.TYPE] = Route(
                 FinalIntelligenceReportV1, on_final_report
             )
-        inbox = Subscription(topic=topics.inbox(tenant), routes=routes)
+        inbox = Subscription(topic=topics.inbox_prefix(tenant), routes=routes, every_sender=True)
         return Wiring(subscriptions=[inbox])
 
     return ServiceDefinition(name=name, migrations=MIGRATIONS, wire=wire)

@@ -95,7 +95,8 @@ class AgencySystem:
                 await self.remind(tx, delivery.message, delivery.envelope, clock, behaviour)
 
             inbox = Subscription(
-                topic=topics.inbox(tenant),
+                topic=topics.inbox_prefix(tenant),
+                every_sender=True,
                 routes={
                     RequestConsultationV1.TYPE: Route(RequestConsultationV1, on_request),
                     RemindConsultationV1.TYPE: Route(RemindConsultationV1, on_reminder),
@@ -205,7 +206,7 @@ class AgencySystem:
         envelope = caused_by(
             cause, type=answered.TYPE, source=source_of(tx.tenant, self.name), time=now
         )
-        tx.emit(topics.inbox(asking_force), answered, envelope)
+        tx.emit(topics.inbox(asking_force, tx.tenant), answered, envelope)
         if answer.outcome is ConsultationOutcome.INFORMATION_SHARED:
             await audit.record(
                 tx.conn,

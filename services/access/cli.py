@@ -1,0 +1,71 @@
+"""`csods access`: provision the broker's walls, show them, take a tenant away."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(no_args_is_help=True, help="Kafka principals, ACLs and topics per tenant.")
+console = Console() if sys.stdout.isatty() else Console(width=160)
+
+
+@app.command("provision")
+def provision_command(
+    force: Annotated[
+        list[str] | None,
+        typer.Option(help="A force to provision with its agencies; default: the pilot forces."),
+    ] = None,
+    partitions: Annotated[int, typer.Option(help="Partitions of topics made.")] = 3,
+    replication: Annotated[int, typer.Option(help="Replicas of topics made.")] = 1,
+) -> None:
+    """Make every topic, principal and ACL the forces need; running it again changes nothing."""
+    from services.access.broker import provision
+    from services.access.operator import credential_store, operator_access
+    from services.demo.system import PILOT_FORCES, deployment
+
+    made = provision(
+        operator_access(),
+        deployment(force or PILOT_FORCES),
+        credential_store(),
+        partitions=partitions,
+        replication=replication,
+    )
+    console.print(
+        f"provisioned: {made.principals} principals, {made.acls} ACLs, "
+        f"{made.topics_created} topics created"
+    )
+
+
+@app.command("show")
+def show_command(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's principals.")] = None,
+) -> None:
+    """Print who may do what on the broker, as the broker answers."""
+    from services.access.broker import acl_table
+    from services.access.operator import operator_access
+
+    table = Table("principal", "permission", "operation", "resource", "name")
+    rows = acl_table(operator_access(), tenant)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"{len(rows)} ACLs")
+
+
+@app.command("deprovision")
+def deprovision_command(
+    tenant: Annotated[str, typer.Option(help="The tenant to remove.")],
+) -> None:
+    """Remove a tenant's principals, their ACLs, and the topics it owns or sends on."""
+    from services.access.broker import deprovision
+    from services.access.operator import credential_store, operator_access
+
+    gone = deprovision(operator_access(), tenant, credential_store())
+    console.print(
+        f"deprovisioned {tenant}: {gone.principals} principals, {gone.acls} ACLs, "
+        f"{gone.topics_created} topics deleted"
+    )
