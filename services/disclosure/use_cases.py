@@ -28,6 +28,7 @@ from schemas.parties import SubjectParticulars
 from services.disclosure import domain, store
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
+from services.runtime.consumer import Rejected
 from services.runtime.emitter import CaseEmitter
 from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
@@ -50,6 +51,7 @@ async def note_application(
     tx: Transaction, *, application: ApplicationSubmittedV1, cause: Envelope
 ) -> None:
     """Keep what decisions need from the face to face: verified identity, the applicant."""
+    await _refuse_if_closed(tx, application.case_reference, "face-to-face application")
     await _ensure(tx, application.case_reference, cause)
     await store.update(
         tx.conn,
@@ -63,6 +65,7 @@ async def note_application(
 
 async def note_checks(tx: Transaction, *, checks: ChecksCompletedV1, cause: Envelope) -> None:
     """Keep what the checks found: the presumption to disclose depends on it (2.4)."""
+    await _refuse_if_closed(tx, checks.case_reference, "stage's completed checks")
     await _ensure(tx, checks.case_reference, cause)
     found = [f.model_dump(mode="json") for result in checks.results for f in result.findings]
     if found:
@@ -99,6 +102,7 @@ async def take_route(
     no_concerns_by_letter: bool,
 ) -> None:
     """Record the forum's route; a 'no concerns' case may be told by letter and closed now."""
+    await _refuse_if_closed(tx, decision.case_reference, "forum's decision")
     await _ensure(tx, decision.case_reference, cause)
     status = "awaiting-decision" if decision.route is DecisionRoute.CONCERNS else "no-concerns"
     await store.update(
@@ -368,6 +372,13 @@ def presumption(case: store.CaseRow) -> bool:
     return domain.presumption_to_disclose(
         findings, risk_of_serious_harm=bool(case.recommend_disclosure)
     )
+
+
+async def _refuse_if_closed(tx: Transaction, case_reference: str, what: str) -> None:
+    """A closed case stays closed: nothing that arrives later reopens or moves it (6.1)."""
+    case = await store.get(tx.conn, tenant=tx.tenant, case_reference=case_reference)
+    if case is not None and case.closed_at is not None:
+        raise Rejected(f"case_reference: the case is closed (6.1); a {what} cannot move it")
 
 
 async def _ensure(tx: Transaction, case_reference: str, cause: Envelope) -> None:

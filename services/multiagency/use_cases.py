@@ -54,6 +54,14 @@ async def _case(tx: Transaction, case_reference: str, cause: Envelope) -> Case:
     return case
 
 
+def _refuse_if_concluded(case: Case, what: str) -> None:
+    """A case whose forum decided (or whose findings went back) is done here (5.6.12)."""
+    if case.state in {CaseState.DECIDED, CaseState.RETURNED}:
+        raise Rejected(
+            f"case_reference: the case is {case.state} in this service; a {what} cannot move it"
+        )
+
+
 async def record_enquiry(
     tx: Transaction,
     *,
@@ -90,6 +98,7 @@ async def record_application(
 ) -> None:
     """Keep the children and the subject, and ask for the checks of stage 4 (5.2.5, 5.4.4)."""
     case = await _case(tx, application.case_reference, cause)
+    _refuse_if_concluded(case, "face-to-face application")
     if case.state != CaseState.OPEN:
         log.info("application_after_assessment", state=case.state)
         return
@@ -120,6 +129,7 @@ async def record_checks(
 ) -> None:
     """Keep the latest stage's check results; assess when they are the ones awaited."""
     case = await _case(tx, checks.case_reference, cause)
+    _refuse_if_concluded(case, "stage's completed checks")
     if case.state != CaseState.OPEN:
         log.info("checks_after_assessment", stage=checks.stage.value, state=case.state)
         return
