@@ -128,8 +128,13 @@ def _with_envelope(raw: dict[str, Any]) -> dict[str, Any]:
             "description": "The id of the case's first message.",
         }
     for channel in raw.get("channels", {}).values():
-        if "{tenant}" in channel.get("address", ""):
+        address = channel.get("address", "")
+        if "{tenant}" in address:
             channel["parameters"] = {
                 "tenant": {"description": "The force or agency the topic belongs to."}
+            }
+        if "{sender}" in address:
+            channel["parameters"]["sender"] = {
+                "description": "The tenant that writes this inbox: the only one the broker lets."
             }
     return raw

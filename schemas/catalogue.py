@@ -13,7 +13,8 @@ from schemas import checks, deadlines, disclosure, intake, multiagency, safeguar
 from schemas.base import Message
 
 SERVICES = ("intake", "checks", "multiagency", "disclosure", "ops")
-ANY_TENANT = "any tenant"
+# An inbox per (receiver, sender): the broker lets only the sender its name names write it.
+THE_SENDER = "the sender it names"
 AGENCY_SYSTEM = "agency system"
 
 
@@ -152,7 +153,7 @@ FORCE_INBOX = TopicSpec(
     pattern=INBOX_PATTERN,
     kind=Kind.INBOX,
     owner=Owner.FORCE,
-    producers=(ANY_TENANT,),
+    producers=(THE_SENDER,),
     consumers=("intake", "checks", "multiagency", "disclosure"),
     messages=(
         intake.RegisterEnquiryV1,

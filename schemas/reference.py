@@ -29,6 +29,18 @@ know. A breaking change is a new `.v2` type, published beside `.v1` for a while.
 
 Every field is classified: `none` (safe to log), `personal`, or `criminal-offence`. Logs and
 dead-letter views redact the last two.
+
+## Connecting
+
+Each system connects to the exchange's Kafka over TLS (check the broker against the CA file
+you are given) with SASL SCRAM-SHA-512, as its own principal `<tenant>.<service>` (for
+example `csc-warwickshire.childrens-social-care`). The broker lets a principal read only its
+own tenant's topics and write only what its part of the process writes; topics are made for
+you, never by a client. You read your inboxes, `inbox.<you>.from.<sender>.v1`, one per tenant
+that may send to you, and you answer a force on `inbox.<force>.from.<you>.v1`, which only you
+may write: the topic, not `ce_source`, proves who sent a record, and a record whose
+`ce_source` names another tenant than its topic does is refused. Use the case reference as
+the key, equal to `ce_subject`, or the record is refused.
 """
 
 
