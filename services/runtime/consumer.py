@@ -179,12 +179,13 @@ class Processor:
             return await self._dead_letter(record, exc.reason)
         if route is None:
             return Verdict.IGNORED
+        # Header values are the sender's words: logged only when they look like identifiers.
         with structlog.contextvars.bound_contextvars(
-            case=envelope.subject,
+            case=shown(envelope.subject),
             correlation=str(envelope.correlation_id),
             causation=str(envelope.causation_id or ""),
             message=str(envelope.id),
-            type=envelope.type,
+            type=shown(envelope.type),
         ):
             try:
                 delivery = self._decode(record, envelope, route)

@@ -22,6 +22,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import make_asgi_app
 
 from schemas import topics
+from schemas.catalogue import REPLAYS
 from services.runtime import metrics, tracing
 from services.runtime.broker import TopicsMissing, make_broker, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
@@ -217,9 +218,17 @@ class Running:
     access: KafkaAccess | None = None
 
 
+def broker_name(service: str) -> str:
+    """A service's name on the broker, as provisioning names its principal and group.
+
+    `local-intelligence` where its database schema is `local_intelligence`.
+    """
+    return service.replace("_", "-")
+
+
 def group_id(tenant: str, service: str) -> str:
     """The consumer group of a tenant's service: tenant first, so ACLs can be by prefix."""
-    return f"{tenant}.{service}"
+    return f"{tenant}.{broker_name(service)}"
 
 
 def app_dsn(settings: Settings, service: str) -> str:
@@ -234,9 +243,10 @@ def app_dsn(settings: Settings, service: str) -> str:
 async def prepare(
     definition: ServiceDefinition, settings: Settings, clock: Clock | None = None
 ) -> Running:
-    """Migrate, connect, create topics, and register subscribers; nothing consumed yet."""
+    """Check the credentials, migrate, connect, check the topics, subscribe; nothing consumed."""
     clock = clock or SystemClock()
     name, tenant = definition.name, settings.tenant
+    access = access_for(settings, broker_name(name))  # a bad credential stops us first
     await migrate(
         owner_dsn=settings.database_url,
         schema=name,
@@ -244,12 +254,11 @@ async def prepare(
         password=settings.app_database_password,
         migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
     )
-    access = access_for(settings, name)
     database = await open_database(
         dsn=app_dsn(settings, name), schema=name, size=settings.pool_size
     )
     wiring = definition.wire(tenant, clock)
-    replays = [topics.replays(tenant)] if _replayed_here(wiring, tenant) else []
+    replays = [topics.replays(tenant)] if _replayed_here(name, wiring, tenant) else []
     await require_topics(
         access,
         [
@@ -260,7 +269,7 @@ async def prepare(
             *replays,
         ],
     )
-    client_id = f"{tenant}.{name}"
+    client_id = group_id(tenant, name)
     broker = make_broker(access, client_id=client_id)
     relay = OutboxRelay(
         database=database,
@@ -298,9 +307,11 @@ async def prepare(
     return running
 
 
-def _replayed_here(wiring: Wiring, tenant: str) -> bool:
+def _replayed_here(service: str, wiring: Wiring, tenant: str) -> bool:
     """A force's services take replays from its ops team; agencies' stand-ins have none."""
-    return any(s.topic.startswith(f"cso.{tenant}.") or s.every_sender for s in wiring.subscriptions)
+    # An agency's stand-in reads its inboxes by pattern too: the service's name tells them apart.
+    by_stream = any(s.topic.startswith(f"cso.{tenant}.") for s in wiring.subscriptions)
+    return by_stream or service in REPLAYS.consumers
 
 
 async def _tick(ticker: Ticker, database: Database) -> None:

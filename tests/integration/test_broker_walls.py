@@ -9,6 +9,7 @@ tenant's name on what it sends. Every refusal is asserted by the error the broke
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,7 +94,7 @@ def test_without_valid_credentials_nothing_connects(walls: Walls, tmp_path: Path
     for user, password in (("nobody.nothing", "guess"), (good["sasl.username"], "wrong")):
         error = connection_error({**good, "sasl.username": user, "sasl.password": password})
         assert error is not None
-        assert error.code() == KafkaError._AUTHENTICATION, code(error)  # noqa: SLF001
+        assert error.code() == KafkaError._AUTHENTICATION, code(error)
     # The operators' listener takes a client certificate signed by the stack's authority only.
     operator = operator_access().confluent()
     no_certificate = {
@@ -107,7 +108,7 @@ def test_without_valid_credentials_nothing_connects(walls: Walls, tmp_path: Path
     untrusting = {**good, "ssl.ca.location": str(stranger.certificate)}
     error = connection_error(untrusting, seconds=8)
     assert error is not None
-    assert error.code() == KafkaError._SSL, code(error)  # noqa: SLF001
+    assert error.code() == KafkaError._SSL, code(error)
 
 
 def test_an_agency_reads_nothing_of_a_force_and_writes_only_its_answers(walls: Walls) -> None:
@@ -232,7 +233,9 @@ def test_a_sender_named_falsely_is_dead_lettered_and_changes_nothing(
         ops = walls.config(force, "ops")
         letters = [
             letter
-            for letter in read_all(ops, topics.dead_letters(force), group=f"{force}.ops", seconds=10)
+            for letter in read_all(
+                ops, topics.dead_letters(force), group=f"{force}.ops", seconds=10
+            )
             if letter.headers.get(H_TOPIC) == inbox.encode()
             and letter.headers.get("ce_id") == str(envelope.id).encode()
         ]
@@ -256,3 +259,39 @@ def _service_env(stack: FoundStack) -> dict[str, str]:
 
     del stack
     return local.addresses().client_env()
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ({"CSODS_KAFKA_PASSWORD": "not-the-password"}, "refused principal"),
+        ({"CSODS_KAFKA_CREDENTIALS_DIR": "/nonexistent"}, "CSODS_KAFKA_CREDENTIALS_DIR"),
+        ({"CSODS_KAFKA_CA_FILE": "/nonexistent/ca.pem"}, "CSODS_KAFKA_CA_FILE"),
+    ],
+    ids=["wrong-password", "no-password", "no-authority"],
+)
+def test_a_service_with_bad_credentials_stops_at_once_naming_the_setting(
+    walls: Walls,
+    stack: FoundStack,
+    database_url: str,
+    tmp_path: Path,
+    setting: dict[str, str],
+    expected: str,
+) -> None:
+    env = {**_service_env(stack), "CSODS_DATABASE_URL": database_url, **setting}
+    process = ServiceProcess("intake", walls.warwickshire, tmp_path / "intake.log", env)
+    process.start()
+    try:
+        deadline = time.monotonic() + 60
+        while process.running and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not process.running, "the service kept running with bad credentials"
+        assert process.returncode == 2
+        lines = (tmp_path / "intake.log").read_text().splitlines()
+        refusal = [line for line in lines if line.startswith("csods run intake")]
+        assert len(refusal) == 1, lines[-5:]
+        assert expected in refusal[0]
+        assert "Traceback" not in "\n".join(lines)
+        assert "not-the-password" not in "\n".join(lines)
+    finally:
+        process.stop()
