@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.base import Message
 from schemas.envelope import Envelope, EnvelopeError
+from services.runtime.kafka_access import KafkaAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +30,13 @@ class Step:
         return self.envelope.time
 
 
-async def publish(bootstrap: str, topic: str, message: Message, envelope: Envelope) -> None:
-    """Publish one message the way an external system would (idempotent, acks=all)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+async def publish(access: KafkaAccess, topic: str, message: Message, envelope: Envelope) -> None:
+    """Publish one message the way an external system would (idempotent, acks=all).
+
+    The broker lets `access`'s principal write only its own topics: an online portal its
+    force's inbox from itself, an agency system the inboxes of the forces it serves.
+    """
+    producer = AIOKafkaProducer(**access.aiokafka(), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -42,7 +47,7 @@ async def publish(bootstrap: str, topic: str, message: Message, envelope: Envelo
 
 
 async def follow(
-    bootstrap: str,
+    access: KafkaAccess,
     topics: Sequence[str],
     *,
     correlation_id: str,
@@ -53,10 +58,12 @@ async def follow(
     """Read the topics from the start and return the case's messages once `until_type` is seen.
 
     `settle` keeps reading that many seconds longer, to catch anything that comes twice.
+    Without a consumer group: `access`'s principal needs READ on the topics, nothing more
+    (a force's ops principal reads the streams it projects, never its inboxes).
     """
     consumer = AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        **access.aiokafka(),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

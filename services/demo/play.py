@@ -20,15 +20,16 @@ from rich.table import Table
 
 from deploy.local import stack
 from deploy.local.databases import create_database
+from services.access.broker import provision
+from services.access.operator import credential_store, operator_access
 from services.demo import cast
 from services.demo.stories import STORIES, Story
-from services.demo.system import PILOT_FORCES, LocalSystem, plan
+from services.demo.system import PILOT_FORCES, LocalSystem, deployment, plan
 from services.demo.worker import CaseWorker
 from services.runtime.staff import SECRET_SETTING
 
 # Short waits where a person or an agency would take days: the story plays in a minute.
 DEMO_ENV = {
-    "CSODS_TOPIC_PARTITIONS": "1",
     "CSODS_OUTBOX_POLL_SECONDS": "0.5",
     # A bound, not a pause: every stand-in answers at once, and a case waits this long only
     # on a machine too busy to let one answer; a silent system would send it to a forum.
@@ -70,6 +71,9 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     """Start everything, play the stories, print paths and figures; 0 when all ended right."""
     say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
     addresses, started = stack.up(progress=say)
+    # The broker refuses whatever is not provisioned: the forces' topics, principals, ACLs.
+    made = provision(operator_access(), deployment(PILOT_FORCES), credential_store())
+    say(f"provisioned the pilot forces: {made.principals} principals, {made.acls} ACLs")
     database_url = asyncio.run(create_database(addresses.database_url, prefix="csods_demo"))
     say(f"a fresh database for this run: {database_url.rsplit('/', 1)[1]}")
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
@@ -77,7 +81,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     system = LocalSystem(
         plan(PILOT_FORCES),
         {
-            "CSODS_KAFKA_BOOTSTRAP": addresses.kafka_bootstrap,
+            **addresses.client_env(),
             "CSODS_DATABASE_URL": database_url,
             SECRET_SETTING: staff_secret,
             **DEMO_ENV,

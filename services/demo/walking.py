@@ -27,8 +27,12 @@ from schemas.parties import (
     SubjectParticulars,
 )
 from services import journey
+from services.access.broker import provision
+from services.access.grants import Agency, Deployment
+from services.access.operator import credential_store, operator_access, principal_access
 from services.catalogue import SERVICES
 from services.runtime.clock import SystemClock
+from services.runtime.kafka_access import KafkaAccess
 from services.runtime.supervisor import ServiceProcess
 
 # The stand-ins of the systems a force's checks ask (5.1.9, 5.2.12, 5.4.4).
@@ -40,6 +44,14 @@ def stand_in_tenants(tenant: str) -> dict[str, str]:
     national = {system: f"{tenant}-{system}" for system in ("pnc", "visor", "ini")}
     # Local intelligence is each force's own, under the name the checks service gives it.
     return {**national, "local-intelligence": f"{tenant}-intel"}
+
+
+def skeleton_deployment(tenant: str) -> Deployment:
+    """What the broker must hold for a skeleton force: the force and its own stand-ins."""
+    agencies = (
+        Agency(name, system, (tenant,)) for system, name in stand_in_tenants(tenant).items()
+    )
+    return Deployment((tenant,), tuple(agencies))
 
 
 def skeleton_env(tenant: str) -> dict[str, str]:
@@ -56,13 +68,12 @@ def skeleton_env(tenant: str) -> dict[str, str]:
     }
 
 
-# The topics a case passes through, in order, for one force.
+# The streams a case passes through, in order, for one force: those its ops principal reads
+# (the observer's), so neither the inbox nor intake's request for checks (the checks' own).
 def case_topics(tenant: str) -> list[str]:
-    """Every stream a skeleton case touches."""
+    """The streams of a skeleton case that the force's ops principal may read."""
     return [
-        topics.inbox(tenant),
         topics.stream(tenant, "intake", "enquiry-registered"),
-        topics.stream(tenant, "intake", "request-checks"),
         topics.stream(tenant, "checks", "checks-completed"),
         topics.stream(tenant, "multiagency", "forum-decided"),
         topics.stream(tenant, "disclosure", "case-closed"),
@@ -96,10 +107,14 @@ def online_enquiry(tenant: str) -> tuple[RegisterEnquiryV1, Envelope]:
     return command, envelope
 
 
-def submit_enquiry(bootstrap: str, tenant: str) -> str:
-    """Send one online-portal enquiry to a force's inbox; return its correlation id."""
+def submit_enquiry(access: KafkaAccess, tenant: str) -> str:
+    """Send one online-portal enquiry to a force's inbox; return its correlation id.
+
+    `access` is the force's portal principal (`<force>.portal`), the one writer of the
+    force's inbox from itself.
+    """
     command, envelope = online_enquiry(tenant)
-    asyncio.run(journey.publish(bootstrap, topics.inbox(tenant), command, envelope))
+    asyncio.run(journey.publish(access, topics.inbox(tenant, tenant), command, envelope))
     return str(envelope.correlation_id)
 
 
@@ -107,11 +122,9 @@ def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float =
     """Start the stack, the services and their stand-ins, push a case to closure, print, stop."""
     say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
     addresses, started = stack.up(progress=say)
-    env = {
-        "CSODS_KAFKA_BOOTSTRAP": addresses.kafka_bootstrap,
-        "CSODS_DATABASE_URL": addresses.database_url,
-        **skeleton_env(tenant),
-    }
+    made = provision(operator_access(), skeleton_deployment(tenant), credential_store())
+    say(f"provisioned {tenant} and its stand-ins: {made.principals} principals, {made.acls} ACLs")
+    env = {**addresses.client_env(), **skeleton_env(tenant)}
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
     tenants = {**dict.fromkeys(SERVICES, tenant), **stand_in_tenants(tenant)}
     processes = [
@@ -124,11 +137,11 @@ def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float =
         for process in processes:
             process.wait_for_event("service_ready", timeout=timeout)
             say(f"{process.service} ready for {process.tenant} (pid {process.pid})")
-        correlation = submit_enquiry(addresses.kafka_bootstrap, tenant)
-        say(f"online-portal enquiry sent to {topics.inbox(tenant)}")
+        correlation = submit_enquiry(principal_access(tenant, "portal"), tenant)
+        say(f"online-portal enquiry sent to {topics.inbox(tenant, tenant)}")
         steps = asyncio.run(
             journey.follow(
-                addresses.kafka_bootstrap,
+                principal_access(tenant, "ops"),
                 case_topics(tenant),
                 correlation_id=correlation,
                 until_type=CaseClosedV1.TYPE,

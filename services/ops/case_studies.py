@@ -7,6 +7,7 @@ table must show each study's outcome. Payloads are the contracts' documented exa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from schemas.base import Message
 from schemas.envelope import Envelope, first_envelope, source_of
 from schemas.examples import example_payload
 from schemas.stages import SchemeProfile
+from services.runtime.kafka_access import KafkaAccess
 
 OUTCOMES = {
     1: disclosure.Outcome.DISCLOSURE,
@@ -37,6 +39,14 @@ class Event:
     topic: str
     message: Message
     envelope: Envelope
+
+    @property
+    def writer(self) -> str:
+        """The service whose principal writes the stream (the broker lets no other)."""
+        spec = catalogue.spec_for(self.topic)
+        if spec is None:
+            raise KeyError(self.topic)
+        return spec.producers[0]
 
 
 def topic_of(force: str, model: type[Message]) -> str:
@@ -207,18 +217,30 @@ def open_cases(force: str, *, now: datetime, first_number: int) -> list[Event]:
     return events
 
 
-async def publish(bootstrap: str, events: list[Event]) -> None:
-    """Write events to their streams as the services' relays would (idempotent, acks=all)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
-    await producer.start()
+async def publish(access_of: Callable[[str], KafkaAccess], events: list[Event]) -> None:
+    """Write events to their streams as the services' relays would (idempotent, acks=all).
+
+    Each stream as the service that writes it (`access_of(service)`, e.g. the force's
+    `principal_access(force, service)`): the force's ops principal may write none of them.
+    """
+    producers: dict[str, AIOKafkaProducer] = {}
     try:
         for event in events:
+            producer = producers.get(event.writer)
+            if producer is None:
+                producer = AIOKafkaProducer(
+                    **access_of(event.writer).aiokafka(), enable_idempotence=True, acks="all"
+                )
+                producers[event.writer] = producer
+                await producer.start()
             await producer.send(
                 event.topic,
                 event.message.to_json(),
                 key=event.envelope.key,
                 headers=event.envelope.to_headers(),
             )
-        await producer.flush()
+        for producer in producers.values():
+            await producer.flush()
     finally:
-        await producer.stop()
+        for producer in producers.values():
+            await producer.stop()

@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from schemas import topics
+from services.access.operator import principal_access
 from services.ops import mi, rebuild, streams
 from services.runtime.clock import SystemClock
 from services.runtime.settings import Settings
@@ -38,7 +40,7 @@ def rebuild_command(
 ) -> None:
     """Rebuild a force's read model from its topics, from the beginning, into a fresh table set."""
     settings = Settings(tenant=force)
-    report = asyncio.run(rebuild.rebuild(settings))
+    report = asyncio.run(rebuild.rebuild(settings, access=principal_access(force, "ops")))
     console.print(
         f"rebuilt {force} into schema {report.schema}: {report.records} records read,"
         f" {report.applied} applied, {report.duplicates} duplicates,"
@@ -117,12 +119,19 @@ def lag_command(forces: Forces) -> None:
     """Per topic and consumer group: lag in messages and seconds; outbox backlog per service."""
     settings = Settings(tenant=forces[0])
     now = SystemClock().now()
-    lags = asyncio.run(streams.consumer_lag(settings.kafka_bootstrap, forces=forces, now=now))
+    lags = [
+        lag
+        for force in forces
+        for lag in asyncio.run(
+            streams.consumer_lag(principal_access(force, "ops"), force=force, now=now)
+        )
+    ]
     table = Table(title="Consumer lag")
     for column in ("group", "topic", "messages", "seconds"):
         table.add_column(column, justify="right" if column in {"messages", "seconds"} else "left")
     for lag in lags:
-        table.add_row(lag.group, lag.topic, str(lag.messages), f"{lag.seconds:.1f}")
+        seconds = "-" if lag.seconds is None else f"{lag.seconds:.1f}"  # '-': ops may not read it
+        table.add_row(lag.group, lag.topic, str(lag.messages), seconds)
     console.print(table)
     backlog = asyncio.run(streams.outbox_backlog(settings.database_url, forces=forces))
     table = Table(title="Outbox backlog")
@@ -188,19 +197,20 @@ def dlq_replay(  # noqa: PLR0917 - a Typer command takes its options as paramete
     reason: ReasonOpt = None,
     every: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
 ) -> None:
-    """Republish dead letters, one by ref or by filter, to their original topics."""
+    """Send dead letters back to the consumers that refused them, one by ref or by filter."""
     where = streams.Filter(consumer, topic, type_, reason)
     if ref is None and where == streams.Filter() and not every:
         console.print("[red]name a dead letter, give a filter, or say --all[/red]")
         raise typer.Exit(2)
     letters = _letters(force, ref, where)
-    settings = Settings(tenant=force)
     sent = asyncio.run(
         streams.replay(
-            settings.kafka_bootstrap,
+            principal_access(force, "ops"),
             letters,
+            force=force,
             on_sent=lambda letter: console.print(
-                f"replayed {letter.ref} to {letter.header('dlq_topic')}"
+                f"replayed {letter.ref} to {letter.header('dlq_consumer')} via"
+                f" {topics.replays(force)}, as from {streams.original_topic(letter)}"
             ),
         )
     )
@@ -208,8 +218,7 @@ def dlq_replay(  # noqa: PLR0917 - a Typer command takes its options as paramete
 
 
 def _letters(force: str, ref: str | None, where: streams.Filter) -> list[streams.DeadLetter]:
-    settings = Settings(tenant=force)
-    letters = asyncio.run(streams.dead_letters(settings.kafka_bootstrap, force=force))
+    letters = asyncio.run(streams.dead_letters(principal_access(force, "ops"), force=force))
     return streams.select(letters, ref=ref, where=where)
 
 
@@ -221,7 +230,6 @@ def seed_command(
     """Publish the four 2009 case studies (and three open cases) on a force's streams."""
     from services.ops import case_studies  # noqa: PLC0415 - only this command needs it
 
-    settings = Settings(tenant=force)
     now = SystemClock().now()
     events = [
         event
@@ -235,7 +243,8 @@ def seed_command(
         )
     ]
     events += case_studies.open_cases(force, now=now, first_number=copies * 4 + 1)
-    asyncio.run(case_studies.publish(settings.kafka_bootstrap, events))
+    # As each stream's own writer: the ops principal may write none of them.
+    asyncio.run(case_studies.publish(lambda service: principal_access(force, service), events))
     console.print(f"{len(events)} events published for {force}")
 
 

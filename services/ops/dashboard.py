@@ -125,7 +125,7 @@ def page(boards: Sequence[Board], snapshot: Snapshot, *, now: datetime, chart_qu
                     lag.group,
                     lag.topic,
                     (lag.messages, f"lag-{lag.group}-{lag.topic}"),
-                    round(lag.seconds, 1),
+                    "-" if lag.seconds is None else round(lag.seconds, 1),
                 )
                 for lag in snapshot.lag
             ),

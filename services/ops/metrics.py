@@ -56,7 +56,8 @@ class _Figures(Collector):
         )
         for row in self._snapshot.lag:
             lag.add_metric([row.group, row.topic], row.messages)
-            lag_seconds.add_metric([row.group, row.topic], row.seconds)
+            if row.seconds is not None:  # unknown: a topic the ops principal may not read
+                lag_seconds.add_metric([row.group, row.topic], row.seconds)
         backlog = GaugeMetricFamily(
             "csods_outbox_backlog", "Outbox rows not yet published.", labels=["service", "force"]
         )

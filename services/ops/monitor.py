@@ -13,6 +13,7 @@ import structlog
 from services.ops import streams
 from services.runtime import dead_letters as dlq
 from services.runtime.clock import Clock
+from services.runtime.kafka_access import KafkaAccess, access_for
 from services.runtime.logs import failure
 from services.runtime.settings import Settings
 
@@ -43,7 +44,10 @@ class Snapshot:
 
 @dataclass
 class Monitor:
-    """Reads the broker and the outboxes at most once every `ttl` seconds."""
+    """Reads the broker and the outboxes at most once every `ttl` seconds.
+
+    Each force's streams as that force's ops principal: it sees its own force's only.
+    """
 
     settings: Settings
     forces: Sequence[str]
@@ -52,6 +56,14 @@ class Monitor:
     _snapshot: Snapshot | None = None
     _taken: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _access: dict[str, KafkaAccess] = field(default_factory=dict)
+
+    def access(self, force: str) -> KafkaAccess:
+        """The force's ops principal (its password from the same settings' credentials)."""
+        if force not in self._access:
+            settings = self.settings.model_copy(update={"tenant": force})
+            self._access[force] = access_for(settings, "ops")
+        return self._access[force]
 
     async def snapshot(self) -> Snapshot:
         """The latest snapshot, taken anew when older than the ttl."""
@@ -63,14 +75,16 @@ class Monitor:
 
     async def _take(self) -> Snapshot:
         snapshot = Snapshot()
-        bootstrap = self.settings.kafka_bootstrap
-        try:
-            snapshot.lag.extend(
-                await streams.consumer_lag(bootstrap, forces=self.forces, now=self.clock.now())
-            )
-        except Exception as exc:  # noqa: BLE001 - one unreadable part must not blank the page
-            snapshot.errors.append(f"lag: {type(exc).__name__}")
-            log.warning("monitor_lag_failed", **failure(exc))
+        for force in self.forces:
+            try:
+                snapshot.lag.extend(
+                    await streams.consumer_lag(
+                        self.access(force), force=force, now=self.clock.now()
+                    )
+                )
+            except Exception as exc:  # noqa: BLE001 - one unreadable part must not blank the page
+                snapshot.errors.append(f"lag of {force}: {type(exc).__name__}")
+                log.warning("monitor_lag_failed", force=force, **failure(exc))
         try:
             snapshot.backlog.extend(
                 await streams.outbox_backlog(self.settings.database_url, forces=self.forces)
@@ -80,7 +94,7 @@ class Monitor:
             log.warning("monitor_outbox_failed", **failure(exc))
         for force in self.forces:
             try:
-                letters = await streams.dead_letters(bootstrap, force=force)
+                letters = await streams.dead_letters(self.access(force), force=force)
             except Exception as exc:  # noqa: BLE001
                 snapshot.errors.append(f"dead letters of {force}: {type(exc).__name__}")
                 log.warning("monitor_dead_letters_failed", **failure(exc))

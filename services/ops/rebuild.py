@@ -16,6 +16,7 @@ from schemas.envelope import Envelope, EnvelopeError
 from services.ops import store, use_cases
 from services.ops.handlers import read_streams
 from services.ops.streams import partitions_of
+from services.runtime.kafka_access import KafkaAccess, access_for
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
@@ -107,22 +108,24 @@ async def rebuild(
     *,
     schema: str = REBUILD_SCHEMA,
     progress: Callable[[int], None] | None = None,
+    access: KafkaAccess | None = None,
 ) -> Rebuilt:
-    """Read every stream of the force from its first offset to today's end into `schema`."""
+    """Read every stream of the force from its first offset to today's end into `schema`.
+
+    As the force's ops principal (default: the settings'), which reads exactly the streams
+    the read model projects.
+    """
     force = settings.tenant
+    access = access or access_for(settings, use_cases.SERVICE)
     database = await open_schema(settings, schema)
     report = Rebuilt(force, schema)
     started = time.perf_counter()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**access.aiokafka(), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
         async with database.transaction(force) as tx:
             await store.forget(tx.conn, tenant=force, consumer=use_cases.SERVICE)
-        partitions = await partitions_of(
-            settings.kafka_bootstrap, [spec.name(force) for spec in read_streams()]
-        )
+        partitions = await partitions_of(access, [spec.name(force) for spec in read_streams()])
         if partitions:
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)

@@ -14,10 +14,12 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from schemas import topics
+from schemas import catalogue, topics
 from schemas.envelope import H_TYPE
 from schemas.redaction import redact_payload
 from services.runtime import dead_letters as dlq
+from services.runtime.consumer import H_REPLAY_CONSUMER, H_REPLAY_TOPIC
+from services.runtime.kafka_access import KafkaAccess
 
 # Added to a replayed record so that, should it fail again, its new dead letter carries the
 # earlier reasons beside the new one. Not a dlq_* header: those are stripped on dead-lettering.
@@ -36,6 +38,8 @@ SHOWN_HEADERS = (
     "ce_dataclassification",
     *sorted(dlq.DLQ_HEADERS),
     H_REPLAY_OF,
+    H_REPLAY_TOPIC,
+    H_REPLAY_CONSUMER,
 )
 
 
@@ -46,7 +50,9 @@ class Lag:
     group: str
     topic: str
     messages: int
-    seconds: float  # age of the oldest record not yet consumed; 0 when caught up
+    # Age of the oldest record not yet consumed; 0 when caught up; None when the ops
+    # principal may not read the topic (an inbox, another service's command stream).
+    seconds: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +142,9 @@ async def _stop(consumer: AIOKafkaConsumer) -> None:
             raise  # we are being cancelled: pass it on
 
 
-async def partitions_of(bootstrap: str, names: Sequence[str]) -> list[TopicPartition]:
-    """Every partition of the topics that exist among `names`."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def partitions_of(access: KafkaAccess, names: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the topics that exist among `names` (and that `access` may see)."""
+    admin = AIOKafkaAdminClient(**access.aiokafka())
     await admin.start()
     try:
         described = await admin.describe_topics(list(names)) if names else []
@@ -152,49 +158,70 @@ async def partitions_of(bootstrap: str, names: Sequence[str]) -> list[TopicParti
     )
 
 
-def _consumer(bootstrap: str) -> AIOKafkaConsumer:
+def _consumer(access: KafkaAccess) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **access.aiokafka(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
 
 
-async def consumer_lag(bootstrap: str, *, forces: Sequence[str], now: datetime) -> list[Lag]:
-    """Lag of every consumer group of the forces (groups are `<force>.<service>`), per topic."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+def readable_by_ops(force: str) -> frozenset[str]:
+    """The force's topics its ops principal may read: the streams it projects, its dead letters.
+
+    Only these have a record whose age can be read; the others' lag is counted in messages.
+    """
+    return frozenset(spec.name(force) for spec in catalogue.consumed_by("ops"))
+
+
+async def consumer_lag(access: KafkaAccess, *, force: str, now: datetime) -> list[Lag]:
+    """Lag of every consumer group of a force (groups are `<force>.<service>`), per topic.
+
+    `access` is the force's ops principal: it may describe its force's groups and topics.
+    """
+    admin = AIOKafkaAdminClient(**access.aiokafka())
     await admin.start()
     try:
         groups = sorted(
             str(group)
             for group, *_ in await admin.list_consumer_groups()
-            if any(str(group).startswith(f"{force}.") for force in forces)
+            if str(group).startswith(f"{force}.")
         )
         committed = {group: await admin.list_consumer_group_offsets(group) for group in groups}
     finally:
         await admin.close()
-    consumer = _consumer(bootstrap)
+    ops_reads = readable_by_ops(force)
+    consumer = _consumer(access)
     await consumer.start()
     try:
         partitions = {tp for offsets in committed.values() for tp in offsets}
         ends = await consumer.end_offsets(list(partitions)) if partitions else {}
-        totals: dict[tuple[str, str], list[float]] = {}
+        behind_by: dict[tuple[str, str], int] = {}
+        ages: dict[tuple[str, str], float | None] = {}
         for group, offsets in committed.items():
             for tp, meta in offsets.items():
                 if meta.offset < 0:
                     continue
+                where = (group, tp.topic)
                 behind = max(0, ends.get(tp, 0) - meta.offset)
-                age = await _age_at(consumer, tp, meta.offset, now) if behind else 0.0
-                total = totals.setdefault((group, tp.topic), [0, 0.0])
-                total[0] += behind
-                total[1] = max(total[1], age)
+                behind_by[where] = behind_by.get(where, 0) + behind
+                age: float | None = 0.0
+                if behind:
+                    readable = tp.topic in ops_reads
+                    age = await _age_at(consumer, tp, meta.offset, now) if readable else None
+                ages[where] = _older(ages.get(where, 0.0), age)
     finally:
         await _stop(consumer)
     return [
-        Lag(group, topic, int(messages), seconds)
-        for (group, topic), (messages, seconds) in sorted(totals.items())
+        Lag(group, topic, behind_by[group, topic], ages[group, topic])
+        for group, topic in sorted(behind_by)
     ]
+
+
+def _older(first: float | None, second: float | None) -> float | None:
+    """The greater age, or None when either is unknown."""
+    return None if first is None or second is None else max(first, second)
 
 
 async def _age_at(
@@ -240,14 +267,17 @@ async def outbox_backlog(owner_dsn: str, *, forces: Sequence[str]) -> list[Backl
     return found
 
 
-async def dead_letters(bootstrap: str, *, force: str) -> list[DeadLetter]:
-    """Every record on a force's dead-letter topic, as of now, oldest first per partition."""
+async def dead_letters(access: KafkaAccess, *, force: str) -> list[DeadLetter]:
+    """Every record on a force's dead-letter topic, as of now, oldest first per partition.
+
+    `access` is the force's ops principal, the one reader of its dead letters.
+    """
     topic = topics.dead_letters(force)
-    consumer = _consumer(bootstrap)
+    consumer = _consumer(access)
     await consumer.start()
     letters: list[DeadLetter] = []
     try:
-        partitions = await partitions_of(bootstrap, [topic])
+        partitions = await partitions_of(access, [topic])
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -289,35 +319,57 @@ def select(letters: Sequence[DeadLetter], *, ref: str | None, where: Filter) -> 
     ]
 
 
+def original_topic(letter: DeadLetter) -> str:
+    """The topic a dead letter was first refused on ('' if it does not say).
+
+    A replay refused again is dead-lettered from the replay topic, but still carries the
+    original topic in its own replay header: that one is where its writers are proven.
+    """
+    refused_on = letter.header(dlq.H_TOPIC)
+    if catalogue.spec_for(refused_on) is catalogue.REPLAYS:
+        return letter.header(H_REPLAY_TOPIC)
+    return refused_on
+
+
 def replay_headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
-    """The original headers minus the dlq_* ones, plus the reasons so far and where from."""
-    dropped = {*dlq.DLQ_HEADERS, H_REPLAY_REASONS, H_REPLAY_OF}
+    """The original headers minus the dlq_* ones, plus the reasons so far and where from.
+
+    And whom it goes back to: the consumer that refused it, reading it as if it came from
+    the topic it was refused on (services.runtime.consumer.replayed).
+    """
+    dropped = {*dlq.DLQ_HEADERS, H_REPLAY_REASONS, H_REPLAY_OF, H_REPLAY_TOPIC, H_REPLAY_CONSUMER}
     kept = [(name, value) for name, value in letter.headers if name not in dropped]
     reasons = [*letter.earlier_reasons, letter.reason]
     return [
         *kept,
         (H_REPLAY_REASONS, json.dumps(reasons).encode()),
         (H_REPLAY_OF, letter.ref.encode()),
+        (H_REPLAY_TOPIC, original_topic(letter).encode()),
+        (H_REPLAY_CONSUMER, letter.header(dlq.H_CONSUMER).encode()),
     ]
 
 
 async def replay(
-    bootstrap: str,
+    access: KafkaAccess,
     letters: Sequence[DeadLetter],
     *,
+    force: str,
     on_sent: Callable[[DeadLetter], None] | None = None,
 ) -> int:
-    """Republish each dead letter's original bytes to its original topic; return how many."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    """Send each dead letter's original bytes and key back to its consumer; return how many.
+
+    On the force's replay topic, the one topic its ops principal writes (never the original
+    one, whose writers the topic proves); a letter naming no topic or consumer is skipped.
+    """
+    producer = AIOKafkaProducer(**access.aiokafka(), enable_idempotence=True, acks="all")
     await producer.start()
     sent = 0
     try:
         for letter in letters:
-            original = letter.header(dlq.H_TOPIC)
-            if not original:
+            if not original_topic(letter) or not letter.header(dlq.H_CONSUMER):
                 continue
             await producer.send_and_wait(
-                original, letter.value, key=letter.key, headers=replay_headers(letter)
+                topics.replays(force), letter.value, key=letter.key, headers=replay_headers(letter)
             )
             sent += 1
             if on_sent is not None:
