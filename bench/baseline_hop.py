@@ -4,22 +4,28 @@
 # claim (ON CONFLICT DO NOTHING), one state write and one outbox-like insert; then the next
 # hop's message is produced and acknowledged; then the offset is committed. No framework, no
 # validation, no row-level security, no relay: the floor the pipeline is measured against.
+# The broker's security is no framework but the price of being on it: like a service, a hop
+# connects over SASL_SSL with SCRAM-SHA-512 as its own principal, `<tenant>.baseline-hop<N>`,
+# which its ACLs let read only the topic before it and write only its own.
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from bench.hops import hop_group, hop_topic, hop_type
 from schemas.envelope import Envelope, source_of
+from services.runtime.kafka_access import AccessError, KafkaAccess, read_password
 
 SCHEMA = "bench_baseline"
 DDL = f"""
@@ -149,19 +155,42 @@ class Hop:
                     )
 
 
-async def main_async(*, bootstrap: str, dsn: str, tenant: str, hop: int) -> None:
+def _variable(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise AccessError(f"{name}: not set")
+    return value
+
+
+def hop_access(tenant: str, hop: int) -> KafkaAccess:
+    """The hop's own principal, from the variables a service process of the stack gets."""
+    # As `access_for` finds a service's: the password in the credentials folder, by name.
+    name = hop_group(tenant, hop)
+    folder = Path(_variable("CSODS_KAFKA_CREDENTIALS_DIR"))
+    ca = os.environ.get("CSODS_KAFKA_CA_FILE", "").strip()
+    return KafkaAccess(
+        _variable("CSODS_KAFKA_BOOTSTRAP"),
+        "SASL_SSL",
+        username=name,
+        password=read_password(folder / name, "CSODS_KAFKA_CREDENTIALS_DIR"),
+        mechanism="SCRAM-SHA-512",
+        ca_file=Path(ca) if ca else None,
+    )
+
+
+async def main_async(*, access: KafkaAccess, dsn: str, tenant: str, hop: int) -> None:
     """Connect, consume and produce until stopped."""
     conn = await asyncpg.connect(
         dsn, server_settings={"search_path": SCHEMA, "application_name": f"bench-hop{hop}"}
     )
     consumer = AIOKafkaConsumer(
         hop_topic(tenant, hop - 1),
-        bootstrap_servers=bootstrap,
+        **access.aiokafka(),
         group_id=hop_group(tenant, hop),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**access.aiokafka(), enable_idempotence=True, acks="all")
     await consumer.start()
     await producer.start()
     try:
@@ -177,14 +206,12 @@ async def main_async(*, bootstrap: str, dsn: str, tenant: str, hop: int) -> None
 def main(argv: list[str] | None = None) -> int:
     """Parse the hop's arguments and run it."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--tenant", required=True)
     parser.add_argument("--hop", type=int, required=True)
     args = parser.parse_args(argv)
-    asyncio.run(
-        main_async(bootstrap=args.bootstrap, dsn=args.dsn, tenant=args.tenant, hop=args.hop)
-    )
+    access = hop_access(args.tenant, args.hop)
+    asyncio.run(main_async(access=access, dsn=args.dsn, tenant=args.tenant, hop=args.hop))
     return 0
 
 

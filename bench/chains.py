@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bench.hops import HOPS, hop_group, hop_topic, hop_type
+from bench.hops import HOPS, LOAD, OBSERVER, hop_group, hop_topic, hop_type
 from schemas import topics
+from schemas.catalogue import PORTAL
 from schemas.checks import ChecksCompletedV1
 from schemas.disclosure import CaseClosedV1
 from schemas.intake import EnquiryRegisteredV1
 from schemas.multiagency import ForumDecidedV1
+from services.access.grants import Agency, Deployment, topics_of
 from services.catalogue import SERVICES, definition
-from services.demo import case_topics
 from services.runtime.clock import SystemClock
-from services.runtime.service import group_id
+from services.runtime.service import Subscription, group_id
 
 PIPELINE = "pipeline"
 BASELINE = "baseline"
@@ -38,8 +39,10 @@ class Chain:
     entry: str
     stages: tuple[Stage, ...]
     groups: Mapping[str, tuple[str, ...]]
-    # Topics a case also crosses that latency does not need (a seeding template does).
-    extra: tuple[str, ...] = ()
+    # Who the harness is on the broker, each `<tenant>.<name>`: the load driver writes the
+    # entry, the watcher reads the stages (the observer, the checker, the replay).
+    sender: str
+    watcher: str
     # The processes to run, as (runnable name, tenant); the baseline starts its own hops.
     parts: tuple[tuple[str, str], ...] = ()
 
@@ -52,11 +55,6 @@ class Chain:
     def observed(self) -> tuple[str, ...]:
         """The topics whose messages mark the stages."""
         return tuple(stage.topic for stage in self.stages)
-
-    @property
-    def topics(self) -> tuple[str, ...]:
-        """Every topic of the chain."""
-        return tuple(dict.fromkeys([self.entry, *self.extra, *self.observed]))
 
 
 def stand_ins(tenant: str) -> dict[str, str]:
@@ -75,6 +73,18 @@ def system_tenants(tenant: str) -> dict[str, str]:
     return {system: f"{tenant}-{system}" for system in ("pnc", "visor", "ini")}
 
 
+def pipeline_deployment(tenant: str) -> Deployment:
+    """What the broker must hold for one bench force: it, and the systems its checks ask."""
+    # Every system the checks service sends to is provisioned, asked or not: it refuses to
+    # start without the inboxes it may write to, as it would in production.
+    agencies = {
+        name: Agency(name, system, (tenant,)) for system, name in system_tenants(tenant).items()
+    }
+    for system, name in stand_ins(tenant).items():
+        agencies.setdefault(name, Agency(name, system, (tenant,)))
+    return Deployment((tenant,), tuple(agencies.values()))
+
+
 def pipeline_env(tenant: str) -> dict[str, str]:
     """The settings under which a case crosses the four services with no person in the loop."""
     return {
@@ -85,6 +95,8 @@ def pipeline_env(tenant: str) -> dict[str, str]:
         "CSODS_CHECKS_SYSTEM_TENANTS": ",".join(
             f"{system}={name}" for system, name in system_tenants(tenant).items()
         ),
+        # The final intelligence report goes to this run's INI (6.1), not a shared one.
+        "CSODS_DISCLOSURE_INI_TENANT": system_tenants(tenant)["ini"],
         # The stand-ins answer at once: only our own machinery is timed.
         "CSODS_STUB_LATENCY_SECONDS": "0",
         "CSODS_STUB_ERROR_RATE": "0",
@@ -96,11 +108,13 @@ def pipeline_chain(tenant: str) -> Chain:
     """The four services of one force and their stand-ins, as a case crosses them today."""
     clock = SystemClock()
     parts = [(name, tenant) for name in SERVICES] + list(stand_ins(tenant).items())
+    provisioned = [name for name, _ in topics_of(pipeline_deployment(tenant))]
     # The groups and their topics come from the processes' own wiring, so they stay true.
     groups = {
         group_id(part_tenant, definition(name).name): tuple(
-            subscription.topic
+            topic
             for subscription in definition(name).wire(part_tenant, clock).subscriptions
+            for topic in _read_by(subscription, provisioned)
         )
         for name, part_tenant in parts
     }
@@ -120,16 +134,24 @@ def pipeline_chain(tenant: str) -> Chain:
         ),
         Stage("disclosure", topics.stream(tenant, "disclosure", "case-closed"), CaseClosedV1.TYPE),
     )
-    stage_topics = {stage.topic for stage in stages}
     return Chain(
         name=PIPELINE,
         tenant=tenant,
-        entry=topics.inbox(tenant),
+        # The online portal sends to its own force's inbox; its ops team reads the streams.
+        entry=topics.inbox(tenant, tenant),
         stages=stages,
         groups=groups,
-        extra=tuple(topic for topic in case_topics(tenant) if topic not in stage_topics),
+        sender=PORTAL,
+        watcher="ops",
         parts=tuple(parts),
     )
+
+
+def _read_by(subscription: Subscription, provisioned: Sequence[str]) -> tuple[str, ...]:
+    """The topics a subscription reads: its one, or every inbox provisioned for its tenant."""
+    if subscription.every_sender:
+        return tuple(name for name in provisioned if subscription.reads(name))
+    return (subscription.topic,)
 
 
 def baseline_chain(tenant: str) -> Chain:
@@ -145,4 +167,6 @@ def baseline_chain(tenant: str) -> Chain:
         groups={
             hop_group(tenant, hop): (hop_topic(tenant, hop - 1),) for hop in range(1, HOPS + 1)
         },
+        sender=LOAD,
+        watcher=OBSERVER,
     )

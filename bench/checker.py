@@ -17,6 +17,7 @@ from bench.effects import Effects, baseline_effects, pipeline_effects
 from bench.kafka_io import read_all
 from bench.load import Sent
 from schemas.envelope import H_CORRELATION, H_ID, H_TYPE
+from services.runtime.kafka_access import KafkaAccess
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,10 @@ class Verdict:
         )
 
 
-async def topic_verdict(bootstrap: str, chain: Chain, correlations: Sequence[str]) -> TopicVerdict:
-    """Read every stage topic from the start and count each case's messages by id."""
+async def topic_verdict(
+    access: KafkaAccess, chain: Chain, correlations: Sequence[str]
+) -> TopicVerdict:
+    """Read every stage topic from the start (as the chain's watcher) and count messages by id."""
     wanted = set(correlations)
     ids: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
 
@@ -66,7 +69,7 @@ async def topic_verdict(bootstrap: str, chain: Chain, correlations: Sequence[str
         if correlation in wanted:
             ids[(correlation, headers.get(H_TYPE, ""))][headers.get(H_ID, "")] += 1
 
-    records = await read_all(bootstrap, [stage.topic for stage in chain.stages], on_record)
+    records = await read_all(access, [stage.topic for stage in chain.stages], on_record)
     lost = sum(
         1 for case in wanted if any(not ids.get((case, stage.type)) for stage in chain.stages)
     )
@@ -81,7 +84,7 @@ async def topic_verdict(bootstrap: str, chain: Chain, correlations: Sequence[str
 
 async def check(
     *,
-    bootstrap: str,
+    access: KafkaAccess,
     owner_url: str,
     chain: Chain,
     cases: Sequence[Sent],
@@ -89,7 +92,7 @@ async def check(
     lag: dict[str, int],
 ) -> Verdict:
     """Check a step's cases on the topics and in the databases, given the groups' last lag."""
-    topics = await topic_verdict(bootstrap, chain, [case.correlation for case in cases])
+    topics = await topic_verdict(access, chain, [case.correlation for case in cases])
     if chain.name == PIPELINE:
         effects = await pipeline_effects(
             owner_url,

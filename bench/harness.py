@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
@@ -11,8 +12,9 @@ from typing import Any
 import asyncpg
 
 from bench import report
+from bench.access import BenchAccess
+from bench.chains import pipeline_deployment
 from bench.config import BenchConfig
-from bench.kafka_io import delete_tenant_topics
 from bench.machine import machine_facts
 from bench.phases import (
     Context,
@@ -29,6 +31,7 @@ from bench.report import Outcome
 from bench.steps import Say
 from bench.worker import CaseWorker, NoHumanSteps
 from deploy.local import stack
+from services.access.broker import deprovision_all
 
 
 def _with_database(url: str, name: str) -> str:
@@ -98,7 +101,8 @@ async def run_bench(
     load_at_start = _load_average()
     owner_url = await _create_database(server_url, database)
     say(f"database {database}, tenant {tenant}, logs {log_dir}")
-    ctx = Context(config, bootstrap, owner_url, log_dir, say, worker or NoHumanSteps())
+    broker = BenchAccess(bootstrap)
+    ctx = Context(config, broker, owner_url, log_dir, say, worker or NoHumanSteps())
     try:
         machine = await machine_facts(bootstrap=bootstrap, owner_url=owner_url)
         cost: dict[str, Any] | None = None
@@ -114,11 +118,11 @@ async def run_bench(
                 cost = await cost_phase(ctx, target, rate=rate)
         tenants = [tenant] if cost is None or cost["tenant"] == tenant else [tenant, cost_tenant]
         say(f"replay: rebuilding from the topics of {', '.join(tenants)}")
-        replayed = await replay(bootstrap, owner_url, tenants)
+        replayed = await replay(broker, owner_url, tenants)
     finally:
         if not config.keep:
             try:
-                await _cleanup(bootstrap, server_url, database, tenant, cost_tenant)
+                await _cleanup(broker, server_url, database, [tenant, cost_tenant])
             except Exception as exc:  # noqa: BLE001 - the figures matter more than the tidying
                 say(f"cleanup failed ({type(exc).__name__}: {exc}); drop {database} by hand")
     sweeps = [swept] + ([baseline] if baseline is not None else [])
@@ -132,14 +136,16 @@ async def run_bench(
         "load_average": {"start": load_at_start, "end": _load_average()},
         "database": database,
         "tenants": {"pipeline": tenant, "cost": None if cost is None else cost["tenant"]},
+        "broker": _broker(ctx),
         "rule": "sustained = p99 end to end < 1 s, zero loss, zero duplicate effects, "
         "every consumer group's lag back to zero and nothing pending in an outbox",
         "latency_note": "end to end: scheduled send -> case-closed read by the observer. Each "
         "stage: from the previous stage's ce_time (the handler's clock as it processed), the "
         "first from the scheduled send; delivery: case-closed's ce_time -> read by the observer",
         "pipeline_profile": "the walking skeleton's path of the real services (no face to face, "
-        "'no concerns' told by letter) with the PNC, ViSOR, INI and local-intelligence "
-        "stand-ins of this run answering at once; see bench/chains.py",
+        "'no concerns' told by letter) with the PNC and local-intelligence stand-ins of this "
+        "run answering at once (its ViSOR and INI provisioned, not asked on this path); see "
+        "bench/chains.py",
         "pipeline": swept,
         "baseline": baseline,
         "ratio_pipeline_to_baseline": {
@@ -165,8 +171,22 @@ async def run_bench(
     return report.write(document, results_dir=config.results_dir, stamp=stamp)
 
 
-async def _cleanup(
-    bootstrap: str, server_url: str, database: str, tenant: str, cost_tenant: str
-) -> None:
-    await delete_tenant_topics(bootstrap, [tenant, cost_tenant])
+def _broker(ctx: Context) -> dict[str, Any]:
+    """How every client of the run was let in, and what provisioning made for it."""
+    return {
+        "security": " / ".join(sorted(set(ctx.security.values()))) or None,
+        "clients": ctx.security,
+        "note": "the services, the stand-ins, the baseline's hops and the harness connect "
+        "alike: TLS checked against the stack's authority, each as its own SCRAM principal, "
+        "allowed only what its ACLs grant (the baseline's hops: the topic before them and "
+        "their own); topics, principals and ACLs made by the operator before anything starts",
+        "provisioned": ctx.provisioned,
+    }
+
+
+async def _cleanup(broker: BenchAccess, server_url: str, database: str, forces: list[str]) -> None:
+    # Every tenant the run provisioned: its forces and their systems' stand-ins; the
+    # baseline's principals and topics are the force's (`<force>.baseline-*`, `bench.<force>.*`).
+    tenants = sorted({name for force in forces for name in pipeline_deployment(force).tenants()})
+    await asyncio.to_thread(deprovision_all, broker.operator(), tenants, broker.store())
     await _drop_database(server_url, database)

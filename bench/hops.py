@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 HOPS = 4  # the services a case crosses: intake, checks, multiagency, disclosure
+# The baseline's principals besides its hops (each `<tenant>.<name>`), as the pipeline has its
+# online portal sending and its ops team watching.
+LOAD = "baseline-load"
+OBSERVER = "baseline-observer"
 
 
 def hop_topic(tenant: str, hop: int) -> str:
@@ -15,6 +19,11 @@ def hop_type(hop: int) -> str:
     return f"bench.baseline.hop{hop}.v1"
 
 
+def hop_service(hop: int) -> str:
+    """The service name of baseline hop `hop`: its principal and group are `<tenant>.<it>`."""
+    return f"baseline-hop{hop}"
+
+
 def hop_group(tenant: str, hop: int) -> str:
-    """The consumer group of baseline hop `hop`."""
-    return f"{tenant}.baseline-hop{hop}"
+    """The consumer group of baseline hop `hop`, named as its principal, as a service's is."""
+    return f"{tenant}.{hop_service(hop)}"

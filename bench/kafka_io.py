@@ -1,4 +1,8 @@
-"""Plain Kafka reads the harness makes: partitions, bounded reads, group lag, topic set-up."""
+"""Plain Kafka reads the harness makes: partitions, bounded reads, group lag.
+
+Each read is made as a provisioned principal (`KafkaAccess`) whose grants allow it: the
+broker shows a principal only the topics and groups it may describe.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +12,58 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import UnknownTopicOrPartitionError
+
+from services.runtime.kafka_access import KafkaAccess
 
 OnRecord = Callable[[ConsumerRecord[bytes, bytes]], None]
 
 
-async def partitions(bootstrap: str, topics: Iterable[str]) -> list[TopicPartition]:
-    """Every partition of the topics that exist (missing topics have none)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described: list[dict[str, Any]] = await admin.describe_topics(sorted(set(topics)))
-    finally:
-        await admin.close()
+class NotAllowed(RuntimeError):  # noqa: N818 - the broker's answer, not a bug here
+    """A principal may not describe a topic it was expected to read: a grant is missing."""
+
+
+async def _describe(admin: AIOKafkaAdminClient, topics: Iterable[str]) -> list[dict[str, Any]]:
+    described: list[dict[str, Any]] = await admin.describe_topics(sorted(set(topics)))
+    return described
+
+
+def _partitions_of(described: Sequence[dict[str, Any]], principal: str) -> list[TopicPartition]:
     found: list[TopicPartition] = []
     for topic in described:
-        if topic["error_code"] == UnknownTopicOrPartitionError.errno:
+        code = topic["error_code"]
+        if code == UnknownTopicOrPartitionError.errno:
             continue
+        if code != 0:
+            # Authorisation refused (29) most likely: say whose grants lack the topic.
+            raise NotAllowed(f"{principal} may not describe {topic['topic']} (Kafka error {code})")
         found.extend(
             TopicPartition(topic["topic"], part["partition"]) for part in topic["partitions"]
         )
     return sorted(found)
 
 
-async def wait_topics(bootstrap: str, topics: Iterable[str], *, within: float = 30.0) -> None:
+async def partitions(access: KafkaAccess, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of the topics that exist (missing topics have none)."""
+    admin = AIOKafkaAdminClient(**access.aiokafka())
+    await admin.start()
+    try:
+        described = await _describe(admin, topics)
+    finally:
+        await admin.close()
+    return _partitions_of(described, access.principal)
+
+
+async def wait_topics(access: KafkaAccess, topics: Iterable[str], *, within: float = 30.0) -> None:
     """Wait until every topic exists and each of its partitions has a leader."""
     wanted = sorted(set(topics))
     deadline = time.monotonic() + within
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**access.aiokafka())
     await admin.start()
     try:
         while True:
-            described: list[dict[str, Any]] = await admin.describe_topics(wanted)
+            described = await _describe(admin, wanted)
             ready = {
                 topic["topic"]
                 for topic in described
@@ -51,17 +74,20 @@ async def wait_topics(bootstrap: str, topics: Iterable[str], *, within: float = 
             if ready >= set(wanted):
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"topics without a leader: {sorted(set(wanted) - ready)}")
+                raise TimeoutError(
+                    f"topics without a leader or not visible to {access.principal}: "
+                    f"{sorted(set(wanted) - ready)}"
+                )
             await asyncio.sleep(0.1)
     finally:
         await admin.close()
 
 
-async def read_all(bootstrap: str, topics: Sequence[str], on_record: OnRecord) -> int:
+async def read_all(access: KafkaAccess, topics: Sequence[str], on_record: OnRecord) -> int:
     """Read the topics from the beginning up to their end at the call; return records read."""
-    tps = await partitions(bootstrap, topics)
+    tps = await partitions(access, topics)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **access.aiokafka(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -92,96 +118,90 @@ async def read_all(bootstrap: str, topics: Sequence[str], on_record: OnRecord) -
     return read
 
 
-async def group_lag(bootstrap: str, groups: Mapping[str, Sequence[str]]) -> dict[str, int]:
-    """Records each consumer group has not committed yet, over the topics it reads."""
-    all_tps = await partitions(bootstrap, {t for topics in groups.values() for t in topics})
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await admin.start()
-    await consumer.start()
-    try:
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(all_tps) if all_tps else {}
-        lag: dict[str, int] = {}
-        for group, topics in groups.items():
-            committed = await admin.list_consumer_group_offsets(group)
-            total = 0
-            for tp in all_tps:
-                if tp.topic not in topics:
-                    continue
-                done = committed.get(tp)
-                # No committed offset means nothing of that partition was consumed yet.
-                position = done.offset if done is not None and done.offset >= 0 else 0
-                total += max(0, ends[tp] - position)
-            lag[group] = total
-    finally:
-        await consumer.stop()
-        await admin.close()
-    return lag
+class _GroupReader:
+    """One group's committed offsets and its topics' ends, read as the group's own principal."""
+
+    def __init__(self, group: str, access: KafkaAccess, topics: Sequence[str]) -> None:
+        self.group = group
+        self._access = access
+        self._topics = topics
+        self._admin = AIOKafkaAdminClient(**access.aiokafka())
+        self._consumer = AIOKafkaConsumer(**access.aiokafka(), group_id=None)
+        self._tps: list[TopicPartition] = []
+
+    async def start(self) -> None:
+        await self._admin.start()
+        await self._consumer.start()
+        # Provisioned before the run: the partitions do not change while it lasts.
+        self._tps = _partitions_of(await _describe(self._admin, self._topics), self.group)
+
+    async def lag(self) -> int:
+        ends: dict[TopicPartition, int] = (
+            await self._consumer.end_offsets(self._tps) if self._tps else {}
+        )
+        committed = await self._admin.list_consumer_group_offsets(self.group)
+        total = 0
+        for tp in self._tps:
+            done = committed.get(tp)
+            # No committed offset means nothing of that partition was consumed yet.
+            position = done.offset if done is not None and done.offset >= 0 else 0
+            total += max(0, ends[tp] - position)
+        return total
+
+    async def stop(self) -> None:
+        try:
+            await self._consumer.stop()
+        finally:
+            await self._admin.close()
 
 
-async def wait_lag_zero(
-    bootstrap: str, groups: Mapping[str, Sequence[str]], *, within: float
-) -> tuple[dict[str, int], float | None]:
-    """Poll until every group's lag is zero; return the last lag and when it got there."""
-    started = time.monotonic()
-    while True:
-        lag = await group_lag(bootstrap, groups)
-        if not any(lag.values()):
-            return lag, time.monotonic() - started
-        if time.monotonic() - started > within:
-            return lag, None
-        await asyncio.sleep(0.25)
+class GroupLag:
+    """Records each consumer group has not committed yet, over the topics it reads.
+
+    Each group is read as its own principal (a group is named as the principal whose member
+    it is, `<tenant>.<service>`): no principal of a force may see an agency's groups. The
+    clients stay connected for the run, so a poll costs no TLS or SCRAM handshake.
+    """
+
+    def __init__(
+        self,
+        groups: Mapping[str, Sequence[str]],
+        access_of: Callable[[str], KafkaAccess],
+    ) -> None:
+        self._readers = [
+            _GroupReader(group, access_of(group), topics) for group, topics in groups.items()
+        ]
+
+    async def start(self) -> None:
+        """Connect every group's reader."""
+        try:
+            await asyncio.gather(*(reader.start() for reader in self._readers))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Disconnect them all."""
+        await asyncio.gather(*(reader.stop() for reader in self._readers), return_exceptions=True)
+
+    async def lag(self) -> dict[str, int]:
+        """Each group's lag now."""
+        found = await asyncio.gather(*(reader.lag() for reader in self._readers))
+        return {reader.group: lag for reader, lag in zip(self._readers, found, strict=True)}
+
+    async def wait_zero(self, *, within: float) -> tuple[dict[str, int], float | None]:
+        """Poll until every group's lag is zero; return the last lag and when it got there."""
+        started = time.monotonic()
+        while True:
+            lag = await self.lag()
+            if not any(lag.values()):
+                return lag, time.monotonic() - started
+            if time.monotonic() - started > within:
+                return lag, None
+            await asyncio.sleep(0.25)
 
 
-async def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int) -> None:
-    """Create topics (those that exist already are left as they are)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [name for name in sorted(set(names)) if name not in existing]
-        if wanted:
-            response = await admin.create_topics(
-                [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in wanted]
-            )
-            for name, code, *_ in response.topic_errors:
-                if code not in (0, TopicAlreadyExistsError.errno):
-                    raise RuntimeError(f"cannot create topic {name}: Kafka error {code}")
-    finally:
-        await admin.close()
-
-
-def derived_from(tenant: str, owners: Iterable[str]) -> bool:
-    """Whether a tenant is one of `owners` or named after one (`csc-x`, `x-intel`, `x-cost`)."""
-    words = tenant.split("-")
-    for owner in owners:
-        size = len(owner.split("-"))
-        if any("-".join(words[i : i + size]) == owner for i in range(len(words) - size + 1)):
-            return True
-    return False
-
-
-async def tenant_topics(
-    bootstrap: str, tenants: Iterable[str], *, exact: bool = False
-) -> list[str]:
-    """Every topic of these tenants, and unless `exact` of tenants named after them."""
-    owners = list(tenants)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        # Every topic name puts its tenant second (DESIGN.md section 3; bench.<tenant>.* too).
-        names = await admin.list_topics()
-    finally:
-        await admin.close()
-    return sorted(
-        name
-        for name in names
-        if len(parts := name.split(".")) > 2
-        and (parts[1] in owners if exact else derived_from(parts[1], owners))
-    )
-
-
-async def correlated_ids(bootstrap: str, topics: Sequence[str], correlation: str) -> set[str]:
+async def correlated_ids(access: KafkaAccess, topics: Sequence[str], correlation: str) -> set[str]:
     """The ids of every message of one case on these topics."""
     found: set[str] = set()
 
@@ -190,20 +210,5 @@ async def correlated_ids(bootstrap: str, topics: Sequence[str], correlation: str
         if headers.get("ce_correlationid", b"").decode(errors="replace") == correlation:
             found.add(headers.get("ce_id", b"").decode(errors="replace"))
 
-    await read_all(bootstrap, topics, on_record)
+    await read_all(access, topics, on_record)
     return found
-
-
-async def delete_tenant_topics(bootstrap: str, tenants: Iterable[str]) -> list[str]:
-    """Delete every topic of these fresh bench tenants and of tenants named after them."""
-    # The services also write to inboxes named after the force (its local intelligence,
-    # children's social care, probation), which the broker creates on first write.
-    doomed = await tenant_topics(bootstrap, tenants)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-    return doomed

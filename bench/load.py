@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 
 from services.demo import online_enquiry
+from services.runtime.kafka_access import KafkaAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +32,11 @@ def schedule(rate: float, duration: float, *, start: float) -> list[float]:
     return [start + index / rate for index in range(count)]
 
 
-async def start_producer(bootstrap: str) -> AIOKafkaProducer:
+async def start_producer(access: KafkaAccess) -> AIOKafkaProducer:
     """A producer as the online portal would use: idempotent, every write acked by all."""
+    # `access` is the sender's own principal, allowed to write only the chain's entry.
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=0
+        **access.aiokafka(), enable_idempotence=True, acks="all", linger_ms=0
     )
     await producer.start()
     return producer

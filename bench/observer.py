@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer
 from bench.kafka_io import wait_topics
 from bench.worker import CaseWorker
 from schemas.envelope import Envelope, EnvelopeError
+from services.runtime.kafka_access import KafkaAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +28,8 @@ class Seen:
 class Observer:
     """A consumer without a group, from the start of a fresh tenant's topics."""
 
-    def __init__(self, bootstrap: str, topics: Sequence[str], *, worker: CaseWorker) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, access: KafkaAccess, topics: Sequence[str], *, worker: CaseWorker) -> None:
+        self._access = access  # a principal allowed to read the topics (a force's ops team)
         self._topics = list(topics)
         self._worker = worker
         self._seen: dict[tuple[str, str], Seen] = {}
@@ -38,10 +39,10 @@ class Observer:
 
     async def start(self) -> None:
         """Start reading in the background, once every topic has its leaders."""
-        await wait_topics(self._bootstrap, self._topics)
+        await wait_topics(self._access, self._topics)
         self._consumer = AIOKafkaConsumer(
             *self._topics,
-            bootstrap_servers=self._bootstrap,
+            **self._access.aiokafka(),
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,

@@ -12,14 +12,23 @@ from typing import Any
 
 import asyncpg
 
+from bench.access import BenchAccess, security
 from bench.baseline_hop import prepare_schema
-from bench.chains import PIPELINE, Chain, baseline_chain, pipeline_chain, pipeline_env
+from bench.chains import (
+    PIPELINE,
+    Chain,
+    baseline_chain,
+    pipeline_chain,
+    pipeline_deployment,
+    pipeline_env,
+)
 from bench.config import BenchConfig
 from bench.cpu import HARNESS
-from bench.kafka_io import correlated_ids, create_topics
+from bench.kafka_io import GroupLag, correlated_ids
 from bench.load import start_producer
 from bench.observer import Observer
 from bench.processes import ProcessSet, start_hops, start_services
+from bench.provisioning import deprovision_baseline, provision_baseline
 from bench.seed import Seeded, Template, seed_closed_cases
 from bench.steps import (
     Say,
@@ -33,6 +42,7 @@ from bench.steps import (
     warm_up,
 )
 from bench.worker import CaseWorker, NoHumanSteps
+from services.access.broker import Provisioned, provision
 
 
 @dataclass(frozen=True)
@@ -40,20 +50,23 @@ class Context:
     """What every phase shares: where the stack is, the run's database, its settings."""
 
     config: BenchConfig
-    bootstrap: str
+    broker: BenchAccess
     owner_url: str
     log_dir: Path
     say: Say
     worker: CaseWorker = field(default_factory=NoHumanSteps)
+    # What each provisioning made, by tenant (the baseline's as `baseline`), for the record.
+    provisioned: dict[str, Provisioned] = field(default_factory=dict)
+    # How each chain's clients proved themselves on the broker, by chain name.
+    security: dict[str, str] = field(default_factory=dict)
+
+    def client_env(self) -> dict[str, str]:
+        """How a process under test reaches the broker and the run's database."""
+        return {**self.broker.client_env(), "CSODS_DATABASE_URL": self.owner_url}
 
     def service_env(self, tenant: str) -> Mapping[str, str]:
         """The environment of a tenant's service processes: production defaults otherwise."""
-        return {
-            "CSODS_KAFKA_BOOTSTRAP": self.bootstrap,
-            "CSODS_DATABASE_URL": self.owner_url,
-            "CSODS_TOPIC_PARTITIONS": str(self.config.partitions),
-            **pipeline_env(tenant),
-        }
+        return {**self.client_env(), **pipeline_env(tenant)}
 
 
 @dataclass(frozen=True)
@@ -80,15 +93,24 @@ async def _target(ctx: Context, chain: Chain, processes: ProcessSet) -> AsyncIte
     watched = chain.observed
     if chain.name == PIPELINE:  # the baseline has no people in it
         watched = tuple(dict.fromkeys([*watched, *ctx.worker.topics(chain.tenant)]))
-    observer = Observer(ctx.bootstrap, watched, worker=ctx.worker)
+    observer = Observer(ctx.broker.of(chain.tenant, chain.watcher), watched, worker=ctx.worker)
+    lag = GroupLag(chain.groups, ctx.broker.of_group)
     await observer.start()
-    producer = await start_producer(ctx.bootstrap)
     try:
-        target = Target(chain, ctx.bootstrap, ctx.owner_url, observer, producer, processes)
-        await warm_up(target, cases=ctx.config.warmup_cases, rate=WARMUP_RATE, within=WARMUP_WITHIN)
-        yield target
+        await lag.start()
+        sender = ctx.broker.of(chain.tenant, chain.sender)
+        ctx.security[chain.name] = security(sender)
+        producer = await start_producer(sender)
+        try:
+            target = Target(chain, ctx.broker, ctx.owner_url, observer, producer, processes, lag)
+            await warm_up(
+                target, cases=ctx.config.warmup_cases, rate=WARMUP_RATE, within=WARMUP_WITHIN
+            )
+            yield target
+        finally:
+            await producer.stop()
+            await lag.stop()
     finally:
-        await producer.stop()
         await observer.stop()
 
 
@@ -127,7 +149,19 @@ async def sweep_phase(ctx: Context, target: Target) -> Sweep:
 async def pipeline(ctx: Context, tenant: str) -> AsyncIterator[Target]:
     """The four services of one fresh tenant and their stand-ins, each its own process."""
     chain = pipeline_chain(tenant)
-    ctx.say(f"pipeline: starting the services and stand-ins of {tenant}")
+    # As production: the operator provisions the force and its systems before any starts.
+    made = await asyncio.to_thread(
+        provision,
+        ctx.broker.operator(),
+        pipeline_deployment(tenant),
+        ctx.broker.store(),
+        partitions=ctx.config.partitions,
+    )
+    ctx.provisioned[tenant] = made
+    ctx.say(
+        f"pipeline: provisioned {tenant} ({made.principals} principals, {made.acls} ACLs, "
+        f"{made.topics_created} topics); starting the services and stand-ins"
+    )
     processes = await asyncio.to_thread(
         start_services, chain.parts, env=ctx.service_env(tenant), log_dir=ctx.log_dir
     )
@@ -142,16 +176,30 @@ async def baseline_phase(ctx: Context, tenant: str) -> Sweep:
     """The bare chain of hops, each in its own process, through the same rates."""
     chain = baseline_chain(tenant)
     await prepare_schema(ctx.owner_url)
-    await create_topics(ctx.bootstrap, chain.topics, partitions=ctx.config.partitions)
-    ctx.say(f"baseline: starting {len(chain.stages)} hops for {tenant}")
-    processes = await asyncio.to_thread(
-        start_hops, tenant, bootstrap=ctx.bootstrap, dsn=ctx.owner_url, log_dir=ctx.log_dir
+    operator, store = ctx.broker.operator(), ctx.broker.store()
+    made = await asyncio.to_thread(
+        provision_baseline, operator, tenant, store, partitions=ctx.config.partitions
     )
+    ctx.provisioned["baseline"] = made
     try:
-        async with _target(ctx, chain, processes) as target:
-            return await sweep_phase(ctx, target)
+        ctx.say(
+            f"baseline: provisioned {made.principals} principals, {made.acls} ACLs; "
+            f"starting {len(chain.stages)} hops for {tenant}"
+        )
+        processes = await asyncio.to_thread(
+            start_hops, tenant, env=ctx.client_env(), dsn=ctx.owner_url, log_dir=ctx.log_dir
+        )
+        try:
+            async with _target(ctx, chain, processes) as target:
+                return await sweep_phase(ctx, target)
+        finally:
+            await asyncio.to_thread(processes.stop)
     finally:
-        await asyncio.to_thread(processes.stop)
+        if not ctx.config.keep:
+            try:
+                await asyncio.to_thread(deprovision_baseline, operator, tenant, store)
+            except Exception as exc:  # noqa: BLE001 - the run's cleanup removes the tenant too
+                ctx.say(f"baseline: deprovisioning failed ({type(exc).__name__}: {exc})")
 
 
 async def _template(ctx: Context, target: Target) -> Template:
@@ -173,15 +221,22 @@ async def _template(ctx: Context, target: Target) -> Template:
         tenant=target.chain.tenant,
         case_reference=str(reference),
         submission=model.submission,
-        message_ids=frozenset(
-            # What the services consumed: the ids their inbox tables hold for the case.
-            await correlated_ids(ctx.bootstrap, _consumed(target.chain), model.correlation)
-        ),
+        # What the services consumed: the ids their inbox tables hold for the case.
+        message_ids=frozenset(await _consumed_ids(ctx, target.chain, model.correlation)),
     )
 
 
-def _consumed(chain: Chain) -> list[str]:
-    return sorted({topic for topics in chain.groups.values() for topic in topics})
+async def _consumed_ids(ctx: Context, chain: Chain, correlation: str) -> set[str]:
+    """A case's message ids on every topic a group reads, each read as a principal reading it."""
+    # No one principal reads a force's topics and its systems' inboxes: each group's does.
+    found: set[str] = set()
+    read: set[str] = set()
+    for group, topics in chain.groups.items():
+        fresh = [topic for topic in topics if topic not in read]
+        if fresh:
+            found |= await correlated_ids(ctx.broker.of_group(group), fresh, correlation)
+            read.update(fresh)
+    return found
 
 
 def can_share(target: Target, config: BenchConfig) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ class HopProcess:
     hop: int
     args: Sequence[str]
     log_path: Path
+    env: Mapping[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
 
@@ -47,6 +49,7 @@ class HopProcess:
             [sys.executable, "-m", "bench.baseline_hop", *self.args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
             start_new_session=True,
         )
 
@@ -121,15 +124,16 @@ def start_services(
 
 
 def start_hops(
-    tenant: str, *, bootstrap: str, dsn: str, log_dir: Path, timeout: float = 60.0
+    tenant: str, *, env: Mapping[str, str], dsn: str, log_dir: Path, timeout: float = 60.0
 ) -> ProcessSet:
     """Start the baseline's hops, one process each, and wait until each one consumes."""
+    # `env` is a service process's client environment: each hop connects as its own principal.
     started = ProcessSet()
     try:
         hops = []
         for hop in range(1, HOPS + 1):
-            args = ["--bootstrap", bootstrap, "--dsn", dsn, "--tenant", tenant, "--hop", str(hop)]
-            process = HopProcess(hop, args, log_dir / f"{tenant}-hop{hop}.log")
+            args = ["--dsn", dsn, "--tenant", tenant, "--hop", str(hop)]
+            process = HopProcess(hop, args, log_dir / f"{tenant}-hop{hop}.log", env)
             process.start()
             started.members[f"hop{hop}"] = process
             hops.append(process)

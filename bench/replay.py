@@ -10,25 +10,28 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aiokafka import ConsumerRecord
 
-from bench.kafka_io import read_all, tenant_topics
+from bench.access import BenchAccess
+from bench.kafka_io import read_all
+from schemas.catalogue import STREAMS
 from schemas.envelope import Envelope
+from services.runtime.kafka_access import KafkaAccess
 
 STAND_IN = (
-    "plain consumer from the beginning, envelope decoded and payload parsed, nothing written: "
-    "a stand-in for the ops read model's rebuild, and the ceiling it works under"
+    "plain consumer of each force's streams as its ops team, from the beginning, envelope "
+    "decoded and payload parsed, nothing written: a stand-in for the ops read model's "
+    "rebuild, and the ceiling it works under"
 )
 
 
-async def plain_read(bootstrap: str, tenants: Sequence[str]) -> dict[str, Any]:
-    """Read the forces' own topics from the start to their current end; events per second."""
-    topics = await tenant_topics(bootstrap, tenants, exact=True)
-    started = time.monotonic()
+async def _timed_read(access: KafkaAccess, topics: Sequence[str]) -> tuple[int, float]:
+    """Records read, and the seconds from the first record to the last."""
     first: list[float] = []
-    last = [started]
+    last = [0.0]
 
     def on_record(record: ConsumerRecord[bytes, bytes]) -> None:
         Envelope.from_headers(record.headers or ())
@@ -38,13 +41,26 @@ async def plain_read(bootstrap: str, tenants: Sequence[str]) -> dict[str, Any]:
             first.append(now)
         last[0] = now
 
-    events = await read_all(bootstrap, topics, on_record)
-    seconds = time.monotonic() - started
+    events = await read_all(access, topics, on_record)
+    return events, last[0] - first[0] if first else 0.0
+
+
+async def plain_read(broker: BenchAccess, tenants: Sequence[str]) -> dict[str, Any]:
+    """Read the forces' streams from the start to their current end; events per second."""
+    started = time.monotonic()
+    events = topics = 0
+    reading = 0.0
+    for tenant in tenants:
+        # The streams the force's ops team may read (grants from the topic map), no other's.
+        ops = broker.of(tenant, "ops")
+        streams = [spec.name(tenant) for spec in STREAMS if "ops" in spec.consumers]
+        read, seconds = await _timed_read(ops, streams)
+        events, topics, reading = events + read, topics + len(streams), reading + seconds
     # The rate over the reading itself; `seconds` also holds connecting and finding the ends.
-    reading = last[0] - first[0] if first else 0.0
+    seconds = time.monotonic() - started
     return {
         "label": STAND_IN,
-        "topics": len(topics),
+        "topics": topics,
         "events": events,
         "seconds": round(seconds, 3),
         "reading_seconds": round(reading, 3),
@@ -52,7 +68,9 @@ async def plain_read(bootstrap: str, tenants: Sequence[str]) -> dict[str, Any]:
     }
 
 
-async def ops_rebuild(bootstrap: str, owner_url: str, tenants: Sequence[str]) -> dict[str, Any]:
+async def ops_rebuild(
+    broker: BenchAccess, owner_url: str, tenants: Sequence[str]
+) -> dict[str, Any]:
     """Rebuild the ops read model of each force from its topics; events per second."""
     try:
         # Being built beside this harness (issue 8): used when present, never required.
@@ -61,9 +79,17 @@ async def ops_rebuild(bootstrap: str, owner_url: str, tenants: Sequence[str]) ->
     except ImportError as exc:
         return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
     forces: list[dict[str, Any]] = []
+    env = broker.client_env()
     try:
         for tenant in tenants:
-            settings = Settings(tenant=tenant, kafka_bootstrap=bootstrap, database_url=owner_url)
+            # As the force's ops service would run it: its principal, the stack's authority.
+            settings = Settings(
+                tenant=tenant,
+                kafka_bootstrap=broker.bootstrap,
+                kafka_ca_file=Path(env["CSODS_KAFKA_CA_FILE"]),
+                kafka_credentials_dir=Path(env["CSODS_KAFKA_CREDENTIALS_DIR"]),
+                database_url=owner_url,
+            )
             report = await rebuild.rebuild(settings)
             forces.append(
                 {
@@ -89,9 +115,9 @@ async def ops_rebuild(bootstrap: str, owner_url: str, tenants: Sequence[str]) ->
     }
 
 
-async def replay(bootstrap: str, owner_url: str, tenants: Sequence[str]) -> dict[str, Any]:
+async def replay(broker: BenchAccess, owner_url: str, tenants: Sequence[str]) -> dict[str, Any]:
     """Both replay numbers for the run's forces."""
     return {
-        "ops_rebuild": await ops_rebuild(bootstrap, owner_url, tenants),
-        "plain_read": await plain_read(bootstrap, tenants),
+        "ops_rebuild": await ops_rebuild(broker, owner_url, tenants),
+        "plain_read": await plain_read(broker, tenants),
     }

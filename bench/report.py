@@ -168,6 +168,8 @@ def summary(data: Mapping[str, Any]) -> str:
         f"load average (1, 5, 15 min) before the run {data['load_average']['start']}, after"
         f" {data['load_average']['end']} ({machine['nproc']} CPUs): load before the run is other"
         " work, which competes with every figure below",
+        f"broker: {data['broker']['security']}, for the pipeline, the baseline and the"
+        " harness alike (each client its own provisioned principal)",
         f"rule: {data['rule']}",
         f"pipeline sustained: {pipeline['sustained_rate']:g} cases/s"
         f" ({pipeline['sustained_throughout']:g} with no lower rate failing)"

@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 
-from bench.chains import Chain
+from bench.access import BenchAccess
+from bench.chains import PIPELINE, Chain
 from bench.checker import Verdict, check
 from bench.cpu import CpuMeter
 from bench.dbstats import backend_pids, scans_between, table_scans
-from bench.kafka_io import read_all, wait_lag_zero
+from bench.kafka_io import GroupLag, read_all
 from bench.load import Sent, drive, schedule
 from bench.observer import Observer
 from bench.processes import ProcessSet, memory_kib, reset_peak_memory
 from bench.stats import Latency, summarise
 from schemas.topics import dead_letters
+from services.runtime.kafka_access import KafkaAccess
 
 LIMIT_SECONDS = 1.0  # the rule: p99 end to end under one second
 SATURATED = 0.95  # closing under 95% of the offered rate: the chain is at its capacity
@@ -29,13 +31,19 @@ class Target:
     """A chain under load: its processes, its observer, and every case sent to its tenant."""
 
     chain: Chain
-    bootstrap: str
+    broker: BenchAccess
     owner_url: str
     observer: Observer
     producer: AIOKafkaProducer
     processes: ProcessSet
+    lag: GroupLag
     ledger: list[Sent] = field(default_factory=list)
     seeded: int = 0  # closed cases written straight into the databases
+
+    @property
+    def watcher(self) -> KafkaAccess:
+        """The principal that reads the chain's stages: the observer's and the checker's."""
+        return self.broker.of(self.chain.tenant, self.chain.watcher)
 
     @property
     def tenant_cases(self) -> int:
@@ -119,13 +127,21 @@ async def warm_up(target: Target, *, cases: int, rate: float, within: float) -> 
         [case.correlation for case in sent], target.chain.final.type, within=within
     )
     if took is None:
-        dead = await read_all(target.bootstrap, [dead_letters(target.chain.tenant)], lambda _: None)
         raise RuntimeError(
             f"{target.chain.name}: warm-up cases did not reach {target.chain.final.type} "
-            f"within {within:.0f} s ({dead} dead letters); see the process logs"
+            f"within {within:.0f} s{await _dead_letters(target)}; see the process logs"
         )
-    await wait_lag_zero(target.bootstrap, target.chain.groups, within=within)
+    await target.lag.wait_zero(within=within)
     return sent
+
+
+async def _dead_letters(target: Target) -> str:
+    """How many dead letters the force holds, read as its ops team (the baseline has none)."""
+    if target.chain.name != PIPELINE:
+        return ""
+    tenant = target.chain.tenant
+    ops = target.broker.of(tenant, "ops")
+    return f" ({await read_all(ops, [dead_letters(tenant)], lambda _: None)} dead letters)"
 
 
 async def run_step(
@@ -148,14 +164,14 @@ async def run_step(
     drained = await observer.wait_for(
         [case.correlation for case in cases], chain.final.type, within=drain_timeout
     )
-    lag, lag_after = await wait_lag_zero(
-        target.bootstrap, chain.groups, within=drain_timeout if drained is not None else 2.0
+    lag, lag_after = await target.lag.wait_zero(
+        within=drain_timeout if drained is not None else 2.0
     )
     cpu = meter.stop(cases=len(cases))  # before the checker's reading adds to the harness
     scans = scans_between(scans_before, await table_scans(target.owner_url), cases=len(cases))
     memory = {name: memory_kib(process.pid) for name, process in target.processes.members.items()}
     verdict = await check(
-        bootstrap=target.bootstrap,
+        access=target.watcher,
         owner_url=target.owner_url,
         chain=chain,
         cases=cases,

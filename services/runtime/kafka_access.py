@@ -10,12 +10,14 @@ import ssl
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiokafka.helpers import create_ssl_context
-from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
-from services.runtime.settings import Settings
+if TYPE_CHECKING:  # imported where used: a bare aiokafka client (the bench's baseline) stays bare
+    from faststream.security import BaseSecurity
+
+    from services.runtime.settings import Settings
 
 Protocol = Literal["SASL_SSL", "SSL"]
 Mechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256"]
@@ -99,6 +101,8 @@ class KafkaAccess:
 
     def faststream(self) -> BaseSecurity:
         """The security object of a FastStream KafkaBroker."""
+        from faststream.security import BaseSecurity, SASLScram256, SASLScram512  # noqa: PLC0415
+
         if self.protocol == "SSL":
             return BaseSecurity(ssl_context=self.ssl_context, use_ssl=True)
         assert self.username is not None
