@@ -39,7 +39,7 @@ class StackAddresses:
     """Where clients reach the stack."""
 
     kafka_bootstrap: str  # "127.0.0.1:19092"
-    database_url: str  # "postgresql://csods@127.0.0.1:15432/csods"
+    database_url: str  # "postgresql://csods@127.0.0.1:15432/csods?sslmode=verify-full&..."
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,10 @@ def project_root() -> Path:
 
 def addresses(root: Path | None = None) -> StackAddresses:
     """The addresses the stack listens on (ports come from CSODS_STACK_*_PORT or defaults)."""
-    del root  # every clone uses the same ports unless the environment says otherwise
-    return StackAddresses(kafka_bootstrap=kafka.bootstrap(), database_url=postgres.database_url())
+    # Every clone uses the same ports unless the environment says otherwise; the database URL
+    # names the clone's own passfile and certificate authority.
+    database_url = postgres.database_url(root or project_root())
+    return StackAddresses(kafka_bootstrap=kafka.bootstrap(), database_url=database_url)
 
 
 def _run_all(
@@ -123,5 +125,7 @@ def status(root: Path | None = None) -> list[ComponentStatus]:
     pg_pid, pg_detail = postgres.status(root)
     return [
         ComponentStatus("kafka", kafka_pid is not None, kafka.bootstrap(), kafka_pid, kafka_detail),
-        ComponentStatus("postgres", pg_pid is not None, postgres.database_url(), pg_pid, pg_detail),
+        ComponentStatus(
+            "postgres", pg_pid is not None, postgres.database_url(root), pg_pid, pg_detail
+        ),
     ]
