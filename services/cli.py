@@ -41,6 +41,11 @@ def run(
     from services.runtime.settings import Settings
 
     settings = Settings(tenant=tenant)  # the rest comes from CSODS_* variables
+    if "CSODS_DATABASE_URL" not in os.environ:
+        from deploy.local import stack
+
+        # The local stack's URL names its passfile and authority, which no fixed default can.
+        settings = settings.model_copy(update={"database_url": stack.addresses().database_url})
     asyncio.run(run_service(definition(service), settings))
 
 
@@ -82,7 +87,8 @@ def stack_up() -> None:
     addresses, started = stack.up(progress=lambda text: console.print(f"[dim]{text}[/dim]"))
     console.print(f"started: {', '.join(started) or 'nothing (already running)'}")
     console.print(f"CSODS_KAFKA_BOOTSTRAP={addresses.kafka_bootstrap}")
-    console.print(f"CSODS_DATABASE_URL={addresses.database_url}")
+    # soft_wrap: the URL stays on one line, to copy into an `export`.
+    console.print(f"CSODS_DATABASE_URL={addresses.database_url}", soft_wrap=True)
 
 
 @stack_app.command("down")
