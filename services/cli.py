@@ -95,7 +95,8 @@ def stack_up() -> None:
     addresses, started = stack.up(progress=lambda text: console.print(f"[dim]{text}[/dim]"))
     console.print(f"started: {', '.join(started) or 'nothing (already running)'}")
     console.print(f"CSODS_KAFKA_BOOTSTRAP={addresses.kafka_bootstrap}")
-    console.print(f"CSODS_DATABASE_URL={addresses.database_url}")
+    # soft_wrap: the URL stays on one line, to copy into an `export`.
+    console.print(f"CSODS_DATABASE_URL={addresses.database_url}", soft_wrap=True)
 
 
 @stack_app.command("down")

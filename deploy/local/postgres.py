@@ -9,6 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.local import postgres_access
+from deploy.local.certificates import Issued
 from deploy.local.common import (
     Progress,
     StackError,
@@ -36,6 +38,8 @@ SERVER_USER = "postgres"  # created by Debian's package; PostgreSQL refuses to r
 START_TIMEOUT = 60
 SOCKET_NAME_ROOM = len("/.s.PGSQL.65535")
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes; keep a margin
+# In the data folder: a digest of the password the cluster has, so a change is seen.
+PASSWORD_MARK = "csods-password.sha256"  # noqa: S105 - a file name
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,9 @@ def port() -> int:
     return port_from_env(PORT_VARIABLE, DEFAULT_PORT)
 
 
-def database_url() -> str:
-    """The URL clients connect with (trust auth, so no password)."""
-    return f"postgresql://{USER}@127.0.0.1:{port()}/{DATABASE}"
+def database_url(root: Path) -> str:
+    """The owner's URL: TLS verified against the stack's authority, the password in a passfile."""
+    return postgres_access.url(postgres_access.access(root), port(), DATABASE)
 
 
 def _fallback_dir(state: Path) -> Path:
@@ -201,22 +205,59 @@ def _prepare(root: Path, progress: Progress | None) -> PgLayout:
     return current
 
 
-def _initdb(bindir: Path, lay: PgLayout, progress: Progress | None) -> None:
-    """Create the cluster once (PG_VERSION marks it), with csods as its trusted superuser."""
+def _initdb(bindir: Path, lay: PgLayout, owner_password: str, progress: Progress | None) -> None:
+    """Create the cluster once (PG_VERSION marks it), csods its superuser with a password."""
     if (lay.data / "PG_VERSION").exists():
         return
     say(progress, f"postgres: initdb {lay.data}")
-    base = [str(bindir / "initdb"), "-D", str(lay.data), "-U", USER, "--auth=trust", "-E", "UTF8"]
+    # initdb runs as the server user, who cannot read the secrets folder: a copy for its run.
+    pwfile = lay.runtime / ".initdb-password"
+    _write_server_file(pwfile, owner_password)
+    base = [str(bindir / "initdb"), "-D", str(lay.data), "-U", USER, "-E", "UTF8"]
+    base += ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
     try:
-        run_checked(_as_server_user([*base, "--locale=C.UTF-8"]), "initdb", cwd=lay.runtime)
-    except StackError:
-        # Systems without the C.UTF-8 locale still have C; initdb cleaned up its failed attempt.
-        run_checked(_as_server_user([*base, "--locale=C"]), "initdb", cwd=lay.runtime)
+        try:
+            run_checked(_as_server_user([*base, "--locale=C.UTF-8"]), "initdb", cwd=lay.runtime)
+        except StackError:
+            # Systems without the C.UTF-8 locale still have C; initdb cleaned up its failed try.
+            run_checked(_as_server_user([*base, "--locale=C"]), "initdb", cwd=lay.runtime)
+    finally:
+        pwfile.unlink(missing_ok=True)
     _write_server_file(
         lay.data / "postgresql.conf",
         "\n# deploy/local/postgres.py rewrites this file on every start.\ninclude = 'csods.conf'\n",
         append=True,
     )
+    _write_server_file(lay.data / PASSWORD_MARK, _password_mark(owner_password))
+
+
+def _password_mark(owner_password: str) -> str:
+    # A digest, not the password: it tells whether the cluster has the current one.
+    return sha256_short(owner_password, 64) + "\n"
+
+
+def _set_password(
+    bindir: Path, lay: PgLayout, owner_password: str, progress: Progress | None
+) -> None:
+    """Give csods the current password in single-user mode (a trust cluster has none)."""
+    say(progress, "postgres: setting the owner's password (scram-sha-256)")
+    # Single-user mode, on the stopped server: nothing listens while the password is unset.
+    # The statement goes through stdin, never argv; a failed statement is not echoed to the log.
+    command = [str(bindir / "postgres"), "--single", "-D", str(lay.data)]
+    command += ["-c", "log_min_error_statement=panic", "-c", "password_encryption=scram-sha-256"]
+    statement = f"ALTER ROLE {USER} PASSWORD '{owner_password}';\n"
+    result = subprocess.run(
+        _as_server_user([*command, "postgres"]),
+        input=statement,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=lay.runtime,
+    )
+    output = (result.stdout + result.stderr).replace(owner_password, "***")
+    if result.returncode != 0 or "ERROR" in output:
+        raise StackError(f"postgres --single failed (exit {result.returncode}):\n{output[-2000:]}")
+    _write_server_file(lay.data / PASSWORD_MARK, _password_mark(owner_password))
 
 
 def _write_server_file(path: Path, text: str, *, append: bool = False) -> None:
@@ -230,17 +271,35 @@ def _write_server_file(path: Path, text: str, *, append: bool = False) -> None:
         handle.write(text)
 
 
-def _write_settings(lay: PgLayout, server_port: int) -> None:
-    _write_server_file(
-        lay.data / "csods.conf",
+def _server_files(lay: PgLayout, server_port: int, issued: Issued) -> dict[str, str]:
+    """The files this module writes into the data folder on every start, by name."""
+    settings = (
         "# Written by deploy/local/postgres.py on every start; edits are overwritten.\n"
         "# fsync and synchronous_commit keep their defaults (on): this backs the crash tests.\n"
         "listen_addresses = '127.0.0.1'\n"
         f"port = {server_port}\n"
         f"unix_socket_directories = '{lay.socket_dir}'\n"
         "max_connections = 200\n"
-        "shared_buffers = 128MB\n",
+        "shared_buffers = 128MB\n"
     )
+    return {
+        "csods.conf": settings + postgres_access.SETTINGS,
+        "pg_hba.conf": postgres_access.HBA,
+        "server.crt": issued.certificate.read_text(),
+        "server.key": issued.key.read_text(),
+    }
+
+
+def _is_current(lay: PgLayout, files: dict[str, str], owner_password: str) -> bool:
+    """Tell whether the data folder holds these files and the cluster has this password."""
+    wanted = {**files, PASSWORD_MARK: _password_mark(owner_password)}
+    for name, text in wanted.items():
+        try:
+            if (lay.data / name).read_text() != text:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def running_pid(lay: PgLayout) -> int | None:
@@ -268,15 +327,17 @@ def _pg_ctl(bindir: Path, lay: PgLayout, *args: str) -> None:
     run_checked(_as_server_user(command), f"pg_ctl {args[-1]}", cwd=lay.runtime)
 
 
-def _ensure_database(bindir: Path, server_port: int, progress: Progress | None) -> None:
-    """Create the csods database when missing, over TCP as the csods superuser."""
-    connect = ["-h", "127.0.0.1", "-p", str(server_port), "-U", USER, "--no-password"]
-    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+def _ensure_database(
+    bindir: Path, acc: postgres_access.PgAccess, server_port: int, progress: Progress | None
+) -> None:
+    """Create the csods database when missing, over TLS as the csods superuser."""
+    # Host, user, TLS and the passfile come from the environment: no password on a command line.
+    env = {**os.environ, **postgres_access.client_environment(acc, server_port)}
     query = ["-d", "postgres", "-c", DATABASE_EXISTS_SQL]
-    found = run_checked([str(bindir / "psql"), "-XqtA", *connect, *query], "psql", env=env)
+    found = run_checked([str(bindir / "psql"), "-XqtA", "--no-password", *query], "psql", env=env)
     if found.strip() != "1":
         say(progress, f"postgres: creating database {DATABASE}")
-        run_checked([str(bindir / "createdb"), *connect, DATABASE], "createdb", env=env)
+        run_checked([str(bindir / "createdb"), "--no-password", DATABASE], "createdb", env=env)
 
 
 def start(root: Path, progress: Progress | None = None) -> bool:
@@ -287,6 +348,9 @@ def start(root: Path, progress: Progress | None = None) -> bool:
     with file_lock(state / ".lock"):
         bindir = _ensure_bindir(_data_major(layout(root)), progress)
         lay = _prepare(root, progress)
+        acc = postgres_access.access(root)
+        owner_password, issued = postgres_access.provision(acc, server_port)
+        files = _server_files(lay, server_port, issued)
         pid = running_pid(lay)
         if pid is not None:
             if _running_port(lay) not in (None, server_port):
@@ -294,8 +358,14 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                     f"this project's PostgreSQL already runs on port {_running_port(lay)}, not "
                     f"{server_port} ({PORT_VARIABLE}); stop it first"
                 )
-            _ensure_database(bindir, server_port, progress)
-            say(progress, f"postgres: already running (pid {pid}) on 127.0.0.1:{server_port}")
+            if _is_current(lay, files, owner_password):
+                _ensure_database(bindir, acc, server_port, progress)
+                say(progress, f"postgres: already running (pid {pid}) on 127.0.0.1:{server_port}")
+                return False
+            # E.g. a cluster from before passwords and TLS: convert it, then start it again.
+            say(progress, f"postgres: restarting (pid {pid}) to apply its access settings")
+            _pg_ctl(bindir, lay, "-m", "fast", "stop")
+            _launch(bindir, lay, acc, files=files, owner_password=owner_password, progress=progress)
             return False
         if port_accepts(server_port):
             raise StackError(
@@ -308,16 +378,33 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                 f"the crashed postmaster (pid {stale}) is still a zombie after 30 s, so PostgreSQL "
                 "would take it for a live server; retry once init has reaped it"
             )
-        _initdb(bindir, lay, progress)
-        _write_settings(lay, server_port)
-        say(progress, f"postgres: starting on 127.0.0.1:{server_port} (log {lay.log})")
-        try:
-            _pg_ctl(bindir, lay, "-l", str(lay.log), "start")
-        except StackError as error:
-            raise StackError(f"{error}\nend of {lay.log}:\n{log_tail(lay.log)}") from None
-        _ensure_database(bindir, server_port, progress)
-        say(progress, f"postgres: ready (pid {running_pid(lay)})")
+        _initdb(bindir, lay, owner_password, progress)
+        _launch(bindir, lay, acc, files=files, owner_password=owner_password, progress=progress)
         return True
+
+
+def _launch(
+    bindir: Path,
+    lay: PgLayout,
+    acc: postgres_access.PgAccess,
+    *,
+    files: dict[str, str],
+    owner_password: str,
+    progress: Progress | None,
+) -> None:
+    """Bring a stopped, initialised cluster up to date and start it."""
+    for name, text in files.items():
+        _write_server_file(lay.data / name, text)
+    if not _is_current(lay, files, owner_password):
+        _set_password(bindir, lay, owner_password, progress)
+    server_port = port()
+    say(progress, f"postgres: starting on 127.0.0.1:{server_port} (log {lay.log})")
+    try:
+        _pg_ctl(bindir, lay, "-l", str(lay.log), "start")
+    except StackError as error:
+        raise StackError(f"{error}\nend of {lay.log}:\n{log_tail(lay.log)}") from None
+    _ensure_database(bindir, acc, server_port, progress)
+    say(progress, f"postgres: ready (pid {running_pid(lay)})")
 
 
 def stop(root: Path, progress: Progress | None = None) -> bool:

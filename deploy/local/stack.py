@@ -39,7 +39,7 @@ class StackAddresses:
     """Where clients reach the stack, and the files that let them in."""
 
     kafka_bootstrap: str  # "127.0.0.1:19092", SASL_SSL
-    database_url: str  # "postgresql://csods@127.0.0.1:15432/csods"
+    database_url: str  # "postgresql://csods@127.0.0.1:15432/csods?sslmode=verify-full&..."
     kafka_admin_bootstrap: str  # "127.0.0.1:19094", TLS with the super-user's certificate
     kafka_ca_file: Path
     kafka_admin_certificate: Path
@@ -74,10 +74,13 @@ def project_root() -> Path:
 
 def addresses(root: Path | None = None) -> StackAddresses:
     """The addresses the stack listens on (ports come from CSODS_STACK_*_PORT or defaults)."""
-    keys = kafka.secrets(root or project_root())
+    # Every clone uses the same ports unless the environment says otherwise; the database URL
+    # names the clone's own passfile and certificate authority.
+    root = root or project_root()
+    keys = kafka.secrets(root)
     return StackAddresses(
         kafka_bootstrap=kafka.bootstrap(),
-        database_url=postgres.database_url(),
+        database_url=postgres.database_url(root),
         kafka_admin_bootstrap=kafka.admin_bootstrap(),
         kafka_ca_file=keys.ca,
         kafka_admin_certificate=keys.admin.certificate,
@@ -145,5 +148,7 @@ def status(root: Path | None = None) -> list[ComponentStatus]:
     pg_pid, pg_detail = postgres.status(root)
     return [
         ComponentStatus("kafka", kafka_pid is not None, kafka.bootstrap(), kafka_pid, kafka_detail),
-        ComponentStatus("postgres", pg_pid is not None, postgres.database_url(), pg_pid, pg_detail),
+        ComponentStatus(
+            "postgres", pg_pid is not None, postgres.database_url(root), pg_pid, pg_detail
+        ),
     ]

@@ -8,6 +8,8 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from services.runtime.passwords import passfile_password, password_clause
+
 log = structlog.get_logger(__name__)
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,7 +36,12 @@ async def migrate(
     migrations: Sequence[tuple[str, Path]],
     password: str | None = None,
 ) -> list[str]:
-    """Create the schema and role, apply pending migrations, grant the role; return applied."""
+    """Create the schema and role, apply pending migrations, grant the role; return applied.
+
+    The role's password is `password`, or else its line in the passfile the owner's DSN names
+    (the local stack's); with neither, the role's password is left as it is.
+    """
+    password = password or passfile_password(owner_dsn, role)
     conn = await asyncpg.connect(owner_dsn)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
@@ -59,18 +66,25 @@ async def migrate(
 
 async def _ensure_role(conn: asyncpg.Connection, role: str, password: str | None) -> None:
     exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-    if exists:
+    secret = f" {password_clause(password)}" if password else ""
+    if not exists:
+        # Not an owner, not a superuser, cannot bypass row-level security (DESIGN.md section 5).
+        attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+        try:
+            await conn.execute(f"CREATE ROLE {_ident(role)} {attributes}{secret}")
+        except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+            pass  # roles are cluster-wide: another database's service may have created it
+        else:
+            return
+    if not password:
         return
-    # Not an owner, not a superuser, cannot bypass row-level security (DESIGN.md section 5).
-    statement = f"CREATE ROLE {_ident(role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
-    if password:
-        escaped = password.replace("'", "''")
-        statement += f" PASSWORD '{escaped}'"
+    # Set every time: a role made before it had a password (or with another) gets this one.
     try:
-        await conn.execute(statement)
-    except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
-        # Roles are cluster-wide: another database's service may have created it meanwhile.
-        return
+        await conn.execute(f"ALTER ROLE {_ident(role)}{secret}")
+    except asyncpg.InternalServerError as error:
+        # Another database's migration set it at the same moment, from the same source.
+        if "concurrently" not in str(error):
+            raise
 
 
 async def _apply_pending(

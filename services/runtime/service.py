@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 import ssl
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,12 +233,19 @@ def group_id(tenant: str, service: str) -> str:
 
 
 def app_dsn(settings: Settings, service: str) -> str:
-    """The DSN of the service's own role, unless one is given."""
+    """The DSN of the service's own role, unless one is given.
+
+    The owner's DSN with its user (and any password) replaced; its query stays, so TLS and the
+    passfile are the owner's. With `app_database_password`, the DSN carries it: never log it.
+    """
     if settings.app_database_url:
         return settings.app_database_url
     scheme, rest = settings.database_url.split("://", 1)
-    host_part = rest.split("@", 1)[1] if "@" in rest else rest
-    return f"{scheme}://{role_name(service)}@{host_part}"
+    authority, slash, tail = rest.partition("/")
+    user = role_name(service)
+    if settings.app_database_password:
+        user += ":" + urllib.parse.quote(settings.app_database_password, safe="")
+    return f"{scheme}://{user}@{authority.rpartition('@')[2]}{slash}{tail}"
 
 
 async def prepare(

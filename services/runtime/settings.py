@@ -46,13 +46,17 @@ class Settings(BaseSettings):
     kafka_key_file: Path | None = Field(default=None, description="SSL only: its key (PEM).")
     database_url: str = Field(
         default="postgresql://csods@127.0.0.1:15432/csods",
-        description="PostgreSQL as the schema owner: migrations and role set-up run with it.",
+        description=(
+            "PostgreSQL as the schema owner: migrations and role set-up run with it. Give the "
+            "password in a passfile (passfile= in the URL, or PGPASSFILE), not in the URL."
+        ),
     )
     app_database_url: str | None = Field(
         default=None,
         description=(
             "PostgreSQL as the service's own non-owner role, under row-level security. "
-            "Default: database_url with the user replaced by csods_<service>."
+            "Default: database_url with the user replaced by csods_<service>, its query "
+            "(sslmode, sslrootcert, passfile) kept."
         ),
     )
     app_database_password: str | None = Field(
