@@ -1,20 +1,34 @@
-"""Fixtures shared by every tier: the stack, a session database, fresh tenants."""
+"""Fixtures shared by every tier: the stack, a session database, fresh provisioned tenants."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+import threading
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import pytest
 
 from deploy.local.databases import create_database, drop_database
+from services.access.broker import Provisioned
+from services.access.broker import provision as provision_on
+from services.access.grants import Deployment
 from services.runtime.settings import Settings
 from tests.support.stack import FoundStack, find_stack
-from tests.support.topics import forget
+from tests.support.topics import deployment_of, forget, new_force, wait_until_granted
 
-# The tenants handed out this session: their topics are deleted when the session ends.
+# The tenants provisioned this session: deprovisioned (principals, ACLs, topics) at its end.
 HANDED_OUT: list[str] = []
+# Test topics have one partition: records of a case come back in the order they were sent.
+TEST_PARTITIONS = 1
+
+
+class Provision(Protocol):
+    """Provision a deployment as the operator (idempotent); `keep`: leave it after the session."""
+
+    def __call__(
+        self, deployment: Deployment, *, keep: bool = False, partitions: int = TEST_PARTITIONS
+    ) -> Provisioned: ...
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,9 +49,29 @@ def stack(request: pytest.FixtureRequest) -> Iterator[FoundStack]:
         yield found
     finally:
         try:
-            asyncio.run(forget(found.kafka_bootstrap, HANDED_OUT))
+            forget(found, HANDED_OUT)
         finally:
             found.release()
+
+
+@pytest.fixture(scope="session")
+def provision(stack: FoundStack) -> Provision:
+    """Make a deployment's topics, principals and ACLs before any of its clients starts."""
+    lock = threading.Lock()  # e2e helpers may provision from threads
+
+    def make(
+        deployment: Deployment, *, keep: bool = False, partitions: int = TEST_PARTITIONS
+    ) -> Provisioned:
+        with lock:
+            if not keep:
+                HANDED_OUT.extend(t for t in deployment.tenants() if t not in HANDED_OUT)
+            made = provision_on(
+                stack.operator, deployment, stack.credentials, partitions=partitions
+            )
+            wait_until_granted(stack, deployment)
+            return made
+
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +85,16 @@ def database_url(stack: FoundStack) -> Iterator[str]:
 
 
 @pytest.fixture
-def tenant() -> str:
-    """A force of its own for each test, so tests never share topics or rows."""
-    name = f"force{uuid.uuid4().hex[:8]}"
-    HANDED_OUT.append(name)
+def tenant(provision: Provision) -> str:
+    """A force of its own for each test, so tests never share topics or rows.
+
+    Provisioned with the stand-ins its checks ask and the agencies it consults
+    (tests.support.topics.agencies_of). A test of several forces provisions them all in one
+    deployment (`provision(deployment_of(first, second))`), so the handoff inboxes between
+    them exist too.
+    """
+    name = new_force()
+    provision(deployment_of(name))
     return name
 
 
@@ -66,10 +106,11 @@ def settings_for(stack: FoundStack, database_url: str) -> Callable[..., Settings
         values: dict[str, object] = {
             "tenant": tenant,
             "kafka_bootstrap": stack.kafka_bootstrap,
+            "kafka_ca_file": stack.ca_file,
+            "kafka_credentials_dir": stack.credentials.folder,
             "database_url": database_url,
             "retry_backoff_seconds": 0.01,
             "outbox_poll_seconds": 0.2,
-            "topic_partitions": 1,
             **overrides,
         }
         return Settings.model_validate(values)

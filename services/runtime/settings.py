@@ -62,8 +62,6 @@ class Settings(BaseSettings):
     app_database_password: str | None = Field(
         default=None, description="Password given to the service role when it is created."
     )
-    topic_partitions: int = Field(default=3, ge=1, description="Partitions of topics we create.")
-    topic_replication: int = Field(default=1, ge=1, description="Replication of topics we create.")
     pool_size: int = Field(default=5, ge=2, description="Connections in the service's pool.")
     outbox_batch: int = Field(default=200, ge=1, description="Outbox rows claimed per round.")
     outbox_poll_seconds: float = Field(

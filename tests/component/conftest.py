@@ -14,6 +14,7 @@ from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
+from tests.support.topics import new_force
 
 
 @dataclass
@@ -23,6 +24,12 @@ class Component:
     database: Database
     processor: Processor
     clock: FrozenClock
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A force of its own for each test; nothing on the broker: records go to processors."""
+    return new_force()
 
 
 @pytest.fixture

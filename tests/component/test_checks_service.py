@@ -39,6 +39,7 @@ from services.checks.config import ChecksSettings
 from services.runtime import audit
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Verdict
+from services.runtime.service import Subscription
 from services.runtime.unit_of_work import Database
 from tests.component.conftest import Component
 from tests.support.records import record
@@ -58,7 +59,7 @@ class Checks:
     tenant: str
     database: Database
     clock: FrozenClock
-    processors: dict[str, Processor]
+    processors: list[tuple[Subscription, Processor]]
     case: str
     first: Envelope | None = None
 
@@ -75,7 +76,11 @@ class Checks:
         incoming = record(
             topic, value=message.to_json(), headers=envelope.to_headers(), key=envelope.key
         )
-        return await self.processors[topic].process(incoming)
+        return await self.processor_for(topic).process(incoming)
+
+    async def sent_by(self, sender: str, message: Message) -> Verdict:
+        """Deliver a system's message on the force's inbox that only that system may write."""
+        return await self.deliver(topics.inbox(self.tenant, sender), message, sender=sender)
 
     async def raw(self, topic: str, payload: bytes, ce_type: str, *, sender: str) -> Verdict:
         """Deliver bytes that may not be a valid message."""
@@ -84,7 +89,12 @@ class Checks:
             self.first, type=ce_type, source=source_of(sender, "system"), time=self.clock.now()
         )
         incoming = record(topic, value=payload, headers=envelope.to_headers(), key=envelope.key)
-        return await self.processors[topic].process(incoming)
+        return await self.processor_for(topic).process(incoming)
+
+    def processor_for(self, topic: str) -> Processor:
+        """The processor of the subscription that reads `topic`, as the runtime routes it."""
+        [processor] = [p for s, p in self.processors if s.reads(topic)]
+        return processor
 
     async def outbox(self) -> list[tuple[str, str, bytes]]:
         """(topic, ce_type, payload) of everything emitted so far, in order."""
@@ -126,18 +136,21 @@ async def checks(component: Build, tenant: str, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv(f"CSODS_CHECKS_{name.upper()}", value)
     built = await component("checks", tenant)
     wiring = definition("checks").wire(tenant, built.clock)
-    processors = {
-        s.topic: Processor(
-            service="checks",
-            tenant=tenant,
-            database=built.database,
-            routes=s.routes,
-            ignored=s.ignored,
-            clock=built.clock,
-            backoff_seconds=0.0,
+    processors = [
+        (
+            s,
+            Processor(
+                service="checks",
+                tenant=tenant,
+                database=built.database,
+                routes=s.routes,
+                ignored=s.ignored,
+                clock=built.clock,
+                backoff_seconds=0.0,
+            ),
         )
         for s in wiring.subscriptions
-    }
+    ]
     return Checks(tenant, built.database, built.clock, processors, f"{tenant}-2026-000001")
 
 
@@ -203,8 +216,9 @@ REGISTRATION = Finding(
 )
 
 
-def inbox(checks: Checks) -> str:
-    return topics.inbox(checks.tenant)
+def inbox(checks: Checks, sender: str) -> str:
+    """The force's inbox that only `sender` may write to."""
+    return topics.inbox(checks.tenant, sender)
 
 
 def stream(checks: Checks, service: str, event: str) -> str:
@@ -227,8 +241,8 @@ async def test_stage_one_asks_pnc_and_local_intelligence_and_audits_each_consult
     sent = [(topic, t) for topic, t, _ in queries if t == CheckQueryV1.TYPE]
     # 5.1.9: ViSOR waits for a marker on PNC; the applicant gave no particulars at stage 1.
     assert sent == [
-        (topics.inbox(f"{checks.tenant}-intel"), CheckQueryV1.TYPE),
-        (topics.inbox("pnc"), CheckQueryV1.TYPE),
+        (topics.inbox(f"{checks.tenant}-intel", checks.tenant), CheckQueryV1.TYPE),
+        (topics.inbox("pnc", checks.tenant), CheckQueryV1.TYPE),
     ]
     async with checks.database.transaction(checks.tenant) as tx:
         entries = await audit.entries(tx.conn, tenant=checks.tenant, case_ref=checks.case)
@@ -246,14 +260,12 @@ async def test_answers_complete_the_stage_with_classified_findings(checks: Check
     pnc = answer(
         checks, queries["pnc", "subject"], MatchOutcome.MATCH, CHILD_CONVICTION, visor_marker=True
     )
-    assert await checks.deliver(inbox(checks), pnc, sender="pnc") is Verdict.APPLIED
+    assert await checks.sent_by("pnc", pnc) is Verdict.APPLIED
     local = answer(checks, queries["local-intelligence", "subject"], MatchOutcome.NO_TRACE)
-    await checks.deliver(inbox(checks), local, sender=f"{checks.tenant}-intel")
+    await checks.sent_by(f"{checks.tenant}-intel", local)
     assert await checks.emitted(ChecksCompletedV1) == []  # ViSOR was asked after the marker
     visor = (await checks.queries())["visor", "subject"]
-    await checks.deliver(
-        inbox(checks), answer(checks, visor, MatchOutcome.MATCH, REGISTRATION), sender="visor"
-    )
+    await checks.sent_by("visor", answer(checks, visor, MatchOutcome.MATCH, REGISTRATION))
 
     [completed] = await checks.emitted(ChecksCompletedV1)
     outcomes = {(r.system.value, r.party): r.outcome for r in completed.results}
@@ -281,10 +293,8 @@ async def test_no_marker_on_pnc_means_visor_is_not_required(checks: Checks) -> N
     queries = await checks.queries()
     for system in (System.PNC, System.LOCAL_INTELLIGENCE):
         query = queries[system.value, "subject"]
-        await checks.deliver(
-            inbox(checks),
-            answer(checks, query, MatchOutcome.NO_TRACE),
-            sender=sender_of(checks, system),
+        await checks.sent_by(
+            sender_of(checks, system), answer(checks, query, MatchOutcome.NO_TRACE)
         )
 
     [completed] = await checks.emitted(ChecksCompletedV1)
@@ -299,7 +309,7 @@ async def test_a_silent_system_is_unavailable_when_the_wait_ends_and_its_late_an
     await start_stage_one(checks)
     queries = await checks.queries()
     local = answer(checks, queries["local-intelligence", "subject"], MatchOutcome.NO_TRACE)
-    await checks.deliver(inbox(checks), local, sender=f"{checks.tenant}-intel")
+    await checks.sent_by(f"{checks.tenant}-intel", local)
 
     assert await checks.wait(timedelta(hours=3, minutes=59)) == (1, 0)  # PNC asked again
     assert await checks.emitted(ChecksCompletedV1) == []
@@ -313,7 +323,7 @@ async def test_a_silent_system_is_unavailable_when_the_wait_ends_and_its_late_an
     late = answer(
         checks, queries["pnc", "subject"], MatchOutcome.MATCH, CHILD_CONVICTION, visor_marker=True
     )
-    assert await checks.deliver(inbox(checks), late, sender="pnc") is Verdict.APPLIED
+    assert await checks.sent_by("pnc", late) is Verdict.APPLIED
     [reported] = await checks.emitted(CheckAnsweredLateV1)
     assert reported.result.outcome is MatchOutcome.MATCH
     assert reported.concerns == (Concern.CHILD_SEXUAL_CONVICTION,)
@@ -368,11 +378,11 @@ async def test_answers_that_do_not_fit_a_query_of_this_force_are_dead_letters(
     stranger = answer(checks, query, MatchOutcome.NO_TRACE).model_copy(
         update={"query_id": uuid.uuid4()}
     )
-    assert await checks.deliver(inbox(checks), stranger, sender="pnc") is Verdict.DEAD
+    assert await checks.sent_by("pnc", stranger) is Verdict.DEAD
     impostor = answer(checks, query, MatchOutcome.NO_TRACE)
-    assert await checks.deliver(inbox(checks), impostor, sender="visor") is Verdict.DEAD
+    assert await checks.sent_by("visor", impostor) is Verdict.DEAD  # ViSOR answering for PNC
     garbled = b'{"query_id": "%s", "result": "garbled"}' % str(query.query_id).encode()
-    verdict = await checks.raw(inbox(checks), garbled, CheckAnsweredV1.TYPE, sender="pnc")
+    verdict = await checks.raw(inbox(checks, "pnc"), garbled, CheckAnsweredV1.TYPE, sender="pnc")
     assert verdict is Verdict.DEAD
     dead = [row for row in await checks.outbox() if row[0] == topics.dead_letters(checks.tenant)]
     assert len(dead) == 3
@@ -385,10 +395,8 @@ async def test_a_repeated_answer_has_one_effect(checks: Checks) -> None:
     queries = await checks.queries()
     for system in (System.PNC, System.PNC, System.LOCAL_INTELLIGENCE):
         query = queries[system.value, "subject"]
-        verdict = await checks.deliver(
-            inbox(checks),
-            answer(checks, query, MatchOutcome.NO_TRACE),
-            sender=sender_of(checks, system),
+        verdict = await checks.sent_by(
+            sender_of(checks, system), answer(checks, query, MatchOutcome.NO_TRACE)
         )
         assert verdict is Verdict.APPLIED
     assert len(await checks.emitted(ChecksCompletedV1)) == 1
@@ -423,9 +431,9 @@ async def test_stage_four_asks_visor_at_once_and_ceop_only_when_asked(checks: Ch
         for q in [CheckQueryV1.model_validate_json(p)]
     }
     assert sent == {
-        (topics.inbox("pnc"), "pnc"),
-        (topics.inbox("visor"), "visor"),  # 5.4.4: no marker needed at the full assessment
-        (topics.inbox("ini"), "ini"),
-        (topics.inbox(f"{checks.tenant}-intel"), "local-intelligence"),
-        (topics.inbox("ceop"), "ceop"),
+        (topics.inbox("pnc", checks.tenant), "pnc"),
+        (topics.inbox("visor", checks.tenant), "visor"),  # 5.4.4: no marker needed at stage 4
+        (topics.inbox("ini", checks.tenant), "ini"),
+        (topics.inbox(f"{checks.tenant}-intel", checks.tenant), "local-intelligence"),
+        (topics.inbox("ceop", checks.tenant), "ceop"),
     }

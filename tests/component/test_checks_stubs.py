@@ -79,7 +79,7 @@ class Stub:
             time=FrozenClock().now(),
         )
         incoming = record(
-            topics.inbox(self.tenant),
+            topics.inbox(self.tenant, query.asking_force),
             value=query.to_json(),
             headers=envelope.to_headers(),
             key=envelope.key,
@@ -88,7 +88,7 @@ class Stub:
         async with self.database.transaction(self.tenant) as tx:
             payload = await tx.conn.fetchval(
                 "SELECT payload FROM outbox WHERE topic = $1 ORDER BY id DESC LIMIT 1",
-                topics.inbox(query.asking_force),
+                topics.inbox(query.asking_force, self.tenant),
             )
         answer = CheckAnsweredV1.model_validate_json(payload) if payload else None
         if answer is None or answer.query_id != query.query_id:

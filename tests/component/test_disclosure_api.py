@@ -48,7 +48,7 @@ class Disclosure:
 
     async def process(self, incoming: Record) -> Verdict:
         wiring = wire(self.tenant, self.component.clock)
-        subscription = next(s for s in wiring.subscriptions if s.topic == incoming.topic)
+        subscription = next(s for s in wiring.subscriptions if s.reads(incoming.topic))
         processor = Processor(
             service="disclosure",
             tenant=self.tenant,

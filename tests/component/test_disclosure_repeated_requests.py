@@ -65,7 +65,9 @@ def on_inbox(tenant: str, message: RepeatedRequestsFlaggedV1, *, sender: str) ->
         subject=message.case_reference,
         time=message.flagged_at,
     )
-    return record(topics.inbox(tenant), value=message.to_json(), headers=envelope.to_headers())
+    return record(
+        topics.inbox(tenant, sender), value=message.to_json(), headers=envelope.to_headers()
+    )
 
 
 async def dead_letters(force: Disclosure) -> list[str]:

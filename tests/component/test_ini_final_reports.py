@@ -37,7 +37,9 @@ def report_from(
         subject=case,
         time=report.closed_at,
     )
-    return report, record(topics.inbox(ini), value=report.to_json(), headers=envelope.to_headers())
+    return report, record(
+        topics.inbox(ini, force), value=report.to_json(), headers=envelope.to_headers()
+    )
 
 
 async def test_reports_from_two_forces_land_on_one_subject(component: Build, tenant: str) -> None:
@@ -90,10 +92,10 @@ async def test_a_subject_with_several_requests_is_flagged_to_every_force_concern
     sent = await flags_sent(stand_in, ini)
     # The second report flags both forces; the third flags them again with all three listed.
     assert [topic for topic, _ in sent] == [
-        topics.inbox("cleveland"),
-        topics.inbox("warwickshire"),
-        topics.inbox("cleveland"),
-        topics.inbox("warwickshire"),
+        topics.inbox("cleveland", ini),
+        topics.inbox("warwickshire", ini),
+        topics.inbox("cleveland", ini),
+        topics.inbox("warwickshire", ini),
     ]
     latest = {flag["force"]: flag for _, flag in sent[2:]}
     assert latest["cleveland"]["case_reference"] == "cleveland-2026-000003"  # its latest case

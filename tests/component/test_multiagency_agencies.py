@@ -91,7 +91,12 @@ def record(tenant: str, message: Any, *, sender: str = "warwickshire") -> Record
         time=FrozenClock().now(),
     )
     return Record(
-        topics.inbox(tenant), 0, 1, envelope.key, message.to_json(), tuple(envelope.to_headers())
+        topics.inbox(tenant, sender),
+        0,
+        1,
+        envelope.key,
+        message.to_json(),
+        tuple(envelope.to_headers()),
     )
 
 
@@ -205,7 +210,7 @@ async def test_the_stand_in_answers_on_the_asking_force_s_inbox(
     asked = request(AgencyKind.PROBATION)
     assert await stand_in.process(record(agency, asked)) is Verdict.APPLIED
     [(topic, payload)] = await outbox(database, agency)
-    assert topic == topics.inbox("warwickshire")
+    assert topic == topics.inbox("warwickshire", agency)
     answered = ConsultationAnsweredV1.model_validate_json(payload)
     assert answered.consultation_id == asked.consultation_id
     assert answered.agency == agency

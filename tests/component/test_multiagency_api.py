@@ -83,7 +83,7 @@ async def at_mappa(exchange: Exchange, tenant: str) -> str:
             else f"probation-{tenant}"
         )
         await exchange.send(
-            topics.inbox(tenant),
+            topics.inbox(tenant, agency),
             answer(request, agency, exchange.clock, outcome=ConsultationOutcome.NOTHING_KNOWN),
             sender=agency,
             service="agency",
@@ -219,7 +219,7 @@ async def test_staff_consult_another_agency_while_the_assessment_is_under_way(
     assert response.status_code == 201
     await exchange.pump()
     [sent] = [s for s in exchange.sent_of_type(RequestConsultationV1) if "health" in s.topic]
-    assert sent.topic == topics.inbox(f"health-{tenant}")
+    assert sent.topic == topics.inbox(f"health-{tenant}", tenant)
     async with exchange.database.transaction(tenant) as tx:
         chain = await entries(tx.conn, tenant=tenant, case_ref=case)
     assert (Action.CONSULTATION, (f"health-{tenant}",)) in {(e.action, e.recipients) for e in chain}

@@ -64,7 +64,7 @@ async def test_an_answer_to_an_unknown_consultation_is_dead(
     case, request = await consulted(exchange, tenant)
     unknown = request.model_copy(update={"consultation_id": uuid4()})
     verdict, _ = await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         answer(unknown, f"csc-{tenant}", exchange.clock),
         sender=f"csc-{tenant}",
         service="childrens_social_care",
@@ -80,7 +80,7 @@ async def test_an_answer_from_an_agency_that_was_not_asked_is_dead(
 ) -> None:
     case, request = await consulted(exchange, tenant)
     verdict, _ = await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, "csc-elsewhere"),
         answer(request, "csc-elsewhere", exchange.clock),
         sender="csc-elsewhere",
         service="childrens_social_care",
@@ -97,18 +97,18 @@ async def test_an_answer_is_applied_once(exchange: Exchange, tenant: str) -> Non
     case, request = await consulted(exchange, tenant)
     reply = answer(request, f"csc-{tenant}", exchange.clock)
     _, envelope = await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         reply,
         sender=f"csc-{tenant}",
         service="childrens_social_care",
         subject=case,
     )
     # The same record delivered again: found in the inbox, no effect.
-    again = await exchange.deliver(topics.inbox(tenant), reply.to_json(), envelope)
+    again = await exchange.deliver(topics.inbox(tenant, f"csc-{tenant}"), reply.to_json(), envelope)
     assert again is Verdict.DUPLICATE
     # The same answer sent anew: the consultation is closed.
     verdict, _ = await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         reply,
         sender=f"csc-{tenant}",
         service="childrens_social_care",
@@ -129,7 +129,7 @@ async def test_an_answer_after_the_assessment_went_ahead_without_it_is_dead(
     exchange.clock.advance(timedelta(days=4))
     await exchange.sweep(tenant)
     verdict, _ = await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         answer(request, f"csc-{tenant}", exchange.clock, outcome=ConsultationOutcome.NOTHING_KNOWN),
         sender=f"csc-{tenant}",
         service="childrens_social_care",
@@ -165,7 +165,7 @@ async def test_a_handoff_to_a_force_that_is_not_this_one_is_dead(
     stranger = handoff_to(responding, "atlantis")
     for message, sender in ((misaddressed, owning), (forged, "cleveland"), (stranger, "atlantis")):
         verdict, _ = await exchange.send(
-            topics.inbox(responding),
+            topics.inbox(responding, sender),
             message,
             sender=sender,
             service="multiagency",
@@ -188,7 +188,7 @@ async def test_the_same_handoff_sent_twice_opens_one_case(exchange: Exchange, te
     request = handoff_to(responding, owning)
     for _ in range(2):
         verdict, _ = await exchange.send(
-            topics.inbox(responding),
+            topics.inbox(responding, owning),
             request,
             sender=owning,
             service="multiagency",
@@ -222,7 +222,9 @@ async def test_replies_to_a_handoff_never_made_or_from_another_force_are_dead(
             subject=pair.case,
             time=exchange.clock.now(),
         )
-        verdict = await exchange.deliver(topics.inbox(pair.owning), message.to_json(), envelope)
+        verdict = await exchange.deliver(
+            topics.inbox(pair.owning, sender), message.to_json(), envelope
+        )
         assert verdict is Verdict.DEAD
     await exchange.pump()
     assert exchange.dead_letters(pair.owning) == [

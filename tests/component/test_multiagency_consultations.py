@@ -188,7 +188,10 @@ async def test_agencies_are_consulted_with_consent_and_audited(
     assert [child.party for child in csc.children] == ["child-1"]
     assert probation.children == ()  # probation is asked about the subject only
     inboxes = {sent.topic for sent in exchange.sent_of_type(RequestConsultationV1)}
-    assert inboxes == {topics.inbox(f"csc-{tenant}"), topics.inbox(f"probation-{tenant}")}
+    assert inboxes == {
+        topics.inbox(f"csc-{tenant}", tenant),
+        topics.inbox(f"probation-{tenant}", tenant),
+    }
     assert len(exchange.of_type(ConsultationRequestedV1)) == 2
     async with exchange.database.transaction(tenant) as tx:
         chain = await entries(tx.conn, tenant=tenant, case_ref=case)
@@ -199,7 +202,7 @@ async def test_agencies_are_consulted_with_consent_and_audited(
     assert broken_links(chain) == []
 
     await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         answer(csc, f"csc-{tenant}", exchange.clock),
         sender=f"csc-{tenant}",
         service="childrens_social_care",
@@ -207,7 +210,7 @@ async def test_agencies_are_consulted_with_consent_and_audited(
     )
     assert exchange.of_type(RiskAssessmentCompletedV1) == []  # probation still to answer
     await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"probation-{tenant}"),
         answer(
             probation,
             f"probation-{tenant}",
@@ -279,7 +282,7 @@ async def test_a_silent_agency_is_reminded_then_overdue_and_the_case_goes_on(
     [reminder] = exchange.of_type(RemindConsultationV1)
     assert reminder.consultation_id == csc.consultation_id
     [sent] = exchange.sent_of_type(RemindConsultationV1)
-    assert sent.topic == topics.inbox(f"csc-{tenant}")
+    assert sent.topic == topics.inbox(f"csc-{tenant}", tenant)
     assert await exchange.sweep(tenant) == 0  # reminded once
 
     exchange.clock.advance(timedelta(days=2))
@@ -302,7 +305,7 @@ async def test_an_agency_that_declines_to_share_is_recorded_as_such(
     await complete_checks(exchange, tenant, case)
     [csc] = exchange.of_type(RequestConsultationV1)
     await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         answer(csc, f"csc-{tenant}", exchange.clock, outcome=ConsultationOutcome.DECLINED_TO_SHARE),
         sender=f"csc-{tenant}",
         service="childrens_social_care",
@@ -322,7 +325,7 @@ async def test_a_child_protection_plan_takes_the_case_to_a_case_conference(
     await complete_checks(exchange, tenant, case)
     [csc] = exchange.of_type(RequestConsultationV1)
     await exchange.send(
-        topics.inbox(tenant),
+        topics.inbox(tenant, f"csc-{tenant}"),
         answer(
             csc,
             f"csc-{tenant}",

@@ -89,7 +89,7 @@ async def answer_all(exchange: Exchange, force: str, outcome: ConsultationOutcom
             continue
         agency = topics.tenant_of(sent.topic)
         await exchange.send(
-            topics.inbox(request.asking_force),
+            topics.inbox(request.asking_force, agency),
             answer(request, agency, exchange.clock, outcome=outcome),
             sender=agency,
             service="agency",
@@ -103,12 +103,16 @@ async def test_the_responding_force_takes_the_subject_and_returns_its_findings(
     pair = await hand_off(exchange, tenant)
 
     # The owning force asks the force where the subject lives; only the subject travels.
-    [request] = exchange.of_type(HandoffRequestedV1, topic=topics.inbox(pair.responding))
+    [request] = exchange.of_type(
+        HandoffRequestedV1, topic=topics.inbox(pair.responding, pair.owning)
+    )
     assert request.owning_force == pair.owning
     assert request.party == "subject"
     assert request.owning_case_reference == pair.case
     # The responding force accepts under a linked case of its own and asks its local checks.
-    [accepted] = exchange.of_type(HandoffAcceptedV1, topic=topics.inbox(pair.owning))
+    [accepted] = exchange.of_type(
+        HandoffAcceptedV1, topic=topics.inbox(pair.owning, pair.responding)
+    )
     local = accepted.responding_case_reference
     assert local.startswith(f"{pair.responding}-ho-")
     [checks_asked] = exchange.of_type(
@@ -133,11 +137,11 @@ async def test_the_responding_force_takes_the_subject_and_returns_its_findings(
     probation = next(
         s
         for s in exchange.sent_of_type(RequestConsultationV1)
-        if s.topic == topics.inbox(f"probation-{pair.responding}")
+        if s.topic == topics.inbox(f"probation-{pair.responding}", pair.responding)
     ).decode(RequestConsultationV1)
     assert probation.asking_force == pair.responding
     await exchange.send(
-        topics.inbox(pair.responding),
+        topics.inbox(pair.responding, f"probation-{pair.responding}"),
         answer(
             probation,
             f"probation-{pair.responding}",
@@ -175,7 +179,9 @@ async def test_the_responding_force_takes_the_subject_and_returns_its_findings(
             tx, case_reference=local, conclusion=conclusion, clock=exchange.clock
         )
     await exchange.pump()
-    [returned] = exchange.of_type(HandoffReturnedV1, topic=topics.inbox(pair.owning))
+    [returned] = exchange.of_type(
+        HandoffReturnedV1, topic=topics.inbox(pair.owning, pair.responding)
+    )
     assert returned.responding_case_reference == local
     assert returned.forum is Forum.MAPPA_MEETING
     assert [f.kind for f in returned.findings] == [RecordKind.REGISTRATION]
@@ -253,7 +259,9 @@ async def test_a_handoff_declined_leaves_the_party_with_the_owning_force(
     exchange: Exchange, tenant: str
 ) -> None:
     pair = await hand_off(exchange, tenant, responding_knows_area=False)
-    [declined] = exchange.of_type(HandoffDeclinedV1, topic=topics.inbox(pair.owning))
+    [declined] = exchange.of_type(
+        HandoffDeclinedV1, topic=topics.inbox(pair.owning, pair.responding)
+    )
     assert "4.10" in declined.reason
     assert await rows(exchange, pair.responding, "cases") == []
     await answer_all(exchange, pair.owning, ConsultationOutcome.NOTHING_KNOWN)

@@ -60,7 +60,7 @@ from services.multiagency.messaging import SERVICE
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
-from services.runtime.service import app_dsn
+from services.runtime.service import Subscription, app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
 
@@ -84,11 +84,18 @@ class Sent:
 
 @dataclass
 class Force:
-    """One force's multi-agency service: its processors by topic."""
+    """One force's multi-agency service: the processor of each of its subscriptions."""
 
     tenant: str
     context: Context
-    processors: dict[str, Processor]
+    processors: list[tuple[Subscription, Processor]]
+
+    def processor_for(self, topic: str) -> Processor | None:
+        """The processor a record of `topic` goes to, as the runtime routes it (or none)."""
+        for subscription, processor in self.processors:
+            if subscription.reads(topic):
+                return processor
+        return None
 
 
 @dataclass
@@ -111,19 +118,22 @@ class Exchange:
             await_application=await_application,
         )
         wiring = build_wiring(tenant, self.clock, context)
-        processors = {
-            subscription.topic: Processor(
-                service=SERVICE,
-                tenant=tenant,
-                database=self.database,
-                routes=subscription.routes,
-                ignored=subscription.ignored,
-                clock=self.clock,
-                max_attempts=2,
-                backoff_seconds=0.0,
+        processors = [
+            (
+                subscription,
+                Processor(
+                    service=SERVICE,
+                    tenant=tenant,
+                    database=self.database,
+                    routes=subscription.routes,
+                    ignored=subscription.ignored,
+                    clock=self.clock,
+                    max_attempts=2,
+                    backoff_seconds=0.0,
+                ),
             )
             for subscription in wiring.subscriptions
-        }
+        ]
         force = Force(tenant, context, processors)
         self.forces[tenant] = force
         return force
@@ -161,7 +171,8 @@ class Exchange:
 
     async def deliver(self, topic: str, payload: bytes, envelope: Envelope) -> Verdict:
         """Hand one record to the processor of its topic."""
-        force = self.forces[topics.tenant_of(topic)]
+        processor = self.forces[topics.tenant_of(topic)].processor_for(topic)
+        assert processor is not None, f"no subscription of the force reads {topic}"
         record = Record(
             topic=topic,
             partition=0,
@@ -170,7 +181,7 @@ class Exchange:
             value=payload,
             headers=tuple(envelope.to_headers()),
         )
-        verdict = await force.processors[topic].process(record)
+        verdict = await processor.process(record)
         self.verdicts.append((envelope.type, verdict))
         return verdict
 
@@ -184,7 +195,7 @@ class Exchange:
                     moved = True
                     self.published.append(sent)
                     owner = self.forces.get(topics.tenant_of(sent.topic))
-                    if owner is not None and sent.topic in owner.processors:
+                    if owner is not None and owner.processor_for(sent.topic) is not None:
                         await self.deliver(sent.topic, sent.payload, sent.envelope)
 
     async def sweep(self, tenant: str) -> int:
@@ -399,7 +410,8 @@ def ids(values: Sequence[Any]) -> list[UUID]:
 
 
 async def test_the_harness_routes_only_to_forces_it_holds(exchange: Exchange, tenant: str) -> None:
-    exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
-    assert topics.inbox(tenant) in exchange.forces[tenant].processors
+    force = exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
+    assert force.processor_for(topics.inbox(tenant, f"csc-{tenant}")) is not None
+    assert force.processor_for(topics.inbox(f"csc-{tenant}", tenant)) is None  # the agency's
     await exchange.pump()
     assert exchange.published == []

@@ -171,7 +171,7 @@ async def test_a_late_answer_that_overtakes_its_checks_is_weighed_by_the_assessm
     for sent in exchange.sent_of_type(RequestConsultationV1):
         agency = topics.tenant_of(sent.topic)
         await exchange.send(
-            topics.inbox(tenant),
+            topics.inbox(tenant, agency),
             answer(sent.decode(RequestConsultationV1), agency, exchange.clock),
             sender=agency,
             service="agency",

@@ -154,6 +154,45 @@ async def test_another_tenant_writing_to_a_private_stream_is_dead_lettered(
     await assert_dead(checks, tenant, incoming, "ce_source: tenant cleveland may not write")
 
 
+async def test_a_sender_the_inbox_does_not_prove_is_dead_lettered(
+    component: Build, tenant: str
+) -> None:
+    intake = await component("intake", tenant)
+    command = enquiry(tenant)
+    claimed = envelope_for(command, sender="cleveland")  # but written to the force's own inbox
+    forged = record(
+        topics.inbox(tenant, tenant), value=command.to_json(), headers=claimed.to_headers()
+    )
+    await assert_dead(
+        intake,
+        tenant,
+        forged,
+        f"header ce_source: names tenant cleveland, but only {tenant} may write to "
+        f"{topics.inbox(tenant, tenant)}: the sender is not proven",
+    )
+
+
+async def test_a_record_on_a_topic_that_is_no_inbox_of_a_sender_is_dead_lettered(
+    component: Build, tenant: str
+) -> None:
+    intake = await component("intake", tenant)
+    valid = inbox_record(tenant, enquiry(tenant))
+    old_layout = record(f"inbox.{tenant}.v1", value=valid.value, headers=valid.headers)
+    await assert_dead(intake, tenant, old_layout, "is neither a stream nor an inbox of a sender")
+
+
+async def test_a_key_that_is_not_the_subject_is_dead_lettered(
+    component: Build, tenant: str
+) -> None:
+    intake = await component("intake", tenant)
+    valid = inbox_record(tenant, enquiry(tenant))
+    rekeyed = record(valid.topic, value=valid.value, headers=valid.headers, key=b"another-case")
+    await assert_dead(intake, tenant, rekeyed, "key: the record's key must equal header ce_subject")
+    unkeyed = record(valid.topic, value=valid.value, headers=valid.headers, key=None)
+    assert await intake.processor.process(unkeyed) is Verdict.DEAD
+    assert await count(intake.database, tenant, "enquiries") == 0
+
+
 async def test_an_oversized_payload_is_dead_lettered_unread(component: Build, tenant: str) -> None:
     intake = await component("intake", tenant, max_message_bytes=4096)
     valid = inbox_record(tenant, enquiry(tenant))
@@ -169,7 +208,7 @@ async def test_an_unknown_message_type_is_dead_lettered(component: Build, tenant
         (name, b"csods.intake.teleport-enquiry.v1" if name == "ce_type" else value)
         for name, value in envelope.to_headers()
     ]
-    unknown = record(topics.inbox(tenant), value=command.to_json(), headers=headers)
+    unknown = record(topics.inbox(tenant, tenant), value=command.to_json(), headers=headers)
     await assert_dead(intake, tenant, unknown, "ce_type: unknown message type")
 
 
@@ -183,7 +222,7 @@ async def test_a_major_version_the_consumer_does_not_read_is_dead_lettered(
         (name, b"csods.intake.register-enquiry.v2" if name == "ce_type" else value)
         for name, value in envelope.to_headers()
     ]
-    newer = record(topics.inbox(tenant), value=command.to_json(), headers=headers)
+    newer = record(topics.inbox(tenant, tenant), value=command.to_json(), headers=headers)
     await assert_dead(
         intake,
         tenant,
@@ -195,7 +234,7 @@ async def test_a_major_version_the_consumer_does_not_read_is_dead_lettered(
 
 async def test_a_record_without_an_envelope_is_dead_lettered(component: Build, tenant: str) -> None:
     intake = await component("intake", tenant)
-    bare = record(topics.inbox(tenant), value=enquiry(tenant).to_json(), headers=[])
+    bare = record(topics.inbox(tenant, tenant), value=enquiry(tenant).to_json(), headers=[])
     await assert_dead(intake, tenant, bare, "header ce_id: required and missing")
 
 
@@ -226,7 +265,7 @@ async def test_a_bad_record_delivered_twice_makes_one_dead_letter(
     component: Build, tenant: str
 ) -> None:
     intake = await component("intake", tenant)
-    bare = record(topics.inbox(tenant), value=b"junk", headers=[])
+    bare = record(topics.inbox(tenant, tenant), value=b"junk", headers=[])
     assert await intake.processor.process(bare) is Verdict.DEAD
     assert await intake.processor.process(bare) is Verdict.DEAD
     assert len(await dead_letters(intake.database, tenant)) == 1
@@ -271,7 +310,7 @@ async def test_a_message_for_a_sibling_service_is_acknowledged_unread(
         (name, b"csods.multiagency.consultation-answered.v1" if name == "ce_type" else value)
         for name, value in envelope.to_headers()
     ]
-    sibling = record(topics.inbox(tenant), value=b"{}", headers=headers)
+    sibling = record(topics.inbox(tenant, "csc-warwickshire"), value=b"{}", headers=headers)
     assert await intake.processor.process(sibling) is Verdict.IGNORED
     assert await outbox_rows(intake.database, tenant) == []
 

@@ -37,9 +37,8 @@ def start_service(
             systems.get(service, tenant),
             tmp_path / f"{service}-{len(started)}.log",
             {
-                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+                **stack.client_env(),
                 "CSODS_DATABASE_URL": database_url,
-                "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.5",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
                 # No person in the loop here: the walking skeleton's settings. 'No concerns'
@@ -77,9 +76,8 @@ def start_for(stack: FoundStack, database_url: str, tmp_path: Path) -> Iterator[
             tenant,
             tmp_path / f"{service}-{tenant}.log",
             {
-                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+                **stack.client_env(),
                 "CSODS_DATABASE_URL": database_url,
-                "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.3",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
                 **STAFF_ENV,

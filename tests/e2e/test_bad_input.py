@@ -12,26 +12,31 @@ from schemas import topics
 from schemas.intake import EnquiryRegisteredV1
 from services import journey
 from services.demo import online_enquiry
+from services.runtime.kafka_access import KafkaAccess
 from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
 
 
 async def send_raw(
-    bootstrap: str, topic: str, records: list[tuple[bytes, list[tuple[str, bytes]]]]
+    portal: KafkaAccess,
+    topic: str,
+    key: bytes,
+    records: list[tuple[bytes, list[tuple[str, bytes]]]],
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2_000_000)
+    """Send raw records as the force's portal, keyed by the case as a sender must key them."""
+    producer = AIOKafkaProducer(**portal.aiokafka(), max_request_size=2_000_000)
     await producer.start()
     try:
         for value, headers in records:
-            await producer.send_and_wait(topic, value, key=b"k", headers=headers)
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
 
 
-async def read_dead_letters(bootstrap: str, tenant: str, expected: int) -> list[dict[str, str]]:
+async def read_dead_letters(ops: KafkaAccess, tenant: str, expected: int) -> list[dict[str, str]]:
     consumer = AIOKafkaConsumer(
         topics.dead_letters(tenant),
-        bootstrap_servers=bootstrap,
+        **ops.aiokafka(),
         group_id=None,
         auto_offset_reset="earliest",
     )
@@ -72,12 +77,12 @@ def test_bad_messages_are_dead_lettered_and_the_consumer_keeps_going(
         (command.to_json(), []),
     ]
     good_command, good_envelope = online_enquiry(tenant)
-    asyncio.run(send_raw(stack.kafka_bootstrap, topics.inbox(tenant), bad))
-    asyncio.run(
-        journey.publish(stack.kafka_bootstrap, topics.inbox(tenant), good_command, good_envelope)
-    )
+    portal, ops = stack.principal_access(tenant, "portal"), stack.principal_access(tenant, "ops")
+    inbox = topics.inbox(tenant, tenant)
+    asyncio.run(send_raw(portal, inbox, envelope.key, bad))
+    asyncio.run(journey.publish(portal, inbox, good_command, good_envelope))
 
-    letters = asyncio.run(read_dead_letters(stack.kafka_bootstrap, tenant, len(bad)))
+    letters = asyncio.run(read_dead_letters(ops, tenant, len(bad)))
     reasons = [letter["dlq_reason"] for letter in letters]
     assert len(reasons) == len(bad)
     assert "payload: Invalid JSON" in reasons[0]
@@ -91,7 +96,7 @@ def test_bad_messages_are_dead_lettered_and_the_consumer_keeps_going(
     # The valid enquiry behind them was registered: nothing behind the bad ones was lost.
     steps = asyncio.run(
         journey.follow(
-            stack.kafka_bootstrap,
+            ops,
             [topics.stream(tenant, "intake", "enquiry-registered")],
             correlation_id=str(good_envelope.correlation_id),
             until_type=EnquiryRegisteredV1.TYPE,

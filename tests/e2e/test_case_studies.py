@@ -16,8 +16,9 @@ from rich.console import Console
 
 from services.demo import cast
 from services.demo.play import DEMO_ENV, Played, figures, flagged_forces, flags, play
-from services.demo.system import PILOT_FORCES, LocalSystem, plan
+from services.demo.system import PILOT_FORCES, LocalSystem, deployment, plan
 from services.demo.worker import CaseWorker
+from tests.conftest import Provision
 from tests.support.stack import FoundStack
 from tests.support.staff import ENV as STAFF_ENV
 from tests.support.staff import SECRET
@@ -25,13 +26,17 @@ from tests.support.staff import SECRET
 
 @pytest.fixture(scope="module")
 def played(
-    stack: FoundStack, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    stack: FoundStack,
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    provision: Provision,
 ) -> Iterator[list[Played]]:
     logs: Path = tmp_path_factory.mktemp("case-studies")
+    provision(deployment(PILOT_FORCES))  # the pilot forces, their agencies, the systems
     system = LocalSystem(
         plan(PILOT_FORCES),
         {
-            "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+            **stack.client_env(),
             "CSODS_DATABASE_URL": database_url,
             **DEMO_ENV,
             **STAFF_ENV,

@@ -29,12 +29,15 @@ from schemas.checks import (
 )
 from schemas.parties import Address, PartialDate, PersonName, SubjectParticulars
 from services import journey
+from services.access.grants import Agency
 from services.checks.stubs.seed.holdings import Tenants
 from services.checks.stubs.seed.load import Plan, seed
 from services.demo import online_enquiry
 from services.runtime.supervisor import ServiceProcess
+from tests.conftest import Provision
 from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
+from tests.support.topics import deployment_of
 
 STAND_INS = ("pnc", "visor", "ini", "local-intelligence")
 
@@ -63,9 +66,12 @@ class World:
 
 
 @pytest.fixture
-def world(database_url: str, tenant: str) -> World:
+def world(database_url: str, tenant: str, provision: Provision) -> World:
     mark = uuid.uuid4().hex[:6]
     tenants = Tenants(pnc=f"pnc-{mark}", visor=f"visor-{mark}", ini=f"ini-{mark}")
+    # National systems of their own on the broker too, each serving this force alone.
+    systems = [Agency(getattr(tenants, system), system, (tenant,)) for system in STAND_INS[:3]]
+    provision(deployment_of(tenant, agencies=systems))
     asyncio.run(seed(database_url, Plan(nominals=2000, seed=3, forces=(tenant,), tenants=tenants)))
     return World(tenant, tenants)
 
@@ -86,9 +92,8 @@ def start_stand_in(
             world.tenant_of(name),
             tmp_path / f"{name}-{len(started)}.log",
             {
-                "CSODS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+                **stack.client_env(),
                 "CSODS_DATABASE_URL": database_url,
-                "CSODS_TOPIC_PARTITIONS": "1",
                 "CSODS_OUTBOX_POLL_SECONDS": "0.5",
                 "CSODS_RETRY_BACKOFF_SECONDS": "0.05",
                 **env,
@@ -134,14 +139,15 @@ def enquire(stack: FoundStack, force: str, subject: SubjectParticulars) -> str:
     """An online enquiry about `subject`; returns the case's correlation id."""
     command, envelope = online_enquiry(force)
     command = command.model_copy(update={"subject": subject})
-    asyncio.run(journey.publish(stack.kafka_bootstrap, topics.inbox(force), command, envelope))
+    portal = stack.principal_access(force, "portal")
+    asyncio.run(journey.publish(portal, topics.inbox(force, force), command, envelope))
     return str(envelope.correlation_id)
 
 
 def follow(stack: FoundStack, force: str, correlation: str, until: str) -> list[journey.Step]:
     return asyncio.run(
         journey.follow(
-            stack.kafka_bootstrap,
+            stack.principal_access(force, "ops"),
             [
                 topics.stream(force, "checks", "checks-completed"),
                 topics.stream(force, "checks", "check-answered-late"),

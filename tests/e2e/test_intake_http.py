@@ -43,7 +43,7 @@ def test_an_enquiry_from_contact_to_information_pack_over_http(
 
     steps = asyncio.run(
         journey.follow(
-            stack.kafka_bootstrap,
+            stack.operator,  # an observer: request-checks is the checks service's to read
             [
                 topics.stream(tenant, "intake", "enquiry-registered"),
                 topics.stream(tenant, "intake", "request-checks"),
@@ -78,7 +78,7 @@ def _correlation(stack: FoundStack, tenant: str, reference: str) -> str:
 
         consumer = AIOKafkaConsumer(
             topics.stream(tenant, "intake", "enquiry-registered"),
-            bootstrap_servers=stack.kafka_bootstrap,
+            **stack.principal_access(tenant, "ops").aiokafka(),
             group_id=None,
             auto_offset_reset="earliest",
         )

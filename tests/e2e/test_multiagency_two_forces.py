@@ -54,13 +54,16 @@ from services.multiagency.messaging import SERVICE
 from services.multiagency.stubs import probation, seeding
 from services.runtime.audit import Action, entries
 from services.runtime.clock import FrozenClock
+from services.runtime.kafka_access import KafkaAccess
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import open_database
 from tests.component.test_multiagency_harness import CONTACT, application, enquiry
+from tests.conftest import Provision
 from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
 from tests.support.staff import headers
+from tests.support.topics import deployment_of
 
 SECRETS = [CONTACT.where, CONTACT.when, "Sarah", "Priory Road"]  # the applicant's, never sent
 
@@ -69,7 +72,7 @@ class Case:
     """The test's view of the case, and the systems it plays."""
 
     def __init__(self, stack: FoundStack, owning: str, responding: str) -> None:
-        self.bootstrap = stack.kafka_bootstrap
+        self.stack = stack
         self.owning, self.responding = owning, responding
         self.reference = f"{owning}-{datetime.now(UTC).year}-000001"
         self.first = first_envelope(
@@ -80,7 +83,10 @@ class Case:
         )
 
     def publish(self, topic: str, message: Message, envelope: Envelope) -> None:
-        asyncio.run(journey.publish(self.bootstrap, topic, message, envelope))
+        """Publish on a stream as the service whose stream it is (`cso.<tenant>.<service>.`)."""
+        _, tenant, service = topic.split(".")[:3]
+        access = self.stack.principal_access(tenant, service)
+        asyncio.run(journey.publish(access, topic, message, envelope))
 
     def then(
         self, cause: Envelope, message: Message, tenant: str, service: str, subject: str
@@ -97,7 +103,7 @@ class Case:
     def wait_for(self, topics_: list[str], message: type[Message]) -> list[journey.Step]:
         return asyncio.run(
             journey.follow(
-                self.bootstrap,
+                self.stack.operator,  # an observer of both forces and their agencies
                 topics_,
                 correlation_id=str(self.first.correlation_id),
                 until_type=message.TYPE,
@@ -200,21 +206,21 @@ async def rows_of(database_url: str, tenant: str) -> list[str]:
         await conn.close()
 
 
-async def payloads_on(bootstrap: str, tenant: str) -> list[bytes]:
-    """Every record on every topic of a tenant: its streams, inbox and dead letters."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def payloads_on(operator: KafkaAccess, tenant: str) -> list[bytes]:
+    """Every record on every topic of a tenant: its streams, inboxes and dead letters."""
+    admin = AIOKafkaAdminClient(**operator.aiokafka())
     await admin.start()
     try:
         names = [
             name
             for name in await admin.list_topics()
-            if name.startswith(f"cso.{tenant}.")
-            or name in (topics.inbox(tenant), topics.dead_letters(tenant))
+            if name.startswith((f"cso.{tenant}.", topics.inbox_prefix(tenant)))
+            or name == topics.dead_letters(tenant)
         ]
     finally:
         await admin.close()
     consumer = AIOKafkaConsumer(
-        *names, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        *names, **operator.aiokafka(), group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     found: list[bytes] = []
@@ -229,9 +235,10 @@ async def payloads_on(bootstrap: str, tenant: str) -> list[bytes]:
 
 
 def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
-    stack: FoundStack, database_url: str, tenant: str, start_for: Start
+    stack: FoundStack, database_url: str, tenant: str, start_for: Start, provision: Provision
 ) -> None:
     owning, responding = tenant, f"{tenant}r"
+    provision(deployment_of(owning, responding))  # with the handoff inboxes between them
     csc, responding_probation = f"csc-{owning}", f"probation-{responding}"
     areas = json.dumps(
         [
@@ -301,10 +308,11 @@ def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
     # The owning force weighs the returned findings, its overdue consultation recorded.
     decided_on = topics.stream(owning, "multiagency", "forum-decided")
     owning_topics = [
-        topics.inbox(owning),
-        topics.inbox(responding),
-        topics.inbox(csc),
-        topics.inbox(responding_probation),
+        topics.inbox(owning, responding),  # the handoff accepted, then returned
+        topics.inbox(responding, owning),  # the handoff requested
+        topics.inbox(csc, owning),  # the consultation requested, then reminded
+        topics.inbox(responding_probation, responding),
+        topics.inbox(responding, responding_probation),  # probation's answer
         decided_on,
         topics.stream(owning, "multiagency", "consultation-overdue"),
         topics.stream(owning, "multiagency", "risk-assessment-completed"),
@@ -320,7 +328,9 @@ def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
     _, overdue = last(steps, ConsultationOverdueV1)
     assert overdue.agency == csc
     assert any(
-        s.topic == topics.inbox(csc) for s in steps if s.envelope.type == RequestConsultationV1.TYPE
+        s.topic == topics.inbox(csc, owning)
+        for s in steps
+        if s.envelope.type == RequestConsultationV1.TYPE
     )
     assert reminded.consultation_id == overdue.consultation_id
     _, returned = last(steps, HandoffReturnedV1)
@@ -346,7 +356,7 @@ def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
     # The responding force's database and topics never held the applicant's contact details.
     for row in asyncio.run(rows_of(database_url, responding)):
         assert not any(secret in row for secret in SECRETS), row[:200]
-    payloads = asyncio.run(payloads_on(stack.kafka_bootstrap, responding))
+    payloads = asyncio.run(payloads_on(stack.operator, responding))
     assert payloads
     for payload in payloads:
         assert not any(secret.encode() in payload for secret in SECRETS)

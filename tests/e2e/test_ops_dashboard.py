@@ -12,7 +12,7 @@ from pathlib import Path
 from services.ops import browser
 from services.ops.case_studies import case_study, open_cases, publish
 from tests.e2e.conftest import Start
-from tests.e2e.test_ops_streams import START, owner_count, send_bad, wait_until
+from tests.e2e.test_ops_streams import START, owner_count, send_bad, wait_until, writers
 from tests.support.stack import FoundStack
 
 
@@ -31,8 +31,8 @@ def test_the_dashboard_shows_cases_clocks_escalations_and_dead_letters(
         event for n in (1, 2, 3, 4) for event in case_study(tenant, n, start=START, case_number=n)
     ]
     events += open_cases(tenant, now=datetime.now(UTC), first_number=10)
-    asyncio.run(publish(stack.kafka_bootstrap, events))
-    asyncio.run(send_bad(stack.kafka_bootstrap, events[0]))
+    asyncio.run(publish(writers(stack, tenant), events))
+    asyncio.run(send_bad(writers(stack, tenant)(events[0].writer), events[0]))
     history = "SELECT count(*) FROM ops.case_history WHERE tenant = $1"
     wait_until(lambda: asyncio.run(owner_count(database_url, tenant, history)) == len(events) + 2)
     ops.wait_for_event("deadline_breached")

@@ -11,6 +11,7 @@ import asyncpg
 
 from services.ops import rebuild, streams
 from services.ops.case_studies import Event, case_study, open_cases, publish
+from services.runtime.kafka_access import KafkaAccess
 from services.runtime.settings import Settings
 from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
@@ -37,14 +38,20 @@ def wait_until(check: Callable[[], bool], *, timeout: float = 60.0) -> None:
     raise TimeoutError("condition not reached")
 
 
-async def send_bad(bootstrap: str, good: Event) -> None:
+def writers(stack: FoundStack, tenant: str) -> Callable[[str], KafkaAccess]:
+    """Each of the force's services as itself, to write the streams it writes."""
+    return lambda service: stack.principal_access(tenant, service)
+
+
+async def send_bad(writer: KafkaAccess, good: Event) -> None:
+    """A garbled and an unknown event on a good event's stream, as the stream's own writer."""
     from aiokafka import AIOKafkaProducer  # noqa: PLC0415
 
     headers = good.envelope.to_headers()
     unknown = [
         (n, b"csods.intake.enquiry-registered.v9" if n == "ce_type" else v) for n, v in headers
     ]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(**writer.aiokafka())
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -70,8 +77,8 @@ def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
         event for n in (1, 2, 3, 4) for event in case_study(tenant, n, start=START, case_number=n)
     ]
     events += open_cases(tenant, now=now, first_number=10)
-    asyncio.run(publish(stack.kafka_bootstrap, events))
-    asyncio.run(send_bad(stack.kafka_bootstrap, events[0]))
+    asyncio.run(publish(writers(stack, tenant), events))
+    asyncio.run(send_bad(writers(stack, tenant)(events[0].writer), events[0]))
 
     # The live model takes every good event; the clocks raise one breach and one warning.
     history = "SELECT count(*) FROM ops.case_history WHERE tenant = $1"
@@ -81,7 +88,8 @@ def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
     ops.wait_for_event("deadline_breached")
 
     settings = settings_for(tenant)
-    letters = asyncio.run(streams.dead_letters(stack.kafka_bootstrap, force=tenant))
+    ops_access = stack.principal_access(tenant, "ops")
+    letters = asyncio.run(streams.dead_letters(ops_access, force=tenant))
     assert sorted(letter.header("dlq_consumer") for letter in letters) == ["ops", "ops"]
 
     # The rebuild reads the same streams in another order: the model must come out equal.
@@ -95,9 +103,7 @@ def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
         ("cases", "deadlines", "case_history", "escalations"), 0
     )
 
-    lags = asyncio.run(
-        streams.consumer_lag(stack.kafka_bootstrap, forces=[tenant], now=datetime.now(UTC))
-    )
+    lags = asyncio.run(streams.consumer_lag(ops_access, force=tenant, now=datetime.now(UTC)))
     ours = [lag for lag in lags if lag.group == f"{tenant}.ops"]
     assert ours
     assert all(lag.messages == 0 for lag in ours)
@@ -108,10 +114,11 @@ def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
 ) -> None:
     start_service("ops")
     good = case_study(tenant, 4, start=START, case_number=1)[0]
-    asyncio.run(send_bad(stack.kafka_bootstrap, good))
+    asyncio.run(send_bad(writers(stack, tenant)(good.writer), good))
+    ops_access = stack.principal_access(tenant, "ops")
 
     def letters() -> list[streams.DeadLetter]:
-        return asyncio.run(streams.dead_letters(stack.kafka_bootstrap, force=tenant))
+        return asyncio.run(streams.dead_letters(ops_access, force=tenant))
 
     wait_until(lambda: len(letters()) == 2)
     (garbled,) = streams.select(
@@ -119,7 +126,7 @@ def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
     )
     shown = garbled.shown()
     assert shown["payload"].startswith("[invalid csods.intake.enquiry-registered.v1")
-    assert asyncio.run(streams.replay(stack.kafka_bootstrap, [garbled])) == 1
+    assert asyncio.run(streams.replay(ops_access, [garbled], force=tenant)) == 1
 
     wait_until(lambda: len(letters()) == 3)
     again = letters()[-1]

@@ -21,14 +21,17 @@ from schemas.envelope import first_envelope, source_of
 from schemas.examples import example_payload
 from schemas.intake import ApplicationSubmittedV1
 from services import journey
+from services.access.grants import Agency
 from services.disclosure.use_cases import INI_SETTING
+from tests.conftest import Provision
 from tests.e2e.conftest import Start
 from tests.e2e.test_intake_http import free_port
 from tests.support.stack import FoundStack
 from tests.support.staff import headers
+from tests.support.topics import deployment_of
 
 
-def apply(bootstrap: str, force: str) -> str:
+def apply(stack: FoundStack, force: str) -> str:
     """The force's intake: an application about the example subject, on the force's stream."""
     case = f"{force}-{datetime.now(UTC).year}-000001"
     submitted = ApplicationSubmittedV1.model_validate(
@@ -41,7 +44,9 @@ def apply(bootstrap: str, force: str) -> str:
         time=datetime.now(UTC),
     )
     topic = topics.stream(force, "intake", "application-submitted")
-    asyncio.run(journey.publish(bootstrap, topic, submitted, envelope))
+    asyncio.run(
+        journey.publish(stack.principal_access(force, "intake"), topic, submitted, envelope)
+    )
     return case
 
 
@@ -57,9 +62,10 @@ def eventually(http: httpx.Client, path: str, *, until: Callable[[Any], bool]) -
 
 
 def test_two_forces_asking_about_one_subject_are_both_flagged(
-    stack: FoundStack, tenant: str, start_for: Start
+    stack: FoundStack, tenant: str, start_for: Start, provision: Provision
 ) -> None:
     first, second, ini = tenant, f"{tenant}b", f"{tenant}-ini"
+    provision(deployment_of(first, second, agencies=[Agency(ini, "ini", (first, second))]))
     ports = {first: free_port(), second: free_port()}
     processes = [start_for("ini", ini)] + [
         start_for("disclosure", force, CSODS_HTTP_PORT=str(port), **{INI_SETTING: ini})
@@ -68,12 +74,10 @@ def test_two_forces_asking_about_one_subject_are_both_flagged(
     for process in processes:
         process.wait_for_event("service_ready", timeout=90)
     forces = {
-        force: httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=10, headers=headers(force)
-        )
+        force: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=headers(force))
         for force, port in ports.items()
     }
-    cases = {force: apply(stack.kafka_bootstrap, force) for force in forces}
+    cases = {force: apply(stack, force) for force in forces}
     for force, http in forces.items():
         eventually(http, f"/cases/{cases[force]}", until=lambda view: view["status"] is not None)
 

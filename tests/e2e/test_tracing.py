@@ -32,11 +32,11 @@ def test_a_case_keeps_one_trace_across_a_service(
         trace_id = format(portal_span.get_span_context().trace_id, "032x")
 
     async def send() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+        producer = AIOKafkaProducer(**stack.principal_access(tenant, "portal").aiokafka())
         await producer.start()
         try:
             await producer.send_and_wait(
-                topics.inbox(tenant),
+                topics.inbox(tenant, tenant),
                 command.to_json(),
                 key=envelope.key,
                 headers=[*envelope.to_headers(), (TRACEPARENT, traceparent)],
@@ -47,7 +47,7 @@ def test_a_case_keeps_one_trace_across_a_service(
     asyncio.run(send())
     registered = asyncio.run(
         journey.follow(
-            stack.kafka_bootstrap,
+            stack.principal_access(tenant, "ops"),
             [topics.stream(tenant, "intake", "enquiry-registered")],
             correlation_id=str(envelope.correlation_id),
             until_type=EnquiryRegisteredV1.TYPE,

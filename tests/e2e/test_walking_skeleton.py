@@ -19,7 +19,7 @@ from schemas.multiagency import DecisionRoute, ForumScheduledV1, RiskAssessmentC
 from services import journey
 from services.catalogue import SERVICES
 from services.demo import case_topics, online_enquiry
-from services.demo.walking import STAND_INS
+from services.demo.walking import STAND_INS, stand_in_tenants
 from tests.e2e.conftest import WHOLE_FORCE, Start, start_all
 from tests.support.stack import FoundStack
 
@@ -44,7 +44,19 @@ EFFECT_TABLES = [
 
 
 def send(stack: FoundStack, tenant: str, command: RegisterEnquiryV1, envelope: Envelope) -> None:
-    asyncio.run(journey.publish(stack.kafka_bootstrap, topics.inbox(tenant), command, envelope))
+    """The force's online portal sends the enquiry to the force's inbox from itself."""
+    portal = stack.principal_access(tenant, "portal")
+    asyncio.run(journey.publish(portal, topics.inbox(tenant, tenant), command, envelope))
+
+
+def whole_case(tenant: str) -> list[str]:
+    """Every topic a skeleton case crosses: the streams, and the inboxes its answers come to."""
+    senders = [tenant, *stand_in_tenants(tenant).values()]
+    return [
+        *case_topics(tenant),
+        topics.stream(tenant, "intake", "request-checks"),
+        *(topics.inbox(tenant, sender) for sender in senders),
+    ]
 
 
 def follow_to_closure(
@@ -52,8 +64,8 @@ def follow_to_closure(
 ) -> list[journey.Step]:
     return asyncio.run(
         journey.follow(
-            stack.kafka_bootstrap,
-            case_topics(tenant),
+            stack.operator,  # an observer of the inboxes too, which no ops principal reads
+            whole_case(tenant),
             correlation_id=str(envelope.correlation_id),
             until_type=CaseClosedV1.TYPE,
             limit_seconds=120,
@@ -116,7 +128,7 @@ def test_a_case_a_system_did_not_answer_for_goes_to_a_forum_not_closed_no_concer
 
     steps = asyncio.run(
         journey.follow(
-            stack.kafka_bootstrap,
+            stack.principal_access(tenant, "ops"),
             [
                 topics.stream(tenant, "checks", "checks-completed"),
                 topics.stream(tenant, "multiagency", "risk-assessment-completed"),
@@ -180,7 +192,7 @@ def test_the_same_message_delivered_twice_has_one_effect(
     steps = follow_to_closure(stack, tenant, envelope, settle=3.0)
 
     inbox_copies = [step for step in steps if step.envelope.type == RegisterEnquiryV1.TYPE]
-    assert {step.topic for step in inbox_copies} == {topics.inbox(tenant)}
+    assert {step.topic for step in inbox_copies} == {topics.inbox(tenant, tenant)}
     assert len(inbox_copies) == 2
     assert distinct_path(steps) == CASE_PATH
     assert len([step for step in steps if step.envelope.type == CaseClosedV1.TYPE]) == 1

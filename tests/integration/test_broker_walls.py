@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import KafkaError
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 from deploy.local import certificates
 from schemas import topics
@@ -145,7 +146,7 @@ def test_an_agency_reads_nothing_of_a_force_and_writes_only_its_answers(walls: W
     error = group_refusal(agency, topics.inbox(csc, force), f"{force}.multiagency")
     assert error is not None
     assert error.code() == KafkaError.GROUP_AUTHORIZATION_FAILED, code(error)
-    admin = AdminClient(agency)
+    admin = AdminClient(dict(agency))
     futures = admin.create_topics([NewTopic(f"cso.{force}.smuggled.v1", 1, 1)])
     with pytest.raises(Exception, match="AUTHORIZATION_FAILED"):
         futures[f"cso.{force}.smuggled.v1"].result(timeout=20)

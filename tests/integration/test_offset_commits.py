@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas import topics
-from services.runtime.broker import ensure_topics
 from services.runtime.consumer import Record
 from services.runtime.service import OffsetCommitter
-from services.runtime.settings import Settings
+from tests.support.stack import FoundStack
 
 
 @pytest.fixture
 async def consumer(
-    settings_for: Callable[..., Settings], tenant: str
+    stack: FoundStack, tenant: str
 ) -> AsyncIterator[tuple[AIOKafkaConsumer, TopicPartition]]:
-    settings = settings_for(tenant, topic_partitions=1)
-    topic = topics.inbox(tenant)
-    await ensure_topics(settings, [topic])
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    # The portal writes to the force's own inbox; intake reads it in its own group.
+    topic = topics.inbox(tenant, tenant)
+    producer = AIOKafkaProducer(**stack.principal_access(tenant, "portal").aiokafka())
     await producer.start()
     try:
         for number in range(5):
@@ -31,8 +29,8 @@ async def consumer(
         await producer.stop()
     reader = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=f"{tenant}.offsets",
+        **stack.principal_access(tenant, "intake").aiokafka(),
+        group_id=f"{tenant}.intake",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )

@@ -10,13 +10,16 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from services.runtime.broker import ensure_topics, start_producer
+from schemas import topics
+from services.runtime.broker import start_producer
+from services.runtime.kafka_access import KafkaAccess, access_for
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.relay import OutboxRelay
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
+from tests.support.stack import FoundStack
 
 SERVICE = "relaytest"
 
@@ -44,9 +47,14 @@ async def emit(database: Database, tenant: str, topic: str, values: list[bytes])
             )
 
 
-async def read_all(bootstrap: str, topic: str, expected: int) -> list[bytes]:
+def things(tenant: str) -> str:
+    """A stream the tenant's checks service may write (the relay is not told which)."""
+    return topics.stream(tenant, "checks", "checks-requested")
+
+
+async def read_all(reader: KafkaAccess, topic: str, expected: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        topic, **reader.aiokafka(), group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     seen: list[bytes] = []
@@ -64,17 +72,16 @@ async def read_all(bootstrap: str, topic: str, expected: int) -> list[bytes]:
 
 
 async def test_relay_publishes_in_order_and_marks_rows_sent(
-    database: Database, settings_for: Callable[..., Settings], tenant: str
+    database: Database, settings_for: Callable[..., Settings], tenant: str, stack: FoundStack
 ) -> None:
-    settings = settings_for(tenant)
-    topic = f"cso.{tenant}.relaytest.things.v1"
-    await ensure_topics(settings, [topic])
+    access = access_for(settings_for(tenant), "checks")
+    topic = things(tenant)
     values = [f"m{i:03d}".encode() for i in range(25)]
     await emit(database, tenant, topic, values)
     relay = OutboxRelay(
         database=database,
         tenant=tenant,
-        producer_factory=lambda: start_producer(settings, client_id="relay-test"),
+        producer_factory=lambda: start_producer(access, client_id="relay-test"),
         batch=10,
         poll_seconds=0.1,
     )
@@ -82,7 +89,7 @@ async def test_relay_publishes_in_order_and_marks_rows_sent(
     sent = [await relay.publish_pending() for _ in range(4)]
     assert sent == [10, 10, 5, 0]
     assert await relay.pending() == 0
-    assert await read_all(settings.kafka_bootstrap, topic, 25) == values
+    assert await read_all(stack.operator, topic, 25) == values
     relay.stop()
     await relay.run()  # stops at once and closes its producer
 
@@ -100,11 +107,10 @@ class BrokenProducer:
 
 
 async def test_relay_rebuilds_its_producer_after_a_fatal_error_and_loses_nothing(
-    database: Database, settings_for: Callable[..., Settings], tenant: str
+    database: Database, settings_for: Callable[..., Settings], tenant: str, stack: FoundStack
 ) -> None:
-    settings = settings_for(tenant)
-    topic = f"cso.{tenant}.relaytest.things.v1"
-    await ensure_topics(settings, [topic])
+    access = access_for(settings_for(tenant), "checks")
+    topic = things(tenant)
     broken = BrokenProducer()
     made: list[object] = []
 
@@ -112,7 +118,7 @@ async def test_relay_rebuilds_its_producer_after_a_fatal_error_and_loses_nothing
         made.append(object())
         if len(made) == 1:
             return broken  # stands in for a fenced producer (aiokafka is untyped)
-        return await start_producer(settings, client_id="relay-test")
+        return await start_producer(access, client_id="relay-test")
 
     relay = OutboxRelay(
         database=database, tenant=tenant, producer_factory=factory, batch=50, poll_seconds=0.1
@@ -120,9 +126,9 @@ async def test_relay_rebuilds_its_producer_after_a_fatal_error_and_loses_nothing
     await emit(database, tenant, topic, [b"a", b"b", b"c"])
     task = asyncio.create_task(relay.run())
     try:
-        assert await read_all(settings.kafka_bootstrap, topic, 3) == [b"a", b"b", b"c"]
+        assert await read_all(stack.operator, topic, 3) == [b"a", b"b", b"c"]
         await emit(database, tenant, topic, [b"d"])  # woken by NOTIFY, not by a poll
-        assert await read_all(settings.kafka_bootstrap, topic, 4) == [b"a", b"b", b"c", b"d"]
+        assert await read_all(stack.operator, topic, 4) == [b"a", b"b", b"c", b"d"]
     finally:
         relay.stop()
         await task

@@ -30,7 +30,7 @@ def connection_error(config: Config, *, seconds: float = WAIT_SECONDS) -> KafkaE
         else:
             return None
         producer.poll(0.2)  # serves error_cb: librdkafka says there why the broker shut us out
-        telling = [e for e in reported if e.code() != KafkaError._TRANSPORT]  # noqa: SLF001
+        telling = [e for e in reported if e.code() != KafkaError._TRANSPORT]
         if telling:
             return telling[0]
     return reported[0] if reported else failed
@@ -87,7 +87,7 @@ def read_refusal(config: Config, topic: str, *, group: str) -> KafkaError | None
             if message is None:
                 continue
             error = message.error()
-            if error is None or error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001
+            if error is None or error.code() == KafkaError._PARTITION_EOF:
                 return None  # a record, or the end of the partition: it was let in
             return error
         raise AssertionError(f"neither read nor refused {topic} in {WAIT_SECONDS:.0f} s")
@@ -110,10 +110,9 @@ def group_refusal(config: Config, topic: str, group: str) -> KafkaError | None:
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             message = consumer.poll(0.5)
-            if message is not None and message.error() is not None:
-                error = message.error()
-                if error.code() != KafkaError._PARTITION_EOF:  # noqa: SLF001
-                    return error
+            error = message.error() if message is not None else None
+            if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                return error
             if consumer.assignment():
                 return None
         return None
@@ -153,11 +152,14 @@ def read_all(
                 continue
             error = message.error()
             if error is not None:
-                if error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001
+                if error.code() == KafkaError._PARTITION_EOF:
                     ended.add(message.partition() or 0)
                     continue
                 raise KafkaException(error)
-            found.append(Read(message.key(), message.value(), dict(message.headers() or [])))
+            listed = message.headers() or []
+            pairs = listed.items() if isinstance(listed, dict) else listed
+            headers = {name: value for name, value in pairs if isinstance(value, bytes)}
+            found.append(Read(message.key(), message.value(), headers))
     finally:
         consumer.close()
     return found

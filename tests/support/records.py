@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from enum import Enum
+from typing import Literal
 
 from schemas import topics
 from schemas.base import Message
@@ -32,15 +34,25 @@ def envelope_for(message: Message, *, sender: str, subject: str | None = None) -
     )
 
 
+class _Key(Enum):
+    SUBJECT = "the header ce_subject"
+
+
 def record(
     topic: str,
     *,
     value: bytes | None,
     headers: Sequence[tuple[str, bytes]],
-    key: bytes | None = b"key",
+    key: bytes | Literal[_Key.SUBJECT] | None = _Key.SUBJECT,
     offset: int | None = None,
 ) -> Record:
-    """A consumed record at a fresh offset (or the one given)."""
+    """A consumed record at a fresh offset (or the one given).
+
+    Keyed as a sender must key it, by the header ce_subject (the case reference), unless a
+    key is given; a record without that header gets the key b"key".
+    """
+    if key is _Key.SUBJECT:
+        key = dict(headers).get("ce_subject", b"key")
     return Record(
         topic=topic,
         partition=0,
@@ -52,10 +64,11 @@ def record(
 
 
 def inbox_record(tenant: str, message: Message, *, sender: str | None = None) -> Record:
-    """A valid message on a tenant's inbox."""
-    envelope = envelope_for(message, sender=sender or tenant)
+    """A valid message on a tenant's inbox from `sender` (default: its own portal)."""
+    sender = sender or tenant
+    envelope = envelope_for(message, sender=sender)
     return record(
-        topics.inbox(tenant),
+        topics.inbox(tenant, sender),
         value=message.to_json(),
         headers=envelope.to_headers(),
         key=envelope.key,
