@@ -382,7 +382,7 @@ REPLAYS = TopicSpec(
     kind=Kind.REPLAYS,
     owner=Owner.FORCE,
     producers=("ops",),
-    consumers=("intake", "checks", "multiagency", "disclosure"),
+    consumers=("intake", "checks", "multiagency", "disclosure", "ops"),
     messages=(),
     description=(
         "Dead letters the force's ops team sends back, each to the one consumer that refused "

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from schemas import topics
 from services.runtime.broker import require_topics
 from services.runtime.clock import Clock
-from services.runtime.consumer import Processor, Record, Route
+from services.runtime.consumer import Processor, Record, Route, replayed
 from services.runtime.kafka_access import access_for
 from services.runtime.service import group_id
 from services.runtime.settings import Settings
@@ -96,7 +97,10 @@ async def consume(
 ) -> None:
     """Consume until cancelled; a batch's offsets are committed once its records are applied."""
     access = access_for(settings, service)
-    await require_topics(access, by_topic)
+    # Dead letters the force's ops team sends back come on its replay topic, each read as if
+    # from the stream it was first refused on.
+    replay_topic = topics.replays(settings.tenant)
+    await require_topics(access, [*by_topic, replay_topic])
     consumer = AIOKafkaConsumer(
         **access.aiokafka(),
         group_id=group_id(settings.tenant, service),
@@ -105,7 +109,7 @@ async def consume(
         auto_offset_reset="earliest",
         max_poll_records=BATCH,
     )
-    consumer.subscribe(topics=sorted(by_topic), listener=_Logged())
+    consumer.subscribe(topics=[*sorted(by_topic), replay_topic], listener=_Logged())
     await consumer.start()
     try:
         while True:
@@ -113,20 +117,24 @@ async def consume(
             done: dict[TopicPartition, int] = {}
             for tp, records in batches.items():
                 for record in records:
-                    processor = by_topic[tp.topic]
+                    read = Record(
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        key=record.key,
+                        value=record.value,
+                        headers=tuple(record.headers or ()),
+                    )
+                    if tp.topic == replay_topic:
+                        read = replayed(read)
+                    processor = by_topic.get(read.proof_topic)
+                    if processor is None:  # a replay for a stream ops does not read
+                        done[tp] = record.offset + 1
+                        continue
                     with structlog.contextvars.bound_contextvars(
                         topic=tp.topic, partition=tp.partition, offset=record.offset
                     ):
-                        verdict = await processor.process(
-                            Record(
-                                topic=record.topic,
-                                partition=record.partition,
-                                offset=record.offset,
-                                key=record.key,
-                                value=record.value,
-                                headers=tuple(record.headers or ()),
-                            )
-                        )
+                        verdict = await processor.process(read)
                     if not verdict.commit_offset:
                         consumer.seek(tp, record.offset)  # read it again after a pause
                         await asyncio.sleep(processor.backoff_seconds)
