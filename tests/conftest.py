@@ -15,7 +15,7 @@ from services.access.broker import provision as provision_on
 from services.access.grants import Deployment
 from services.runtime.settings import Settings
 from tests.support.stack import FoundStack, find_stack
-from tests.support.topics import deployment_of, forget, new_force, wait_until_granted
+from tests.support.topics import deployment_of, forget, new_force
 
 # The tenants provisioned this session: deprovisioned (principals, ACLs, topics) at its end.
 HANDED_OUT: list[str] = []
@@ -65,11 +65,10 @@ def provision(stack: FoundStack) -> Provision:
         with lock:
             if not keep:
                 HANDED_OUT.extend(t for t in deployment.tenants() if t not in HANDED_OUT)
-            made = provision_on(
+            # Returns once the broker enforces it all: its clients may start at once.
+            return provision_on(
                 stack.operator, deployment, stack.credentials, partitions=partitions
             )
-            wait_until_granted(stack, deployment)
-            return made
 
     return make
 

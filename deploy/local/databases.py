@@ -14,6 +14,11 @@ def with_database(url: str, name: str) -> str:
     return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
+def database_name(url: str) -> str:
+    """The database a URL names (its path, without the query)."""
+    return url.partition("?")[0].rpartition("/")[2]
+
+
 async def create_database(server_url: str, prefix: str = "csods_test") -> str:
     """Create an empty database and return its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
@@ -27,7 +32,7 @@ async def create_database(server_url: str, prefix: str = "csods_test") -> str:
 
 async def drop_database(server_url: str, url: str) -> None:
     """Drop a database made by `create_database`, closing its connections."""
-    name = url.partition("?")[0].rpartition("/")[2]
+    name = database_name(url)
     conn = await asyncpg.connect(server_url)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,6 +7,7 @@ the password the credential store holds, so a second run changes nothing a clien
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from services.access.grants import (
 from services.runtime.kafka_access import KafkaAccess
 
 TIMEOUT = 30.0
+Row = tuple[str, str, str, str, str]  # principal, permission, operation, resource, name
 SCRAM_ITERATIONS = 8192
 _OPERATIONS = {
     Operation.READ: AclOperation.READ,
@@ -143,7 +145,34 @@ def provision(
     _wait(admin.alter_user_scram_credentials(upserts, request_timeout=TIMEOUT), "principal")
     bindings = [_binding(grant) for grant in grants(deployment)]
     _wait(admin.create_acls(bindings, request_timeout=TIMEOUT), "acl")
+    _until_applied(access, deployment)
     return Provisioned(len(wanted), len(names), len(bindings))
+
+
+def _row_of(grant: Grant) -> Row:
+    """A grant as `acl_table` shows the ACL made from it."""
+    resource = "broker" if grant.resource is Resource.CLUSTER else grant.resource.value
+    prefixed = "*" if grant.pattern is Pattern.PREFIXED else ""
+    operation = grant.operation.value.replace("-", "_")
+    return (grant.principal, "allow", operation, resource, grant.name + prefixed)
+
+
+def _until_applied(access: KafkaAccess, deployment: Deployment) -> None:
+    """Return once the broker enforces every ACL of the deployment.
+
+    The controller accepts principals and ACLs before the broker applies them from the
+    metadata log: for a moment a new principal's login is refused and its topics are hidden
+    from it. The ACLs are made last, so once the broker shows them all, the rest is there too.
+    """
+    wanted = {_row_of(grant) for grant in grants(deployment)}
+    deadline = time.monotonic() + TIMEOUT
+    while missing := wanted - set(acl_table(access)):
+        if time.monotonic() > deadline:
+            raise ProvisioningError(
+                f"{len(missing)} ACLs not applied by the broker in {TIMEOUT:.0f} s, "
+                f"e.g. {min(missing)}"
+            )
+        time.sleep(0.05)
 
 
 def deprovision(access: KafkaAccess, tenant: str, store: CredentialStore) -> Provisioned:
@@ -218,9 +247,6 @@ def acl_bindings(access: KafkaAccess) -> Sequence[AclBinding]:
     admin = _admin(access)  # held until the answer arrives: a freed client drops its calls
     result: Sequence[AclBinding] = admin.describe_acls(everything).result(timeout=TIMEOUT)
     return result
-
-
-Row = tuple[str, str, str, str, str]
 
 
 def _named(value: object) -> str:

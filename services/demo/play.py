@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deploy.local import stack
-from deploy.local.databases import create_database
+from deploy.local.databases import create_database, database_name
 from services.access.broker import provision
 from services.access.operator import credential_store, operator_access
 from services.demo import cast
@@ -75,7 +75,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     made = provision(operator_access(), deployment(PILOT_FORCES), credential_store())
     say(f"provisioned the pilot forces: {made.principals} principals, {made.acls} ACLs")
     database_url = asyncio.run(create_database(addresses.database_url, prefix="csods_demo"))
-    say(f"a fresh database for this run: {database_url.rsplit('/', 1)[1]}")
+    say(f"a fresh database for this run: {database_name(database_url)}")
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
     staff_secret = secrets.token_urlsafe(32)  # this run's: staff tokens signed with it
     system = LocalSystem(
