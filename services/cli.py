@@ -28,6 +28,8 @@ app.add_typer(ops_cli.app, name="ops")
 app.add_typer(access_cli.app, name="access")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff sign-in to the forces' staff APIs.")
 app.add_typer(staff_app, name="staff")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit logs.")
+app.add_typer(audit_app, name="audit")
 # Wide enough for the demo's tables when written to a file or a CI log.
 console = Console() if sys.stdout.isatty() else Console(width=140)
 
@@ -55,6 +57,33 @@ def run(
     except StartRefused as exc:
         print(f"csods run {service} --tenant {tenant}: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
+
+
+@audit_app.command("verify")
+def audit_verify(
+    tenant: Annotated[str, typer.Option(help="The force or agency whose chains to check.")],
+) -> None:
+    """Check a tenant's audit chain in every schema end to end; name the first broken entry."""
+    from services.runtime.audit_check import verify
+
+    # As the schema owner: CSODS_DATABASE_URL, or the local stack's.
+    url = os.environ.get("CSODS_DATABASE_URL")
+    if not url:
+        from deploy.local import stack
+
+        url = stack.addresses().database_url
+    reports = asyncio.run(verify(url, tenant))
+    for report in reports:
+        if report.intact:
+            console.print(f"{report.schema}: {report.entries} entries, intact")
+        else:
+            console.print(
+                f"[red]{report.schema}: broken at entry {report.first_broken}[/red] "
+                f"(of {report.entries} kept): altered, removed or out of order"
+            )
+    broken = [report for report in reports if not report.intact]
+    console.print(f"{len(reports) - len(broken)} of {len(reports)} chains intact for {tenant}")
+    raise typer.Exit(1 if broken else 0)
 
 
 @staff_app.command("token")
