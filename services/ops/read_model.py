@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from schemas import topics
 from services.runtime.broker import require_topics
 from services.runtime.clock import Clock
-from services.runtime.consumer import Processor, Record, Route, replayed
+from services.runtime.consumer import Processor, Route, consumed, replayed
 from services.runtime.kafka_access import access_for
 from services.runtime.service import group_id
 from services.runtime.settings import Settings
@@ -117,14 +117,7 @@ async def consume(
             done: dict[TopicPartition, int] = {}
             for tp, records in batches.items():
                 for record in records:
-                    read = Record(
-                        topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                        key=record.key,
-                        value=record.value,
-                        headers=tuple(record.headers or ()),
-                    )
+                    read = consumed(record)
                     if tp.topic == replay_topic:
                         read = replayed(read)
                     processor = by_topic.get(read.proof_topic)

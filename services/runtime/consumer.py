@@ -59,6 +59,18 @@ class Record:
         return self.replay_of or self.topic
 
 
+def consumed(raw: Any) -> Record:
+    """A record as the Kafka client handed it over (an aiokafka ConsumerRecord)."""
+    return Record(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        value=raw.value,
+        headers=tuple(raw.headers or ()),
+    )
+
+
 H_REPLAY_TOPIC = "csods_replay_topic"
 H_REPLAY_CONSUMER = "csods_replay_consumer"
 

@@ -27,7 +27,7 @@ from schemas.catalogue import REPLAYS
 from services.runtime import metrics, tracing
 from services.runtime.broker import TopicsMissing, make_broker, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
-from services.runtime.consumer import Processor, Record, Route, Verdict, replayed
+from services.runtime.consumer import Processor, Record, Route, Verdict, consumed, replayed
 from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
@@ -410,14 +410,7 @@ def _subscribe(
     async def on_record(body: bytes, message: KafkaMessage) -> None:
         raw = message.raw_message
         assert not isinstance(raw, tuple), "subscribers here are never batch subscribers"
-        record = Record(
-            topic=raw.topic,
-            partition=raw.partition,
-            offset=raw.offset,
-            key=raw.key,
-            value=raw.value,
-            headers=tuple(raw.headers or ()),
-        )
+        record = consumed(raw)
         if raw.topic in replays:
             record = replayed(record)
         processor = processor_for(record.proof_topic)

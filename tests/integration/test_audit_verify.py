@@ -13,23 +13,17 @@ import asyncpg
 
 from services.runtime import audit
 from services.runtime.audit_check import ChainReport, verify
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import open_database
+from tests.support.schemas import runtime_schema
 
 SERVICE = "audittest"
 
 
 async def three_entries(settings: Settings, tenant: str) -> None:
     """Three consultations in the tenant's chain, written as a service writes them."""
-    empty = RUNTIME_MIGRATIONS.parent / "no-such-folder"
-    await migrate(
-        owner_dsn=settings.database_url,
-        schema=SERVICE,
-        role=role_name(SERVICE),
-        migrations=[("runtime", RUNTIME_MIGRATIONS), (SERVICE, empty)],
-    )
+    await runtime_schema(settings, SERVICE)
     database = await open_database(dsn=app_dsn(settings, SERVICE), schema=SERVICE, size=2)
     try:
         for number in (1, 2, 3):

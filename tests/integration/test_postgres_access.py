@@ -14,9 +14,10 @@ import asyncpg
 import pytest
 
 from deploy.local.postgres import find_bindir
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.migrations import role_name
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
+from tests.support.schemas import runtime_schema
 
 SERVICE = "access_probe"
 
@@ -36,6 +37,25 @@ class Target:
     def verified(self) -> ssl.SSLContext:
         """TLS that checks the server's certificate and name against the stack's authority."""
         return ssl.create_default_context(cafile=self.authority)
+
+    async def connect(
+        self,
+        *,
+        tls: ssl.SSLContext | None = None,
+        password: str | None = None,
+        passfile: str | None = None,
+    ) -> None:
+        """Connect as the owner with the given TLS (default: verified) and password or passfile."""
+        conn = await asyncpg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            database=self.database,
+            ssl=tls or self.verified(),
+            password=password,
+            passfile=passfile,
+        )
+        await conn.close()
 
 
 @pytest.fixture
@@ -67,26 +87,12 @@ def empty_passfile(tmp_path: Path) -> Path:
 
 async def test_a_client_without_a_password_is_refused(target: Target, empty_passfile: Path) -> None:
     with pytest.raises(asyncpg.InvalidPasswordError, match="password authentication failed"):
-        await asyncpg.connect(
-            host=target.host,
-            port=target.port,
-            user=target.user,
-            database=target.database,
-            ssl=target.verified(),
-            passfile=str(empty_passfile),
-        )
+        await target.connect(passfile=str(empty_passfile))
 
 
 async def test_a_wrong_password_is_refused(target: Target) -> None:
     with pytest.raises(asyncpg.InvalidPasswordError, match="password authentication failed"):
-        await asyncpg.connect(
-            host=target.host,
-            port=target.port,
-            user=target.user,
-            database=target.database,
-            ssl=target.verified(),
-            password="not-the-password",
-        )
+        await target.connect(password="not-the-password")
 
 
 async def test_a_client_without_tls_is_refused_by_pg_hba(target: Target) -> None:
@@ -99,14 +105,7 @@ async def test_a_client_without_tls_is_refused_by_pg_hba(target: Target) -> None
 async def test_a_server_the_authority_did_not_sign_for_is_not_trusted(target: Target) -> None:
     # The system's authorities, not the stack's: the client must refuse the server.
     with pytest.raises(ssl.SSLCertVerificationError, match="certificate verify failed"):
-        await asyncpg.connect(
-            host=target.host,
-            port=target.port,
-            user=target.user,
-            database=target.database,
-            ssl=ssl.create_default_context(),
-            passfile=str(target.passfile),
-        )
+        await target.connect(tls=ssl.create_default_context(), passfile=str(target.passfile))
 
 
 async def test_the_password_over_verified_tls_gets_in(target: Target) -> None:
@@ -128,12 +127,7 @@ async def test_service_roles_get_in_with_their_password_and_are_not_superusers(
     settings_for: Callable[..., Settings], tenant: str
 ) -> None:
     settings = settings_for(tenant)
-    await migrate(
-        owner_dsn=settings.database_url,
-        schema=SERVICE,
-        role=role_name(SERVICE),
-        migrations=[("runtime", RUNTIME_MIGRATIONS)],
-    )
+    await runtime_schema(settings, SERVICE)
     conn = await asyncpg.connect(app_dsn(settings, SERVICE))
     try:
         who = await conn.fetchrow(
@@ -157,20 +151,20 @@ async def test_service_roles_get_in_with_their_password_and_are_not_superusers(
     assert services == []
 
 
-def _psql() -> str | None:
+def _psql() -> str:
+    """The psql of the PostgreSQL the stack runs (Debian's), else the one on PATH; never none."""
     bindir = find_bindir()
     if bindir is not None and (bindir / "psql").is_file():
         return str(bindir / "psql")
-    return shutil.which("psql")
-
-
-PSQL = _psql()
+    found = shutil.which("psql")
+    assert found is not None, "no psql beside the stack's PostgreSQL or on PATH"
+    return found
 
 
 def _run_psql(target: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     # -w: never prompt; the password comes from the passfile or not at all.
     command = [
-        str(PSQL),
+        _psql(),
         "-XAtw",
         target,
         "-c",
@@ -179,7 +173,6 @@ def _run_psql(target: str, env: dict[str, str] | None = None) -> subprocess.Comp
     return subprocess.run(command, capture_output=True, text=True, check=False, env=env, timeout=30)
 
 
-@pytest.mark.skipif(PSQL is None, reason="psql is not installed")
 def test_psql_gets_in_only_with_the_passfile_and_tls(target: Target, empty_passfile: Path) -> None:
     allowed = _run_psql(target.url)
     assert (allowed.returncode, allowed.stdout.strip()) == (0, "t"), allowed.stderr

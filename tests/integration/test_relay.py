@@ -13,12 +13,12 @@ from aiokafka.errors import KafkaError
 from schemas import topics
 from services.runtime.broker import start_producer
 from services.runtime.kafka_access import KafkaAccess, access_for
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.relay import OutboxRelay
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
+from tests.support.schemas import runtime_schema
 from tests.support.stack import FoundStack
 
 SERVICE = "relaytest"
@@ -27,13 +27,7 @@ SERVICE = "relaytest"
 @pytest.fixture
 async def database(settings_for: Callable[..., Settings], tenant: str) -> AsyncIterator[Database]:
     settings = settings_for(tenant)
-    empty = RUNTIME_MIGRATIONS.parent / "no-such-folder"
-    await migrate(
-        owner_dsn=settings.database_url,
-        schema=SERVICE,
-        role=role_name(SERVICE),
-        migrations=[("runtime", RUNTIME_MIGRATIONS), (SERVICE, empty)],
-    )
+    await runtime_schema(settings, SERVICE)
     db = await open_database(dsn=app_dsn(settings, SERVICE), schema=SERVICE, size=3)
     yield db
     await db.pool.close()
