@@ -7,7 +7,7 @@ import os
 import re
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -80,16 +80,7 @@ def replayed(record: Record) -> Record:
     headers = dict(record.headers)
     topic = headers.get(H_REPLAY_TOPIC, b"").decode(errors="replace")
     consumer = headers.get(H_REPLAY_CONSUMER, b"").decode(errors="replace")
-    return Record(
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        key=record.key,
-        value=record.value,
-        headers=record.headers,
-        replay_of=topic or record.topic,
-        replay_for=consumer,
-    )
+    return replace(record, replay_of=topic or record.topic, replay_for=consumer)
 
 
 _SHOWABLE = re.compile(r"^[a-z0-9][a-z0-9./-]{0,79}$")
