@@ -33,13 +33,6 @@ class Effects:
     tables: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-async def _connect(owner_url: str, tenant: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(owner_url)
-    # The owner is subject to FORCE ROW LEVEL SECURITY unless it is a superuser.
-    await conn.execute("SELECT set_config('app.tenant', $1, false)", tenant)
-    return conn
-
-
 async def effect_tables(conn: asyncpg.Connection) -> list[tuple[str, int]]:
     """The effect tables as this database has them, with their rows per case."""
     found = []
@@ -57,7 +50,7 @@ async def pipeline_effects(
     owner_url: str, *, tenant: str, submissions: Sequence[str], tenant_cases: int
 ) -> Effects:
     """Check the services' effect tables for these submissions; `tenant_cases` counts all."""
-    conn = await _connect(owner_url, tenant)
+    conn = await asyncpg.connect(owner_url)
     try:
         rows = await conn.fetch(
             "SELECT submission_id, case_reference FROM intake.enquiries"
@@ -107,7 +100,7 @@ async def baseline_effects(
     owner_url: str, *, tenant: str, correlations: Sequence[str], tenant_cases: int
 ) -> Effects:
     """Check the baseline's state table: one row per case and hop."""
-    conn = await _connect(owner_url, tenant)
+    conn = await asyncpg.connect(owner_url)
     try:
         counts = await conn.fetch(
             f"SELECT case_id, count(*) AS n FROM {BASELINE_SCHEMA}.state"  # noqa: S608

@@ -207,7 +207,6 @@ async def _template(ctx: Context, target: Target) -> Template:
     model = target.ledger[0]
     conn = await asyncpg.connect(ctx.owner_url)
     try:
-        await conn.execute("SELECT set_config('app.tenant', $1, false)", target.chain.tenant)
         reference = await conn.fetchval(
             "SELECT case_reference FROM intake.enquiries WHERE tenant = $1 AND submission_id = $2",
             target.chain.tenant,

@@ -160,7 +160,6 @@ async def seed_closed_cases(owner_url: str, template: Template, *, first: int, l
     added: dict[str, int] = {}
     skipped: list[str] = []
     try:
-        await conn.execute("SELECT set_config('app.tenant', $1, false)", template.tenant)
         for table, columns in (await service_tables(conn)).items():
             bind = _Binder(values)
             sql = _clone_sql(table, columns, bind)

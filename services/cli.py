@@ -88,32 +88,36 @@ def audit_verify(
 
 @staff_app.command("token")
 def staff_token(
-    staff: Annotated[str, typer.Option(help="Who: the member of staff's identifier.")],
-    force: Annotated[str, typer.Option(help="The one force the token opens.")],
-    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
-    hours: Annotated[float, typer.Option(help="How long it lasts.")] = 12.0,
+    force: Annotated[str, typer.Option(help="The force whose issuer signs you in.")],
+    user: Annotated[
+        str, typer.Option(help="Who, in the local issuer's directory.")
+    ] = "case-officer",
 ) -> None:
-    """Print a signed staff token (with CSODS_STAFF_TOKEN_SECRET) for `Authorization: Bearer`."""
-    from datetime import UTC, datetime, timedelta
+    """Print a token from the force's local issuer, for `Authorization: Bearer`."""
+    from services.identity.client import SignInRefused, local_token
+    from services.identity.realms import DIRECTORY
 
-    from services.runtime import staff as sign_in
-
-    secret = os.environ.get(sign_in.SECRET_SETTING, "")
+    if user not in DIRECTORY:
+        console.print(f"[red]user: none of {', '.join(DIRECTORY)}[/red]")
+        raise typer.Exit(2)
     try:
-        roles = [sign_in.Role(name) for name in role]
-        token = sign_in.issue(
-            secret,
-            staff=staff,
-            force=force,
-            roles=roles,
-            now=datetime.now(UTC),
-            lifetime=timedelta(hours=hours),
-        )
-    except ValueError as exc:
-        known = ", ".join(r.value for r in sign_in.Role)
-        console.print(f"[red]{exc}[/red] (roles: {known})")
-        raise typer.Exit(2) from exc
-    typer.echo(token)
+        typer.echo(local_token(force, user))
+    except (SignInRefused, OSError) as exc:
+        console.print(f"[red]{exc}[/red] (is the stack up? ./dev stack up)")
+        raise typer.Exit(1) from exc
+
+
+@staff_app.command("password")
+def staff_password(
+    force: Annotated[str, typer.Option(help="The force's realm.")],
+    user: Annotated[str, typer.Option(help="Who, in the local issuer's directory.")] = "ops",
+) -> None:
+    """Print a local issuer user's password, to sign in to a dashboard in a browser."""
+    from deploy.local import issuer, stack
+    from services.identity.realms import Realms
+
+    realms = Realms(stack.addresses().issuer_folder, issuer.base_url())
+    typer.echo(realms.password(force, user))
 
 
 @stack_app.command("up")

@@ -12,8 +12,10 @@ import pytest
 from deploy.local.databases import create_database, drop_database
 from services.access.broker import Provisioned
 from services.access.broker import provision as provision_on
+from services.access.database import deprovision_database, provision_database
 from services.access.grants import Deployment
 from services.runtime.settings import Settings
+from tests.support.schemas import LOGGED_IN
 from tests.support.stack import FoundStack, find_stack
 from tests.support.topics import deployment_of, forget, new_force
 
@@ -50,13 +52,14 @@ def stack(request: pytest.FixtureRequest) -> Iterator[FoundStack]:
     finally:
         try:
             forget(found, HANDED_OUT)
+            deprovision_database(found.database_url, [*HANDED_OUT, *LOGGED_IN], found.credentials)
         finally:
             found.release()
 
 
 @pytest.fixture(scope="session")
 def provision(stack: FoundStack) -> Provision:
-    """Make a deployment's topics, principals and ACLs before any of its clients starts."""
+    """Make a deployment's topics, principals, ACLs and database logins before any client starts."""
     lock = threading.Lock()  # e2e helpers may provision from threads
 
     def make(
@@ -66,9 +69,11 @@ def provision(stack: FoundStack) -> Provision:
             if not keep:
                 HANDED_OUT.extend(t for t in deployment.tenants() if t not in HANDED_OUT)
             # Returns once the broker enforces it all: its clients may start at once.
-            return provision_on(
+            made = provision_on(
                 stack.operator, deployment, stack.credentials, partitions=partitions
             )
+            provision_database(stack.database_url, deployment, stack.credentials)
+            return made
 
     return make
 

@@ -98,14 +98,29 @@ def apt_install(packages: list[str], progress: Progress | None) -> None:
 
 
 def run_checked(
-    cmd: list[str], what: str, *, env: dict[str, str] | None = None, cwd: Path | None = None
+    cmd: list[str],
+    what: str,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    given: str | None = None,
 ) -> str:
-    """Run a command to completion; on failure raise StackError with the end of its output."""
+    """Run a command to completion; on failure raise StackError with the end of its output.
+
+    `given` is its standard input (what must not be on a command line); else it has none.
+    """
     if shutil.which(cmd[0]) is None and not Path(cmd[0]).is_file():
         raise StackError(f"{what}: {cmd[0]} is not installed")
-    # No stdin: nothing run here may stop to ask a question.
+    # No stdin unless given: nothing run here may stop to ask a question.
     result = subprocess.run(
-        cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, env=env, cwd=cwd
+        cmd,
+        input=given,
+        stdin=subprocess.DEVNULL if given is None else None,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=cwd,
     )
     output = (result.stdout + result.stderr).strip()
     if result.returncode != 0:

@@ -28,18 +28,19 @@ from deploy.local.common import (
     sha256_short,
     wait_reaped,
 )
+from services.runtime.passwords import password_clause
 
 DEFAULT_PORT = 15432
 PORT_VARIABLE = "CSODS_STACK_POSTGRES_PORT"
-USER = "csods"
 DATABASE = "csods"
-DATABASE_EXISTS_SQL = "select 1 from pg_database where datname = 'csods'"  # names DATABASE
 SERVER_USER = "postgres"  # created by Debian's package; PostgreSQL refuses to run as root
 START_TIMEOUT = 60
 SOCKET_NAME_ROOM = len("/.s.PGSQL.65535")
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes; keep a margin
-# In the data folder: a digest of the password the cluster has, so a change is seen.
+# In the data folder: a digest of the superuser's password the cluster has, so a change is
+# seen, and which role initdb made the superuser (a cluster from before has the owner).
 PASSWORD_MARK = "csods-password.sha256"  # noqa: S105 - a file name
+SUPERUSER_MARK = "csods-superuser"
 
 
 @dataclass(frozen=True)
@@ -205,15 +206,23 @@ def _prepare(root: Path, progress: Progress | None) -> PgLayout:
     return current
 
 
-def _initdb(bindir: Path, lay: PgLayout, owner_password: str, progress: Progress | None) -> None:
-    """Create the cluster once (PG_VERSION marks it), csods its superuser with a password."""
+def _initdb(
+    bindir: Path, lay: PgLayout, superuser_password: str, progress: Progress | None
+) -> None:
+    """Create the cluster once (PG_VERSION marks it), `postgres` its superuser."""
+    if (lay.data / "PG_VERSION").exists() and not (lay.data / SUPERUSER_MARK).exists():
+        # Made when the owner was the superuser, which a bootstrap superuser always stays: its
+        # databases are the tests' and demos', so the cluster is made again.
+        say(progress, f"postgres: {lay.data} has the owner as superuser; making it again")
+        shutil.rmtree(lay.data)
     if (lay.data / "PG_VERSION").exists():
         return
     say(progress, f"postgres: initdb {lay.data}")
     # initdb runs as the server user, who cannot read the secrets folder: a copy for its run.
     pwfile = lay.runtime / ".initdb-password"
-    _write_server_file(pwfile, owner_password)
-    base = [str(bindir / "initdb"), "-D", str(lay.data), "-U", USER, "-E", "UTF8"]
+    _write_server_file(pwfile, superuser_password)
+    superuser = postgres_access.SUPERUSER
+    base = [str(bindir / "initdb"), "-D", str(lay.data), "-U", superuser, "-E", "UTF8"]
     base += ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
     try:
         try:
@@ -228,24 +237,25 @@ def _initdb(bindir: Path, lay: PgLayout, owner_password: str, progress: Progress
         "\n# deploy/local/postgres.py rewrites this file on every start.\ninclude = 'csods.conf'\n",
         append=True,
     )
-    _write_server_file(lay.data / PASSWORD_MARK, _password_mark(owner_password))
+    _write_server_file(lay.data / PASSWORD_MARK, _password_mark(superuser_password))
+    _write_server_file(lay.data / SUPERUSER_MARK, superuser + "\n")
 
 
-def _password_mark(owner_password: str) -> str:
+def _password_mark(superuser_password: str) -> str:
     # A digest, not the password: it tells whether the cluster has the current one.
-    return sha256_short(owner_password, 64) + "\n"
+    return sha256_short(superuser_password, 64) + "\n"
 
 
 def _set_password(
-    bindir: Path, lay: PgLayout, owner_password: str, progress: Progress | None
+    bindir: Path, lay: PgLayout, superuser_password: str, progress: Progress | None
 ) -> None:
-    """Give csods the current password in single-user mode (a trust cluster has none)."""
-    say(progress, "postgres: setting the owner's password (scram-sha-256)")
+    """Give the superuser the current password in single-user mode (a trust cluster has none)."""
+    say(progress, "postgres: setting the superuser's password (scram-sha-256)")
     # Single-user mode, on the stopped server: nothing listens while the password is unset.
     # The statement goes through stdin, never argv; a failed statement is not echoed to the log.
     command = [str(bindir / "postgres"), "--single", "-D", str(lay.data)]
     command += ["-c", "log_min_error_statement=panic", "-c", "password_encryption=scram-sha-256"]
-    statement = f"ALTER ROLE {USER} PASSWORD '{owner_password}';\n"
+    statement = f"ALTER ROLE {postgres_access.SUPERUSER} PASSWORD '{superuser_password}';\n"
     result = subprocess.run(
         _as_server_user([*command, "postgres"]),
         input=statement,
@@ -254,10 +264,10 @@ def _set_password(
         check=False,
         cwd=lay.runtime,
     )
-    output = (result.stdout + result.stderr).replace(owner_password, "***")
+    output = (result.stdout + result.stderr).replace(superuser_password, "***")
     if result.returncode != 0 or "ERROR" in output:
         raise StackError(f"postgres --single failed (exit {result.returncode}):\n{output[-2000:]}")
-    _write_server_file(lay.data / PASSWORD_MARK, _password_mark(owner_password))
+    _write_server_file(lay.data / PASSWORD_MARK, _password_mark(superuser_password))
 
 
 def _write_server_file(path: Path, text: str, *, append: bool = False) -> None:
@@ -290,9 +300,13 @@ def _server_files(lay: PgLayout, server_port: int, issued: Issued) -> dict[str, 
     }
 
 
-def _is_current(lay: PgLayout, files: dict[str, str], owner_password: str) -> bool:
+def _is_current(lay: PgLayout, files: dict[str, str], superuser_password: str) -> bool:
     """Tell whether the data folder holds these files and the cluster has this password."""
-    wanted = {**files, PASSWORD_MARK: _password_mark(owner_password)}
+    wanted = {
+        **files,
+        PASSWORD_MARK: _password_mark(superuser_password),
+        SUPERUSER_MARK: postgres_access.SUPERUSER + "\n",
+    }
     for name, text in wanted.items():
         try:
             if (lay.data / name).read_text() != text:
@@ -327,17 +341,40 @@ def _pg_ctl(bindir: Path, lay: PgLayout, *args: str) -> None:
     run_checked(_as_server_user(command), f"pg_ctl {args[-1]}", cwd=lay.runtime)
 
 
-def _ensure_database(
-    bindir: Path, acc: postgres_access.PgAccess, server_port: int, progress: Progress | None
+def _ensure_owner(
+    bindir: Path,
+    acc: postgres_access.PgAccess,
+    server_port: int,
+    owner_password: str,
+    progress: Progress | None,
 ) -> None:
-    """Create the csods database when missing, over TLS as the csods superuser."""
-    # Host, user, TLS and the passfile come from the environment: no password on a command line.
-    env = {**os.environ, **postgres_access.client_environment(acc, server_port)}
-    query = ["-d", "postgres", "-c", DATABASE_EXISTS_SQL]
-    found = run_checked([str(bindir / "psql"), "-XqtA", "--no-password", *query], "psql", env=env)
-    if found.strip() != "1":
-        say(progress, f"postgres: creating database {DATABASE}")
-        run_checked([str(bindir / "createdb"), "--no-password", DATABASE], "createdb", env=env)
+    """Make the schema owner (no superuser) and its database, as the superuser, over TLS."""
+    # Host, user, TLS and the passfile come from the environment; the statements, holding the
+    # owner's password verifier, come through stdin: nothing secret on a command line.
+    env = {
+        **os.environ,
+        **postgres_access.client_environment(acc, server_port, postgres_access.SUPERUSER),
+    }
+    owner = postgres_access.OWNER
+    attributes = "LOGIN NOSUPERUSER CREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS"
+    verifier = password_clause(owner_password)
+    create_if_missing = (
+        "SELECT format('CREATE ROLE %I', :'owner')"
+        " WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \\gexec\n"
+        "SELECT format('CREATE DATABASE %I OWNER %I', :'database', :'owner')"
+        " WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'database') \\gexec\n"
+    )
+    settle = [
+        f"ALTER ROLE {owner} {attributes} {verifier};",
+        f"ALTER DATABASE {DATABASE} OWNER TO {owner};",
+        # To drop a test database its services are still connected to (WITH (FORCE)).
+        f"GRANT pg_signal_backend TO {owner};",
+    ]
+    script = create_if_missing + "\n".join(settle) + "\n"
+    psql = [str(bindir / "psql"), "-Xq", "--no-password", "-v", "ON_ERROR_STOP=1", "-d", "postgres"]
+    psql += ["-v", f"owner={owner}", "-v", f"database={DATABASE}", "-f", "-"]
+    run_checked(psql, "psql (the owner and its database)", env=env, given=script)
+    say(progress, f"postgres: owner {owner} (no superuser) and database {DATABASE} ready")
 
 
 def start(root: Path, progress: Progress | None = None) -> bool:
@@ -349,7 +386,7 @@ def start(root: Path, progress: Progress | None = None) -> bool:
         bindir = _ensure_bindir(_data_major(layout(root)), progress)
         lay = _prepare(root, progress)
         acc = postgres_access.access(root)
-        owner_password, issued = postgres_access.provision(acc, server_port)
+        passwords, issued = postgres_access.provision(acc, server_port)
         files = _server_files(lay, server_port, issued)
         pid = running_pid(lay)
         if pid is not None:
@@ -358,14 +395,15 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                     f"this project's PostgreSQL already runs on port {_running_port(lay)}, not "
                     f"{server_port} ({PORT_VARIABLE}); stop it first"
                 )
-            if _is_current(lay, files, owner_password):
-                _ensure_database(bindir, acc, server_port, progress)
+            if _is_current(lay, files, passwords.superuser):
+                _ensure_owner(bindir, acc, server_port, passwords.owner, progress)
                 say(progress, f"postgres: already running (pid {pid}) on 127.0.0.1:{server_port}")
                 return False
             # E.g. a cluster from before passwords and TLS: convert it, then start it again.
             say(progress, f"postgres: restarting (pid {pid}) to apply its access settings")
             _pg_ctl(bindir, lay, "-m", "fast", "stop")
-            _launch(bindir, lay, acc, files=files, owner_password=owner_password, progress=progress)
+            _initdb(bindir, lay, passwords.superuser, progress)  # a cluster from before
+            _launch(bindir, lay, acc, files=files, passwords=passwords, progress=progress)
             return False
         if port_accepts(server_port):
             raise StackError(
@@ -378,8 +416,8 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                 f"the crashed postmaster (pid {stale}) is still a zombie after 30 s, so PostgreSQL "
                 "would take it for a live server; retry once init has reaped it"
             )
-        _initdb(bindir, lay, owner_password, progress)
-        _launch(bindir, lay, acc, files=files, owner_password=owner_password, progress=progress)
+        _initdb(bindir, lay, passwords.superuser, progress)
+        _launch(bindir, lay, acc, files=files, passwords=passwords, progress=progress)
         return True
 
 
@@ -389,21 +427,21 @@ def _launch(
     acc: postgres_access.PgAccess,
     *,
     files: dict[str, str],
-    owner_password: str,
+    passwords: postgres_access.Passwords,
     progress: Progress | None,
 ) -> None:
     """Bring a stopped, initialised cluster up to date and start it."""
     for name, text in files.items():
         _write_server_file(lay.data / name, text)
-    if not _is_current(lay, files, owner_password):
-        _set_password(bindir, lay, owner_password, progress)
+    if not _is_current(lay, files, passwords.superuser):
+        _set_password(bindir, lay, passwords.superuser, progress)
     server_port = port()
     say(progress, f"postgres: starting on 127.0.0.1:{server_port} (log {lay.log})")
     try:
         _pg_ctl(bindir, lay, "-l", str(lay.log), "start")
     except StackError as error:
         raise StackError(f"{error}\nend of {lay.log}:\n{log_tail(lay.log)}") from None
-    _ensure_database(bindir, acc, server_port, progress)
+    _ensure_owner(bindir, acc, server_port, passwords.owner, progress)
     say(progress, f"postgres: ready (pid {running_pid(lay)})")
 
 

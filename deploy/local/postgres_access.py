@@ -1,9 +1,13 @@
 """Who may reach the local PostgreSQL, and how: scram-sha-256 passwords, over TLS only.
 
-The secrets live in ``<secrets>/postgres/`` (deploy/local/secrets.py), owner-only: the owner's
-password, the service roles' password, a passfile holding both, and the server's certificate,
-signed by the stack's own authority. The URL the stack hands out names the passfile and the
-authority's certificate, so no password is ever on a command line or in a URL.
+The secrets live in ``<secrets>/postgres/`` (deploy/local/secrets.py), owner-only: the
+superuser's and the schema owner's passwords, a passfile holding both, and the server's
+certificate, signed by the stack's own authority. The URL the stack hands out is the owner's:
+it names the passfile and the authority's certificate, so no password is ever on a command
+line or in a URL. The superuser (`postgres`, made by initdb) only makes the owner and its
+database; the owner (`csods`) is no superuser: it may create databases and roles, and owns
+what it migrates. Services log in as roles provisioned per tenant (services/access/database.py),
+whose passwords are not in the passfile.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from deploy.local import certificates
 from deploy.local.secrets import password, secrets_dir, write_private
 
 OWNER = "csods"
+SUPERUSER = "postgres"
 SERVER_IDENTITY = "postgres"
 LOOPBACK = ("127.0.0.1", "localhost")
 
@@ -52,8 +57,8 @@ class PgAccess:
         return self.folder / f"{OWNER}.password"
 
     @property
-    def services_password(self) -> Path:
-        return self.folder / "services.password"
+    def superuser_password(self) -> Path:
+        return self.folder / f"{SUPERUSER}.password"
 
     @property
     def passfile(self) -> Path:
@@ -66,22 +71,25 @@ def access(root: Path) -> PgAccess:
     return PgAccess(folder=top / "postgres", authority=top / "ca.pem")
 
 
-def provision(acc: PgAccess, port: int) -> tuple[str, certificates.Issued]:
-    """Make the passwords and the server certificate when missing, write the passfile.
+@dataclass(frozen=True)
+class Passwords:
+    """The stack's two passwords: the superuser's and the schema owner's."""
 
-    Returns the owner's password and the server's certificate.
-    """
+    superuser: str
+    owner: str
+
+
+def provision(acc: PgAccess, port: int) -> tuple[Passwords, certificates.Issued]:
+    """Make the passwords and the server certificate when missing, write the passfile."""
     ca = certificates.authority(acc.authority.parent)
     issued = certificates.server(acc.folder, SERVER_IDENTITY, ca)
-    owner, services = password(acc.owner_password), password(acc.services_password)
-    # The owner's line comes first: the first matching line wins, and the service roles' line
-    # matches every other role (csods_<service>), so the stack need not know the services.
-    lines = [f"{host}:{port}:*:{OWNER}:{owner}" for host in LOOPBACK]
-    lines += [f"{host}:{port}:*:*:{services}" for host in LOOPBACK]
+    made = Passwords(password(acc.superuser_password), password(acc.owner_password))
+    lines = [f"{host}:{port}:*:{OWNER}:{made.owner}" for host in LOOPBACK]
+    lines += [f"{host}:{port}:*:{SUPERUSER}:{made.superuser}" for host in LOOPBACK]
     text = "\n".join(lines) + "\n"
     if not acc.passfile.exists() or acc.passfile.read_text() != text:
         write_private(acc.passfile, text.encode())
-    return owner, issued
+    return made, issued
 
 
 def url(acc: PgAccess, port: int, database: str) -> str:
@@ -94,12 +102,12 @@ def url(acc: PgAccess, port: int, database: str) -> str:
     return f"postgresql://{OWNER}@127.0.0.1:{port}/{database}?{query}"
 
 
-def client_environment(acc: PgAccess, port: int) -> dict[str, str]:
-    """libpq's variables (psql, createdb) for the same connection as `url`."""
+def client_environment(acc: PgAccess, port: int, user: str = OWNER) -> dict[str, str]:
+    """libpq's variables (psql, createdb) for the same connection as `url` (or as `user`)."""
     return {
         "PGHOST": "127.0.0.1",
         "PGPORT": str(port),
-        "PGUSER": OWNER,
+        "PGUSER": user,
         "PGSSLMODE": "verify-full",
         "PGSSLROOTCERT": str(acc.authority),
         "PGPASSFILE": str(acc.passfile),

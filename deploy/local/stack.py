@@ -1,4 +1,4 @@
-"""The local real stack (Kafka + PostgreSQL) without Docker: the API the project calls."""
+"""The local real stack (Kafka, PostgreSQL, the staff issuer) without Docker: the project's API."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.local import kafka, postgres
+from deploy.local import issuer, kafka, postgres
 from deploy.local.common import Progress, StackError
 
 __all__ = [
@@ -26,10 +26,12 @@ __all__ = [
 _STARTERS: dict[str, Callable[[Path, Progress | None], bool]] = {
     "kafka": kafka.start,
     "postgres": postgres.start,
+    "issuer": issuer.start,
 }
 _STOPPERS: dict[str, Callable[[Path, Progress | None], bool]] = {
     "kafka": kafka.stop,
     "postgres": postgres.stop,
+    "issuer": issuer.stop,
 }
 COMPONENTS: tuple[str, ...] = tuple(_STARTERS)
 
@@ -45,6 +47,8 @@ class StackAddresses:
     kafka_admin_certificate: Path
     kafka_admin_key: Path
     kafka_credentials_dir: Path  # provisioned principals' passwords, one file each
+    staff_issuer: str  # "https://127.0.0.1:19443/realms/{tenant}": each force's own issuer
+    issuer_folder: Path  # the local issuer's keys and directory secret
 
     def client_env(self) -> dict[str, str]:
         """The variables a service process of this stack needs besides its tenant."""
@@ -53,6 +57,8 @@ class StackAddresses:
             "CSODS_KAFKA_CA_FILE": str(self.kafka_ca_file),
             "CSODS_KAFKA_CREDENTIALS_DIR": str(self.kafka_credentials_dir),
             "CSODS_DATABASE_URL": self.database_url,
+            "CSODS_STAFF_ISSUER": self.staff_issuer,
+            "CSODS_STAFF_CA_FILE": str(self.kafka_ca_file),
         }
 
 
@@ -86,6 +92,8 @@ def addresses(root: Path | None = None) -> StackAddresses:
         kafka_admin_certificate=keys.admin.certificate,
         kafka_admin_key=keys.admin.key,
         kafka_credentials_dir=keys.users,
+        staff_issuer=issuer.issuer_template(),
+        issuer_folder=issuer.folder(root),
     )
 
 
@@ -146,9 +154,13 @@ def status(root: Path | None = None) -> list[ComponentStatus]:
     root = root or project_root()
     kafka_pid, kafka_detail = kafka.status(root)
     pg_pid, pg_detail = postgres.status(root)
+    issuer_pid, issuer_detail = issuer.status(root)
     return [
         ComponentStatus("kafka", kafka_pid is not None, kafka.bootstrap(), kafka_pid, kafka_detail),
         ComponentStatus(
             "postgres", pg_pid is not None, postgres.database_url(root), pg_pid, pg_detail
+        ),
+        ComponentStatus(
+            "issuer", issuer_pid is not None, issuer.base_url(), issuer_pid, issuer_detail
         ),
     ]

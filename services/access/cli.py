@@ -9,7 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(no_args_is_help=True, help="Kafka principals, ACLs and topics per tenant.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Kafka principals, ACLs and topics, and database login roles, per tenant.",
+)
 console = Console() if sys.stdout.isatty() else Console(width=160)
 
 
@@ -24,19 +27,18 @@ def provision_command(
 ) -> None:
     """Make every topic, principal and ACL the forces need; running it again changes nothing."""
     from services.access.broker import provision
-    from services.access.operator import credential_store, operator_access
+    from services.access.database import provision_database
+    from services.access.operator import credential_store, operator_access, owner_database_url
     from services.demo.system import PILOT_FORCES, deployment
 
+    wanted, store = deployment(force or PILOT_FORCES), credential_store()
     made = provision(
-        operator_access(),
-        deployment(force or PILOT_FORCES),
-        credential_store(),
-        partitions=partitions,
-        replication=replication,
+        operator_access(), wanted, store, partitions=partitions, replication=replication
     )
+    logins = provision_database(owner_database_url(), wanted, store)
     console.print(
         f"provisioned: {made.principals} principals, {made.acls} ACLs, "
-        f"{made.topics_created} topics created"
+        f"{made.topics_created} topics created, {logins} database login roles"
     )
 
 
@@ -62,10 +64,13 @@ def deprovision_command(
 ) -> None:
     """Remove a tenant's principals, their ACLs, and the topics it owns or sends on."""
     from services.access.broker import deprovision
-    from services.access.operator import credential_store, operator_access
+    from services.access.database import deprovision_database
+    from services.access.operator import credential_store, operator_access, owner_database_url
 
-    gone = deprovision(operator_access(), tenant, credential_store())
+    store = credential_store()
+    gone = deprovision(operator_access(), tenant, store)
+    logins = deprovision_database(owner_database_url(), [tenant], store)
     console.print(
         f"deprovisioned {tenant}: {gone.principals} principals, {gone.acls} ACLs, "
-        f"{gone.topics_created} topics deleted"
+        f"{gone.topics_created} topics deleted, {logins} database login roles dropped"
     )

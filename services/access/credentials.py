@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.local.secrets import owner_only_dir, read_private, write_private
+from services.runtime.settings import DATABASE_FOLDER
 
 PASSWORD_BYTES = 24
 _PRINCIPAL = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
@@ -37,6 +38,10 @@ class CredentialStore:
             owner_only_dir(self.folder)
             write_private(path, secrets.token_urlsafe(PASSWORD_BYTES).encode())
         return read_private(path).decode().strip()
+
+    def database(self) -> CredentialStore:
+        """The same principals' database passwords: a secret of their own, beside these."""
+        return CredentialStore(self.folder / DATABASE_FOLDER)
 
     def forget(self, principal: str) -> None:
         """Delete a principal's password (deprovisioning)."""

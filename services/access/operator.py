@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from services.access.credentials import CredentialStore
 from services.runtime.kafka_access import KafkaAccess, read_password
+
+if TYPE_CHECKING:
+    from services.access.broker import Provisioned
+    from services.access.grants import Deployment
 
 
 def _local() -> tuple[str, KafkaAccess, CredentialStore]:
@@ -52,6 +57,13 @@ def operator_access() -> KafkaAccess:
     return KafkaAccess(bootstrap, "SASL_SSL", username=username, password=password, ca_file=ca)
 
 
+def owner_database_url() -> str:
+    """The schema owner's database URL: CSODS_DATABASE_URL, or the local stack's."""
+    from deploy.local import stack  # noqa: PLC0415 - only without a deployment's variables
+
+    return os.environ.get("CSODS_DATABASE_URL", "").strip() or stack.addresses().database_url
+
+
 def credential_store() -> CredentialStore:
     """Where provisioned passwords are kept: CSODS_KAFKA_CREDENTIALS_DIR, or the stack's."""
     folder = _path("CSODS_KAFKA_CREDENTIALS_DIR")
@@ -66,3 +78,13 @@ def principal_access(tenant: str, service: str) -> KafkaAccess:
     return KafkaAccess(
         bootstrap, "SASL_SSL", username=name, password=credential_store().password(name), ca_file=ca
     )
+
+
+def provision_deployment(deployment: Deployment) -> tuple[Provisioned, int]:
+    """Provision a deployment as the operator: the broker's walls, then the database's logins."""
+    from services.access.broker import provision  # noqa: PLC0415 - confluent-kafka on demand
+    from services.access.database import provision_database  # noqa: PLC0415
+
+    store = credential_store()
+    made = provision(operator_access(), deployment, store)
+    return made, provision_database(owner_database_url(), deployment, store)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import secrets
 import signal
 import time
 from collections import Counter
@@ -20,13 +19,12 @@ from rich.table import Table
 
 from deploy.local import stack
 from deploy.local.databases import create_database, database_name
-from services.access.broker import provision
-from services.access.operator import credential_store, operator_access
+from services.access.operator import provision_deployment
 from services.demo import cast
 from services.demo.stories import STORIES, Story
 from services.demo.system import PILOT_FORCES, LocalSystem, deployment, plan
 from services.demo.worker import CaseWorker
-from services.runtime.staff import SECRET_SETTING
+from services.identity.client import local_token
 
 # Short waits where a person or an agency would take days: the story plays in a minute.
 DEMO_ENV = {
@@ -72,23 +70,25 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
     addresses, started = stack.up(progress=say)
     # The broker refuses whatever is not provisioned: the forces' topics, principals, ACLs.
-    made = provision(operator_access(), deployment(PILOT_FORCES), credential_store())
-    say(f"provisioned the pilot forces: {made.principals} principals, {made.acls} ACLs")
+    made, logins = provision_deployment(deployment(PILOT_FORCES))
+    say(
+        f"provisioned the pilot forces: {made.principals} principals, {made.acls} ACLs, "
+        f"{logins} database logins"
+    )
     database_url = asyncio.run(create_database(addresses.database_url, prefix="csods_demo"))
     say(f"a fresh database for this run: {database_name(database_url)}")
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
-    staff_secret = secrets.token_urlsafe(32)  # this run's: staff tokens signed with it
     system = LocalSystem(
         plan(PILOT_FORCES),
         {
             **addresses.client_env(),
             "CSODS_DATABASE_URL": database_url,
-            SECRET_SETTING: staff_secret,
             **DEMO_ENV,
         },
         log_dir,
     )
-    worker = CaseWorker(system.url, staff_secret)
+    # The case worker signs in to each force's issuer as its case officer (every stage's role).
+    worker = CaseWorker(system.url, lambda force: local_token(force, "case-officer"))
     try:
         say(f"starting {len(system.parts)} processes for {', '.join(PILOT_FORCES)}")
         system.start(on_ready=lambda part: say(f"  ready: {part.label}"))
@@ -103,7 +103,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
         asyncio.run(_print_figures(console, database_url))
         failed = [result for result in played if result.outcome != result.story.expected_outcome]
         if keep:
-            _print_keep(console, system, database_url, staff_secret)
+            _print_keep(console, system, database_url)
             return 1 if failed else 0
         return 1 if failed else 0
     finally:
@@ -240,9 +240,7 @@ async def _print_figures(console: Console, database_url: str) -> None:
     console.print(table)
 
 
-def _print_keep(
-    console: Console, system: LocalSystem, database_url: str, staff_secret: str
-) -> None:
+def _print_keep(console: Console, system: LocalSystem, database_url: str) -> None:
     pids = [str(process.pid) for process in system.processes.values()]
     PIDS.write_text("\n".join(pids) + "\n")
     console.print("[bold]Left running[/bold]; stop it all with ./dev demo --stop")
@@ -250,7 +248,9 @@ def _print_keep(
         console.print(f"  {service}@{force}: http://127.0.0.1:{port}/docs")
     console.print(f"  database: {database_url}")
     console.print(
-        "  staff tokens (Authorize in /docs): "
-        f"{SECRET_SETTING}={staff_secret} ./dev staff token --staff <you> --force <force> "
-        "--role public-protection --role decision-maker"
+        "  staff tokens (Authorize in /docs), from each force's local issuer: "
+        "./dev staff token --force <force> --user case-officer (or ops, decision-maker, ...)"
+    )
+    console.print(
+        "  the ops dashboards sign you in through the issuer; passwords: ./dev staff password"
     )

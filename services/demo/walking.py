@@ -27,9 +27,8 @@ from schemas.parties import (
     SubjectParticulars,
 )
 from services import journey
-from services.access.broker import provision
 from services.access.grants import Agency, Deployment
-from services.access.operator import credential_store, operator_access, principal_access
+from services.access.operator import principal_access, provision_deployment
 from services.catalogue import SERVICES
 from services.runtime.clock import SystemClock
 from services.runtime.kafka_access import KafkaAccess
@@ -122,8 +121,11 @@ def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float =
     """Start the stack, the services and their stand-ins, push a case to closure, print, stop."""
     say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
     addresses, started = stack.up(progress=say)
-    made = provision(operator_access(), skeleton_deployment(tenant), credential_store())
-    say(f"provisioned {tenant} and its stand-ins: {made.principals} principals, {made.acls} ACLs")
+    made, logins = provision_deployment(skeleton_deployment(tenant))
+    say(
+        f"provisioned {tenant} and its stand-ins: {made.principals} principals, "
+        f"{made.acls} ACLs, {logins} database logins"
+    )
     env = {**addresses.client_env(), **skeleton_env(tenant)}
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"
     tenants = {**dict.fromkeys(SERVICES, tenant), **stand_in_tenants(tenant)}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from services.runtime.staff import ANY_STAFF, issue
+from services.runtime.reads import PURPOSE_HEADER
 
 
 class StepRefused(RuntimeError):  # noqa: N818 - what happened, in plain words
@@ -22,27 +21,24 @@ class CaseWorker:
     def __init__(
         self,
         url: Callable[[str, str], str],
-        staff_secret: str,
+        sign_in: Callable[[str], str],
         *,
         timeout: float = 10.0,
-        staff: str = "demo case worker",
     ) -> None:
         self._url = url
         self._http = httpx.Client(timeout=timeout)
-        self._secret, self._staff = staff_secret, staff
+        self._sign_in = sign_in  # a force -> a token from its issuer
         self._tokens: dict[str, str] = {}
 
     def _signed_in(self, force: str) -> dict[str, str]:
-        """The worker's staff token for one force: every role, as the script plays them all."""
+        """The worker's staff token for one force: every role, as the script plays them all;
+        and the purpose every read of a case is audited with."""
         if force not in self._tokens:
-            self._tokens[force] = issue(
-                self._secret,
-                staff=self._staff,
-                force=force,
-                roles=ANY_STAFF,
-                now=datetime.now(UTC),
-            )
-        return {"Authorization": f"Bearer {self._tokens[force]}"}
+            self._tokens[force] = self._sign_in(force)
+        return {
+            "Authorization": f"Bearer {self._tokens[force]}",
+            PURPOSE_HEADER: "demo: the case worker's next step",
+        }
 
     def release(self) -> None:
         """Let go of the connections."""

@@ -25,6 +25,7 @@ from services.disclosure import flags, use_cases
 from services.disclosure.store import CaseRow, FlagRow
 from services.runtime.errors import WrongStage
 from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import Role, allow, install_sign_in
 
@@ -103,8 +104,10 @@ def create_app(context: HttpContext) -> FastAPI:
         description="Stages 5 and 6: the decision, its delivery in person, and closure.",
     )
     install_problem_handlers(app)
-    install_sign_in(app, force=context.tenant, secret=context.staff_secret)
-    readers = [allow(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]  # the team, decision makers
+    install_sign_in(app, force=context.tenant, issuer=context.issuer)
+    install_read_audit(app, actor="disclosure", database=context.database, clock=context.clock)
+    # The team and decision makers; each read on record with who and why.
+    readers = [audited(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]
     team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     deciders = [allow(Role.DECISION_MAKER)]  # 5.6: whoever decides on disclosure
     tenant, clock = context.tenant, context.clock

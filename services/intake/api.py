@@ -18,6 +18,7 @@ from services.intake import use_cases
 from services.intake.domain import Route
 from services.intake.store import EnquiryRow
 from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import ANY_STAFF, Role, allow, install_sign_in
 
@@ -82,10 +83,11 @@ def create_app(context: HttpContext) -> FastAPI:
         description="Stages 1 to 3 of the Child Sex Offender Disclosure Scheme for one force.",
     )
     install_problem_handlers(app)
-    install_sign_in(app, force=context.tenant, secret=context.staff_secret)
+    install_sign_in(app, force=context.tenant, issuer=context.issuer)
+    install_read_audit(app, actor="intake", database=context.database, clock=context.clock)
     team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     contact = [allow(Role.INITIAL_CONTACT, Role.PUBLIC_PROTECTION)]  # 5.1: whoever takes a contact
-    staff = [allow(*ANY_STAFF)]  # any of the force's staff
+    staff = [audited(*ANY_STAFF)]  # any of the force's staff; each read on record with why
     refused = REFUSALS
 
     @app.post("/enquiries", status_code=201, responses=refused, dependencies=contact)

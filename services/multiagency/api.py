@@ -31,6 +31,7 @@ from services.multiagency.config import Context, MultiagencyConfig, context_of
 from services.multiagency.domain import LateEffect
 from services.multiagency.store import ForumRecord
 from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import Role, allow, install_sign_in
 
@@ -155,8 +156,10 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
         description="The full risk assessment, the forum and cross-force handoff, for staff.",
     )
     install_problem_handlers(app)
-    install_sign_in(app, force=http.tenant, secret=http.staff_secret)
-    readers = [allow(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]  # the team, decision makers
+    install_sign_in(app, force=http.tenant, issuer=http.issuer)
+    install_read_audit(app, actor="multiagency", database=http.database, clock=http.clock)
+    # The team and decision makers; each read on record with who and why.
+    readers = [audited(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]
     team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     refused = REFUSALS
 

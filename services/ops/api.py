@@ -1,10 +1,13 @@
-"""The ops HTTP API: the dashboard, its charts, /metrics, case histories, recorded deviations."""
+"""The ops HTTP API: the dashboard, its charts, case histories, recorded deviations.
+
+Open only to the force's ops and public protection teams, signed in through the force's
+issuer; /metrics is served on the metrics port (`create_metrics_app`), not here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -19,11 +22,14 @@ from schemas.stages import Deadline
 from schemas.types import CASE_REFERENCE_PATTERN
 from services.ops import dashboard, metrics, mi, use_cases, views
 from services.ops.monitor import Monitor
+from services.runtime.browser_sign_in import install_browser_sign_in
 from services.runtime.clock import Clock
 from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.metrics import process_metrics
+from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.settings import Settings
-from services.runtime.staff import Role, allow, install_sign_in
+from services.runtime.staff import Issuer, Role, allow, install_sign_in
 from services.runtime.unit_of_work import Database
 
 CaseRef = Annotated[str, PathParam(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
@@ -45,57 +51,72 @@ class DeviationRecorded(BaseModel):
     message_id: str
 
 
+# Who may look at a force's board, clocks, lag and dead letters: its ops team and its public
+# protection team, never another force's.
+WATCHERS = (Role.OPS, Role.PUBLIC_PROTECTION)
+
+
 def create_app(context: HttpContext) -> FastAPI:
     """The API of one force's ops instance (settings from the CSODS_* environment)."""
     settings = Settings(tenant=context.tenant)
     return create_dashboard(
-        forces=[context.tenant], database=context.database, clock=context.clock, settings=settings
+        force=context.tenant,
+        database=context.database,
+        clock=context.clock,
+        settings=settings,
+        issuer=context.issuer,
     )
+
+
+def create_metrics_app(context: HttpContext) -> FastAPI:
+    """/metrics on the metrics port: the process's and the read model's, no case in a label."""
+    settings = Settings(tenant=context.tenant)
+    monitor = Monitor(settings, [context.tenant], context.clock)
+    app = FastAPI(title=f"csods ops metrics: {context.tenant}", docs_url=None, redoc_url=None)
+
+    @app.get("/metrics")
+    async def scrape() -> Response:
+        """Prometheus metrics: cases, clocks, breaches, lag, outbox backlog, dead letters."""
+        now = context.clock.now()
+        async with context.database.transaction(context.tenant) as tx:
+            board = await views.board(tx.conn, tenant=context.tenant, now=now)
+        text = metrics.render([board], await monitor.snapshot(), now=now)
+        return Response(process_metrics() + text, media_type=CONTENT_TYPE_LATEST)
+
+    return app
 
 
 def create_dashboard(
-    *, forces: Sequence[str], database: Database, clock: Clock, settings: Settings
+    *, force: str, database: Database, clock: Clock, settings: Settings, issuer: Issuer | None
 ) -> FastAPI:
-    """The API over the read model of several forces (each read under its own tenant)."""
+    """The dashboard and API over one force's read model, open to its watchers only."""
     app = FastAPI(
-        title=f"csods ops: {', '.join(forces)}",
+        title=f"csods ops: {force}",
         version="1.0.0",
         description="Deadlines, management information, lag and dead letters.",
     )
-    monitor = Monitor(settings, forces, clock)
+    monitor = Monitor(settings, [force], clock)
     install_problem_handlers(app)
-    secret = settings.staff_token_secret
-    install_sign_in(
-        app,
-        force=forces[0] if len(forces) == 1 else None,
-        secret=None if secret is None else secret.get_secret_value(),
-    )
+    install_sign_in(app, force=force, issuer=issuer)
+    install_read_audit(app, actor="ops", database=database, clock=clock)
+    install_browser_sign_in(app, force=force, issuer=issuer, roles=WATCHERS)
+    watcher = allow(*WATCHERS)
 
-    def served(force: str) -> str:
-        if force not in forces:
-            raise HTTPException(404, f"force {force} is not served here")
-        return force
-
-    async def boards() -> list[views.Board]:
-        found = []
-        for force in forces:
-            async with database.transaction(force) as tx:
-                found.append(await views.board(tx.conn, tenant=force, now=clock.now()))
-        return found
-
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, dependencies=[watcher])
     async def page() -> str:
         """The dashboard: reloads itself every few seconds."""
         now = clock.now()
         start = (now - timedelta(days=MI_DAYS)).date().isoformat()
+        async with database.transaction(force) as tx:
+            board = await views.board(tx.conn, tenant=force, now=now)
         return dashboard.page(
-            await boards(),
+            [board],
             await monitor.snapshot(),
             now=now,
             chart_query=f"from={start}&to={now.date().isoformat()}",
         )
 
-    @app.get("/charts/{force}.png")
+    @app.get("/charts/{force}.png", dependencies=[watcher])
     async def chart(
         force: str,
         start: Annotated[str | None, Query(alias="from")] = None,
@@ -105,28 +126,29 @@ def create_dashboard(
         now = clock.now()
         first = _day(start) if start else now - timedelta(days=MI_DAYS)
         last = _day(end) + timedelta(days=1) if end else now
-        async with database.transaction(served(force)) as tx:
+        async with database.transaction(force) as tx:
             figures = await mi.figures(tx.conn, tenant=force, start=first, end=last, now=now)
         with tempfile.TemporaryDirectory() as folder:
             path = await asyncio.to_thread(mi.chart, Path(folder) / "chart.png", figures)
             return Response(path.read_bytes(), media_type="image/png")
 
-    @app.get("/metrics")
-    async def scrape() -> Response:
-        """Prometheus metrics: cases, clocks, breaches, lag, outbox backlog, dead letters."""
-        text = metrics.render(await boards(), await monitor.snapshot(), now=clock.now())
-        return Response(text, media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/forces/{force}/board")
+    @app.get("/forces/{force}/board", responses=REFUSALS, dependencies=[watcher])
     async def board(force: str) -> views.Board:
         """One force's board as data."""
-        async with database.transaction(served(force)) as tx:
+        async with database.transaction(force) as tx:
             return await views.board(tx.conn, tenant=force, now=clock.now())
 
-    @app.get("/forces/{force}/cases/{case_reference}")
+    @app.get(
+        "/forces/{force}/cases/{case_reference}",
+        responses=REFUSALS,
+        dependencies=[audited(*WATCHERS)],
+    )
     async def history(force: str, case_reference: CaseRef) -> list[dict[str, object]]:
-        """A case's history in the read model, in words without personal data."""
-        async with database.transaction(served(force)) as tx:
+        """A case's history in the read model, in words without personal data.
+
+        Every read is written to the audit log with who read it and why (DPA 2018 s.62).
+        """
+        async with database.transaction(force) as tx:
             found = await views.history(tx.conn, tenant=force, case_reference=case_reference)
         if not found:
             raise HTTPException(404, "no such case")
@@ -144,7 +166,7 @@ def create_dashboard(
     ) -> DeviationRecorded:
         """Move a clock with a justification (5.4.8), e.g. after a breach and a re-triage."""
         try:
-            async with database.transaction(served(force)) as tx:
+            async with database.transaction(force) as tx:
                 message_id = await use_cases.record_deviation(
                     tx,
                     case_reference=case_reference,

@@ -79,7 +79,6 @@ async def open_schema(settings: Settings, schema: str) -> Database:
         owner_dsn=settings.database_url,
         schema=schema,
         role=role_name(LIVE_SCHEMA),
-        password=settings.app_database_password,
         migrations=[("runtime", RUNTIME_MIGRATIONS), (LIVE_SCHEMA, MIGRATIONS)],
     )
     return await open_database(dsn=app_dsn(settings, LIVE_SCHEMA), schema=schema, size=2)

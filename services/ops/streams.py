@@ -253,8 +253,6 @@ async def outbox_backlog(owner_dsn: str, *, forces: Sequence[str]) -> list[Backl
         for schema in schemas:
             for force in forces:
                 async with conn.transaction(readonly=True):
-                    # Row-level security holds even for the owner: say whose rows we read.
-                    await conn.execute("SELECT set_config('app.tenant', $1, true)", force)
                     row = await conn.fetchrow(
                         f'SELECT count(*) AS n, min(created_at) AS oldest FROM "{schema}".outbox'  # noqa: S608 - names from the catalog
                         " WHERE sent_at IS NULL AND tenant = $1",

@@ -28,6 +28,8 @@ class Action(StrEnum):
     COMBINATION = "combination"  # records of different sources joined
     ALTERATION = "alteration"
     ERASURE = "erasure"
+    READ = "read"  # looked at by a member of staff, and why (DPA 2018 s.62)
+    REPLAY = "replay"  # a dead letter sent again by the ops team, and why
 
 
 @dataclass(frozen=True, slots=True)

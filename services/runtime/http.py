@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from services.runtime.consumer import TRANSIENT
@@ -32,6 +32,14 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _browser_may_sign_in(request: Request) -> bool:
+    """A browser asking for a page (not an API client) of an app that signs browsers in."""
+    pages = getattr(request.app.state, "browser_sign_in", False)
+    return (
+        bool(pages) and request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """422 for invalid input and broken rules, 404 for unknown cases, 409 out of order,
     401 without a valid staff token, 403 without the role or for another force's token."""
@@ -42,7 +50,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         return JSONResponse(Problems(errors=errors).model_dump(), status_code=code, headers=headers)
 
     @app.exception_handler(Refused)
-    async def refused(_: Request, exc: Refused) -> JSONResponse:
+    async def refused(request: Request, exc: Refused) -> Response:
+        if exc.status == 401 and _browser_may_sign_in(request):
+            return RedirectResponse("/sign-in", status_code=303)  # a page: go and sign in
         field, _sep, rule = exc.rule.partition(": ")
         challenge = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problems(exc.status, [Problem(field=field, rule=rule)], challenge)

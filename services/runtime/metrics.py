@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+    start_http_server,
+)
 
 REGISTRY_IN_USE: CollectorRegistry = REGISTRY
 
@@ -31,3 +38,8 @@ OUTBOX_OLDEST_SECONDS = Gauge(
 def serve(port: int, host: str) -> None:
     """Expose /metrics on its own port, for processes without an HTTP API."""
     start_http_server(port, addr=host, registry=REGISTRY_IN_USE)
+
+
+def process_metrics() -> bytes:
+    """This process's metrics as exposition text (for a service's own metrics app)."""
+    return generate_latest(REGISTRY_IN_USE)

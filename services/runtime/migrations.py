@@ -1,14 +1,20 @@
-"""Numbered SQL migrations applied at start, and the service's own non-owner role."""
+"""Numbered SQL migrations applied as the schema owner, and the wall around every table.
+
+A schema's tables are reached through its service's group role (`csods_<service>`, no login)
+by the login roles provisioned per tenant (`<tenant>.<service>`, services/access/database.py).
+Every table carries its rows' tenant, and one row-level-security policy per table, kept here
+and not in each migration, lets a session see and write only the rows of its login's tenant
+(`session_tenant()`, runtime migration 0003). The owner, who migrates, is not under it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
 import structlog
-
-from services.runtime.passwords import passfile_password, password_clause
 
 log = structlog.get_logger(__name__)
 
@@ -17,13 +23,24 @@ RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK_KEY = 0x0C50D5
 
 
+TENANT_WALL = "tenant_wall"
+
+
 def role_name(service: str) -> str:
-    """The PostgreSQL role a service runs its transactions as."""
+    """The group role holding a service's grants; its tenants' login roles are its members."""
     return f"csods_{service}"
 
 
-def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum() or not name[0].isalpha():
+def login_role(tenant: str, service: str) -> str:
+    """The role one tenant's instance of a service logs in as: its Kafka principal's name."""
+    return f"{tenant}.{service.replace('_', '-')}"
+
+
+def quoted(name: str) -> str:
+    """A role, schema or table name as SQL quotes it; refused unless plain (a-z, 0-9, _ . -)."""
+    if not name.replace("_", "").replace(".", "").replace("-", "").isalnum() or not (
+        name[0].isalpha()
+    ):
         raise ValueError(f"not a plain SQL identifier: {name!r}")
     return f'"{name}"'
 
@@ -34,26 +51,22 @@ async def migrate(
     schema: str,
     role: str,
     migrations: Sequence[tuple[str, Path]],
-    password: str | None = None,
 ) -> list[str]:
-    """Create the schema and role, apply pending migrations, grant the role; return applied.
-
-    The role's password is `password`, or else its line in the passfile the owner's DSN names
-    (the local stack's); with neither, the role's password is left as it is.
-    """
-    password = password or passfile_password(owner_dsn, role)
+    """Create the schema and group role, apply pending migrations, wall every table, grant
+    the role; return what was applied. A table is granted only once it is walled."""
     conn = await asyncpg.connect(owner_dsn)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
         try:
-            await _ensure_role(conn, role, password)
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
-            await conn.execute(f"SET search_path TO {_ident(schema)}")
+            await ensure_group(conn, role)
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)}")
+            await conn.execute(f"SET search_path TO {quoted(schema)}")
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
             applied = await _apply_pending(conn, migrations)
+            await _wall(conn, schema)
             await _grant(conn, schema, role)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
@@ -64,27 +77,17 @@ async def migrate(
     return applied
 
 
-async def _ensure_role(conn: asyncpg.Connection, role: str, password: str | None) -> None:
-    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-    secret = f" {password_clause(password)}" if password else ""
-    if not exists:
-        # Not an owner, not a superuser, cannot bypass row-level security (DESIGN.md section 5).
-        attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
-        try:
-            await conn.execute(f"CREATE ROLE {_ident(role)} {attributes}{secret}")
-        except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
-            pass  # roles are cluster-wide: another database's service may have created it
-        else:
-            return
-    if not password:
-        return
-    # Set every time: a role made before it had a password (or with another) gets this one.
-    try:
-        await conn.execute(f"ALTER ROLE {_ident(role)}{secret}")
-    except asyncpg.InternalServerError as error:
-        # Another database's migration set it at the same moment, from the same source.
-        if "concurrently" not in str(error):
-            raise
+async def ensure_group(conn: asyncpg.Connection, role: str) -> None:
+    """Make a service's group role, which nobody logs in as (an older login one loses it)."""
+    # Not an owner, not a superuser, cannot bypass row-level security (DESIGN.md section 5).
+    attributes = "NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+    can_login = await conn.fetchval("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", role)
+    if can_login is None:
+        # Roles are cluster-wide: another database's migration may make it at the same moment.
+        with contextlib.suppress(asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+            await conn.execute(f"CREATE ROLE {quoted(role)} {attributes}")
+    elif can_login:
+        await conn.execute(f"ALTER ROLE {quoted(role)} {attributes} PASSWORD NULL")
 
 
 async def _apply_pending(
@@ -104,8 +107,52 @@ async def _apply_pending(
     return applied
 
 
+async def _wall(conn: asyncpg.Connection, schema: str) -> None:
+    """One policy per table, the same everywhere: rows of the login's tenant, and no others."""
+    tables = await conn.fetch(
+        "SELECT c.relname AS name, c.relrowsecurity AS walled, c.relforcerowsecurity AS forced,"
+        " EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+        "         AND a.attname = 'tenant' AND NOT a.attisdropped) AS has_tenant,"
+        " array(SELECT p.polname || ':' || pg_get_expr(p.polqual, p.polrelid) || ':'"
+        "       || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')"
+        "       FROM pg_policy p WHERE p.polrelid = c.oid) AS policies"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> 'schema_migrations'",
+        schema,
+    )
+    s = quoted(schema)
+    for table in tables:
+        if not table["has_tenant"]:
+            raise MigrationError(f"{schema}.{table['name']}: every table carries a tenant column")
+        if table["walled"] and not table["forced"] and _is_the_wall(table["policies"]):
+            continue
+        t = f"{s}.{quoted(table['name'])}"
+        async with conn.transaction():
+            for policy in table["policies"]:
+                await conn.execute(f"DROP POLICY {quoted(policy.split(':', 1)[0])} ON {t}")
+            await conn.execute(
+                f"CREATE POLICY {TENANT_WALL} ON {t}"
+                f" USING (tenant = (SELECT {s}.session_tenant()))"
+                f" WITH CHECK (tenant = (SELECT {s}.session_tenant()))"
+            )
+            await conn.execute(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
+            # The owner migrates, seeds and checks the audit chain; it is not a tenant.
+            await conn.execute(f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY")
+
+
+def _is_the_wall(policies: Sequence[str]) -> bool:
+    if len(policies) != 1:
+        return False
+    name, _, rules = policies[0].partition(":")
+    return name == TENANT_WALL and rules.count("session_tenant()") == 2
+
+
+class MigrationError(Exception):
+    """A schema the wall cannot cover."""
+
+
 async def _grant(conn: asyncpg.Connection, schema: str, role: str) -> None:
-    s, r = _ident(schema), _ident(role)
+    s, r = quoted(schema), quoted(role)
     await conn.execute(f"GRANT USAGE ON SCHEMA {s} TO {r}")
     await conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}")
     await conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}")

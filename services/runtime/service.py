@@ -20,7 +20,6 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from fastapi import FastAPI
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
-from prometheus_client import make_asgi_app
 
 from schemas import topics
 from schemas.catalogue import REPLAYS
@@ -30,9 +29,10 @@ from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Record, Route, Verdict, consumed, replayed
 from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.migrations import RUNTIME_MIGRATIONS, login_role, migrate, role_name
 from services.runtime.relay import OutboxRelay
-from services.runtime.settings import Settings
+from services.runtime.settings import Settings, database_password
+from services.runtime.staff import Issuer, issuer_for
 from services.runtime.tracing import configure_tracing
 from services.runtime.unit_of_work import Database, open_database
 
@@ -106,9 +106,9 @@ class HttpContext:
     tenant: str
     database: Database
     clock: Clock
-    # Staff tokens are checked with it (services.runtime.staff); none: every staff route is
-    # refused, never opened.
-    staff_secret: str | None = None
+    # The force's issuer staff tokens are checked against (services.runtime.staff); none:
+    # every staff route is refused, never opened.
+    issuer: Issuer | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,9 @@ class ServiceDefinition:
     migrations: Path
     wire: Callable[[str, Clock], Wiring]
     http: Callable[[HttpContext], ASGIApp] | None = None
+    # Its own /metrics for the metrics port (the process's metrics and more); else the
+    # process's metrics alone are served there.
+    metrics_http: Callable[[HttpContext], ASGIApp] | None = None
 
 
 class OffsetCommitter(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -233,18 +236,21 @@ def group_id(tenant: str, service: str) -> str:
 
 
 def app_dsn(settings: Settings, service: str) -> str:
-    """The DSN of the service's own role, unless one is given.
+    """The DSN of the tenant's own login role for the service (`<tenant>.<service>`).
 
-    The owner's DSN with its user (and any password) replaced; its query stays, so TLS and the
-    passfile are the owner's. With `app_database_password`, the DSN carries it: never log it.
+    `app_database_url` when given; else the owner's DSN with its user replaced and the role's
+    password in it, from `app_database_password` or the provisioned credentials (never log
+    it). Its query stays, so TLS is the owner's.
     """
     if settings.app_database_url:
         return settings.app_database_url
     scheme, rest = settings.database_url.split("://", 1)
     authority, slash, tail = rest.partition("/")
-    user = role_name(service)
-    if settings.app_database_password:
-        user += ":" + urllib.parse.quote(settings.app_database_password, safe="")
+    role = login_role(settings.tenant, service)
+    password = database_password(settings, role)
+    user = urllib.parse.quote(role, safe="")
+    if password:
+        user += ":" + urllib.parse.quote(password, safe="")
     return f"{scheme}://{user}@{authority.rpartition('@')[2]}{slash}{tail}"
 
 
@@ -259,7 +265,6 @@ async def prepare(
         owner_dsn=settings.database_url,
         schema=name,
         role=role_name(name),
-        password=settings.app_database_password,
         migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
     )
     database = await open_database(
@@ -334,6 +339,16 @@ async def _tick(ticker: Ticker, database: Database) -> None:
         await asyncio.sleep(ticker.every_seconds)
 
 
+def staff_issuer(settings: Settings) -> Issuer | None:
+    """The issuer the settings' force signs its staff in with."""
+    return issuer_for(
+        settings.staff_issuer,
+        settings.tenant,
+        ca_file=settings.staff_ca_file,
+        audience=settings.staff_audience,
+    )
+
+
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn inside the service's own loop: FastStream owns SIGTERM and SIGINT."""
 
@@ -342,26 +357,25 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-def _http_server(running: Running) -> uvicorn.Server | None:
+def _http_servers(running: Running) -> list[uvicorn.Server]:
+    """The API on the HTTP port, and a service's own metrics app on the metrics port."""
     definition, settings = running.definition, running.settings
-    if definition.http is None or settings.http_port is None:
-        return None
-    secret = settings.staff_token_secret
-    app = definition.http(
-        HttpContext(
-            settings.tenant,
-            running.database,
-            running.clock,
-            None if secret is None else secret.get_secret_value(),
-        )
-    )
-    if isinstance(app, FastAPI):
-        app.mount("/metrics", make_asgi_app(registry=metrics.REGISTRY_IN_USE))
-        tracing.trace_requests(app)
-    config = uvicorn.Config(
-        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
-    )
-    log.info("http_listening", host=settings.http_host, port=settings.http_port)
+    context = HttpContext(settings.tenant, running.database, running.clock, staff_issuer(settings))
+    servers = []
+    if definition.http is not None and settings.http_port is not None:
+        app = definition.http(context)
+        if isinstance(app, FastAPI):
+            tracing.trace_requests(app)
+        servers.append(_server(app, settings.http_host, settings.http_port, "http_listening"))
+    if definition.metrics_http is not None and settings.metrics_port is not None:
+        app = definition.metrics_http(context)
+        servers.append(_server(app, settings.http_host, settings.metrics_port, "metrics_listening"))
+    return servers
+
+
+def _server(app: ASGIApp, host: str, port: int, event: str) -> uvicorn.Server:
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    log.info(event, host=host, port=port)
     return _EmbeddedServer(config)
 
 
@@ -462,7 +476,7 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     configure_tracing(service=definition.name, tenant=settings.tenant)
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
     running = await _prepare_or_refuse(definition, settings)
-    if settings.metrics_port is not None:
+    if settings.metrics_port is not None and definition.metrics_http is None:
         metrics.serve(settings.metrics_port, settings.http_host)
 
     @contextlib.asynccontextmanager
@@ -472,15 +486,15 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
             asyncio.create_task(_tick(ticker, running.database), name=ticker.name)
             for ticker in running.tickers
         ]
-        http = _http_server(running)
-        http_task = asyncio.create_task(http.serve(), name="http") if http else None
+        servers = _http_servers(running)
+        http_tasks = [asyncio.create_task(s.serve(), name="http") for s in servers]
         log.info("service_started")
         try:
             yield
         finally:
-            if http is not None and http_task is not None:
-                http.should_exit = True  # finishes the requests in flight, then returns
-                await http_task
+            for server in servers:
+                server.should_exit = True  # finishes the requests in flight, then returns
+            await asyncio.gather(*http_tasks)
             for task in ticker_tasks:
                 task.cancel()
             await asyncio.gather(*ticker_tasks, return_exceptions=True)

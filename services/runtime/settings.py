@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.types import Tenant
 
+DATABASE_FOLDER = "database"  # of the credentials folder, as services/access writes it
+
 
 class Settings(BaseSettings):
     """What a service process needs to know to run."""
@@ -54,13 +56,18 @@ class Settings(BaseSettings):
     app_database_url: str | None = Field(
         default=None,
         description=(
-            "PostgreSQL as the service's own non-owner role, under row-level security. "
-            "Default: database_url with the user replaced by csods_<service>, its query "
-            "(sslmode, sslrootcert, passfile) kept."
+            "PostgreSQL as the tenant's own login role for the service, under row-level "
+            "security. Default: database_url with the user replaced by <tenant>.<service>, "
+            "its query (sslmode, sslrootcert) kept."
         ),
     )
-    app_database_password: str | None = Field(
-        default=None, description="Password given to the service role when it is created."
+    app_database_password: SecretStr | None = Field(
+        default=None, description="The login role's password (else the provisioned file)."
+    )
+    database_credentials_dir: Path | None = Field(
+        default=None,
+        description="A folder of provisioned database passwords, one file per login role; "
+        "default: the `database` folder of kafka_credentials_dir.",
     )
     pool_size: int = Field(default=5, ge=2, description="Connections in the service's pool.")
     outbox_batch: int = Field(default=200, ge=1, description="Outbox rows claimed per round.")
@@ -81,13 +88,17 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Prometheus /metrics port; none: not served."
     )
-    staff_token_secret: SecretStr | None = Field(
+    staff_issuer: str | None = Field(
         default=None,
-        min_length=32,
         description=(
-            "The secret staff tokens are signed with (HS256, 32 bytes or more); none: the "
-            "staff API refuses every request."
+            "The force's identity provider, as the `iss` of its tokens; `{tenant}` stands for "
+            "the force (one setting for several forces' realms). Discovery and keys are read "
+            "from it. None: every staff route is refused."
         ),
+    )
+    staff_audience: str = Field(default="csods", description="The `aud` staff tokens must name.")
+    staff_ca_file: Path | None = Field(
+        default=None, description="PEM authority the issuer's certificate is checked against."
     )
     log_json: bool | None = Field(default=None, description="JSON logs; default: when no TTY.")
     log_level: str = Field(default="info", description="Lowest log level written.")
@@ -98,3 +109,15 @@ class Settings(BaseSettings):
             "a new effect for a message of that type and before committing its offset."
         ),
     )
+
+
+def database_password(settings: Settings, role: str) -> str | None:
+    """The login role's password: given, else its provisioned file, else none (the passfile)."""
+    if settings.app_database_password is not None:
+        return settings.app_database_password.get_secret_value()
+    folder = settings.database_credentials_dir
+    if folder is None and settings.kafka_credentials_dir is not None:
+        folder = settings.kafka_credentials_dir / DATABASE_FOLDER
+    if folder is None or not (folder / role).is_file():
+        return None
+    return (folder / role).read_text().strip()

@@ -1,29 +1,36 @@
-"""Who may use a force's staff APIs: signed staff tokens, each for one force, with roles.
+"""Who may use a force's staff APIs and pages: tokens from the force's own issuer, with roles.
 
-A token is a JSON Web Token signed with the deployment's staff-token secret (HMAC-SHA256). It
-names the member of staff, the one force they work for and their roles, and it expires. A
-request without a valid token for this force is refused before any case is read; the member
-of staff who made a change is written into the audit log with it (DESIGN.md section 5).
+A force signs its staff in with its own identity provider. A service trusts exactly one
+issuer, its force's (`CSODS_STAFF_ISSUER`, found through OpenID Connect discovery), and takes
+a token only if that issuer signed it with an asymmetric key it publishes (JWKS), for this
+audience, still current, and for this force. The token names the member of staff and their
+roles. A request without such a token is refused before any case is read, with 401 or 403
+and the rule it broke; the member of staff who read or changed a case is written into the
+audit log with it (DESIGN.md section 5).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import json
+import ssl
+import urllib.request
+from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-ALGORITHM = "HS256"
-ISSUER = "csods"
-SECRET_SETTING = "CSODS_STAFF_TOKEN_SECRET"  # noqa: S105 - the setting's name, not a secret
-MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
-DEFAULT_LIFETIME = timedelta(hours=12)  # one shift
+# Asymmetric only: a service holds no key that could sign, and `none` or HS256 never pass.
+ALGORITHMS = ("ES256", "ES384", "RS256", "PS256", "EdDSA")
+AUDIENCE = "csods"
+SESSION_COOKIE = "csods_session"
+FETCH_SECONDS = 10.0
 
 
 class Role(StrEnum):
@@ -32,9 +39,11 @@ class Role(StrEnum):
     INITIAL_CONTACT = "initial-contact"  # 5.1: call handlers, front counters, the portal's staff
     PUBLIC_PROTECTION = "public-protection"  # 5.2-5.6: the public protection team (5.2.3, 5.4.3)
     DECISION_MAKER = "decision-maker"  # 5.6: records whether to disclose, after the forum
+    OPS = "ops"  # runs the service: streams, lag, dead letters; reads no case's particulars
 
 
-ANY_STAFF: tuple[Role, ...] = tuple(Role)
+# Every role of the scheme's stages (the ops role runs the service, it works no case).
+ANY_STAFF: tuple[Role, ...] = (Role.INITIAL_CONTACT, Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,46 +67,98 @@ class Refused(Exception):  # noqa: N818 - a verdict on a request, not our failur
 current_staff: ContextVar[Staff | None] = ContextVar("csods_staff", default=None)
 
 
-def issue(
-    secret: str,
-    *,
-    staff: str,
-    force: str,
-    roles: Iterable[Role],
-    now: datetime,
-    lifetime: timedelta = DEFAULT_LIFETIME,
-) -> str:
-    """A signed token for one member of staff of one force."""
-    _check_secret(secret)
-    claims = {
-        "iss": ISSUER,
-        "sub": staff,
-        "force": force,
-        "roles": sorted(role.value for role in roles),
-        "iat": int(now.timestamp()),
-        "exp": int((now + lifetime).timestamp()),
-    }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+@dataclass
+class Issuer:
+    """A force's identity provider, as its discovery document describes it."""
+
+    url: str  # the issuer (`iss`), e.g. https://idp.kent.police.example/realms/staff
+    audience: str = AUDIENCE
+    ca_file: Path | None = None  # None: the system's trusted authorities
+    _document: Mapping[str, Any] | None = field(default=None, repr=False)
+    _keys: jwt.PyJWKClient | None = field(default=None, repr=False)
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+    def _discover(self) -> Mapping[str, Any]:
+        if self._document is None:
+            where = f"{self.url}/.well-known/openid-configuration"
+            with urllib.request.urlopen(where, timeout=FETCH_SECONDS, context=self._tls()) as got:  # noqa: S310 - https from settings
+                document = json.load(got)
+            if document.get("issuer") != self.url:
+                raise Refused(503, "sign-in: the issuer's discovery names another issuer")
+            self._document = document
+        return self._document
+
+    async def endpoint(self, name: str) -> str:
+        """An endpoint the discovery document names (authorization_endpoint, token_endpoint)."""
+        document = await asyncio.to_thread(self._discover)
+        return str(document[name])
+
+    def _signing_key(self, token: str) -> jwt.PyJWK:
+        if self._keys is None:
+            uri = str(self._discover()["jwks_uri"])
+            self._keys = jwt.PyJWKClient(
+                uri, lifespan=300, timeout=FETCH_SECONDS, ssl_context=self._tls()
+            )
+        return self._keys.get_signing_key_from_jwt(token)
+
+    async def signing_key(self, token: str) -> jwt.PyJWK:
+        """The published key the token says it was signed with."""
+        try:
+            return await asyncio.to_thread(self._signing_key, token)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Refused(503, "sign-in: the force's issuer cannot be reached; try again") from exc
+        except OSError as exc:
+            raise Refused(503, "sign-in: the force's issuer cannot be reached; try again") from exc
+        except jwt.PyJWKClientError as exc:
+            raise Refused(
+                401, "token: signed with a key the force's issuer does not publish"
+            ) from exc
 
 
-def verify(secret: str | None, token: str, *, force: str) -> Staff:
+def issuer_for(
+    template: str | None, force: str, *, ca_file: Path | None, audience: str
+) -> Issuer | None:
+    """The force's issuer from a setting that may name every force's (`{tenant}`)."""
+    if not template:
+        return None
+    return Issuer(template.replace("{tenant}", force), audience=audience, ca_file=ca_file)
+
+
+async def verify(issuer: Issuer | None, token: str, *, force: str) -> Staff:
     """The member of staff a token names, if it is genuine, current and for this force."""
-    if not secret:
-        raise Refused(401, f"sign-in: staff tokens are not configured here ({SECRET_SETTING})")
+    if issuer is None:
+        raise Refused(401, "sign-in: no issuer is configured for this force (CSODS_STAFF_ISSUER)")
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise Refused(401, "token: not a JSON Web Token") from exc
+    if header.get("alg") not in ALGORITHMS:
+        raise Refused(401, "token: not signed with a published asymmetric key")
+    if unverified.get("iss") != issuer.url:
+        if unverified.get("force") not in (None, force):
+            # Tenants are walls: a token from another force opens nothing here.
+            raise Refused(403, f"token: issued for another force, not {force}")
+        raise Refused(401, "token: not issued by this force's issuer")
+    key = await issuer.signing_key(token)
     try:
         claims = jwt.decode(
             token,
-            secret,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "iss", "sub"]},
+            key,
+            algorithms=list(ALGORITHMS),
+            issuer=issuer.url,
+            audience=issuer.audience,
+            options={"require": ["exp", "iat", "iss", "sub", "aud"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Refused(401, "token: expired; sign in again") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise Refused(401, "token: issued for another application") from exc
     except jwt.InvalidTokenError as exc:
-        raise Refused(401, "token: not a staff token signed for this deployment") from exc
-    if claims.get("force") != force:
-        # Tenants are walls: a token from another force opens nothing here.
+        raise Refused(401, "token: its signature or claims do not check out") from exc
+    if claims.get("force", force) != force:
         raise Refused(403, f"token: issued for another force, not {force}")
     try:
         roles = frozenset(Role(role) for role in claims.get("roles", []))
@@ -106,19 +167,26 @@ def verify(secret: str | None, token: str, *, force: str) -> Staff:
     return Staff(identifier=str(claims["sub"]), force=force, roles=roles)
 
 
-def _check_secret(secret: str) -> None:
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ValueError(f"{SECRET_SETTING}: at least {MIN_SECRET_BYTES} bytes")
+_bearer = HTTPBearer(auto_error=False, description="A staff token from the force's issuer.")
 
 
-_bearer = HTTPBearer(auto_error=False, description="A staff token: `csods staff token`.")
-
-
-def install_sign_in(app: FastAPI, *, force: str | None, secret: str | None) -> None:
-    """Keep what the routes' role checks need on the app: its force (none when it serves
-    several, whose routes then name the force in their path) and the secret."""
+def install_sign_in(app: FastAPI, *, force: str, issuer: Issuer | None) -> None:
+    """Keep what the routes' role checks need on the app: its force and the force's issuer."""
     app.state.staff_force = force
-    app.state.staff_secret = secret
+    app.state.staff_issuer = issuer
+
+
+def credentials_of(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
+    """The token a request carries: its Bearer header, or for a page read, the session cookie.
+
+    The cookie is taken only for GET and HEAD: a change must carry its token itself, so no
+    other site can make a signed-in browser change anything (cross-site request forgery).
+    """
+    if bearer is not None:
+        return bearer.credentials
+    if request.method in ("GET", "HEAD"):
+        return request.cookies.get(SESSION_COOKIE)
+    return None
 
 
 async def signed_in(
@@ -126,14 +194,14 @@ async def signed_in(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Staff:
     """The member of staff making the request; refused when there is none."""
-    if credentials is None:
+    token = credentials_of(request, credentials)
+    if token is None:
         raise Refused(401, "authorization: a staff token is required (Bearer)")
     state = request.app.state
-    # The force the request is about: the one its path names, else the one the API serves.
     force = request.path_params.get("force") or state.staff_force
-    if force is None:
-        raise Refused(403, "force: this route serves several forces and names none")
-    staff = verify(state.staff_secret, credentials.credentials, force=force)
+    if force != state.staff_force:
+        raise Refused(403, f"force: this service serves {state.staff_force}, not {force}")
+    staff = await verify(state.staff_issuer, token, force=force)
     current_staff.set(staff)
     return staff
 

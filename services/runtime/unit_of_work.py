@@ -1,4 +1,4 @@
-"""One transaction per message: tenant set first, inbox claim, state, outbox rows."""
+"""One transaction per message: inbox claim, state, outbox rows, all of one tenant."""
 
 from __future__ import annotations
 
@@ -67,10 +67,9 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, tenant: str) -> AsyncIterator[Transaction]:
-        """Open a transaction in which row-level security sees only `tenant`."""
+        """Open a transaction of `tenant`: the pool's login role is that tenant's, and
+        row-level security shows it that tenant's rows only, whatever `tenant` says."""
         async with self.pool.acquire() as conn, conn.transaction():
-            # Local to the transaction: a pooled connection never carries a tenant over.
-            await conn.execute("SELECT set_config('app.tenant', $1, true)", tenant)
             tx = Transaction(conn=conn, tenant=tenant, schema=self.schema)
             yield tx
             await tx.flush()

@@ -14,6 +14,7 @@ from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
+from tests.support.schemas import login
 from tests.support.topics import new_force
 
 
@@ -48,6 +49,7 @@ async def component(
             role=role_name(service),
             migrations=[("runtime", RUNTIME_MIGRATIONS), (service, service_definition.migrations)],
         )
+        await login(settings, service)
         database = await open_database(dsn=app_dsn(settings, service), schema=service, size=3)
         opened.append(database)
         clock = FrozenClock()

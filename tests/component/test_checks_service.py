@@ -402,18 +402,6 @@ async def test_a_repeated_answer_has_one_effect(checks: Checks) -> None:
     assert len(await checks.emitted(ChecksCompletedV1)) == 1
 
 
-async def test_one_force_cannot_read_another_forces_particulars_or_queries(
-    checks: Checks,
-) -> None:
-    await start_stage_one(checks)
-    other = f"{checks.tenant}x"
-    for table in ("case_particulars", "case_sources", "check_queries", "check_requests"):
-        async with checks.database.transaction(other) as tx:
-            assert await tx.conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table
-        async with checks.database.transaction(checks.tenant) as tx:
-            assert await tx.conn.fetchval(f"SELECT count(*) FROM {table}") > 0, table
-
-
 async def test_stage_four_asks_visor_at_once_and_ceop_only_when_asked(checks: Checks) -> None:
     await checks.deliver(stream(checks, "intake", "enquiry-registered"), registered(checks))
     full = RequestChecksV1(

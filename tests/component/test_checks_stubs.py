@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
 from tests.support.records import record
+from tests.support.schemas import login
 
 NOMINALS = 3000
 
@@ -97,13 +98,14 @@ class Stub:
 
 
 @pytest.fixture
-async def stub(seeded: Seeded, database_url: str) -> AsyncIterator[Any]:
+async def stub(seeded: Seeded, settings_for: Callable[..., Settings]) -> AsyncIterator[Any]:
     """Build a stand-in's processor for a tenant."""
     opened: list[Database] = []
 
     async def build(name: str, tenant: str) -> Stub:
         stand_in = definition(name)
-        settings = Settings(tenant=tenant, database_url=database_url)
+        settings = settings_for(tenant)
+        await login(settings, stand_in.name)
         database = await open_database(
             dsn=app_dsn(settings, stand_in.name), schema=stand_in.name, size=2
         )
@@ -257,7 +259,9 @@ async def test_local_intelligence_answers_only_its_own_force(seeded: Seeded, stu
     verdict, _ = await local.ask(query(seeded, System.LOCAL_INTELLIGENCE, someone, force=1))
 
     assert verdict is Verdict.DEAD
-    async with local.database.transaction(seeded.tenants.local(other)) as tx:
+    # The other force's stand-in, logged in as its own tenant, sees none of this one's rows.
+    neighbour = await stub("local-intelligence", seeded.tenants.local(other))
+    async with neighbour.database.transaction(seeded.tenants.local(other)) as tx:
         theirs = await tx.conn.fetchval(
             "SELECT count(*) FROM records WHERE tenant = $1", seeded.tenants.local(own)
         )

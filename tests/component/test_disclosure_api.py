@@ -19,7 +19,7 @@ from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.service import HttpContext
 from tests.component.conftest import Component
 from tests.support.records import stream_record
-from tests.support.staff import SECRET, headers
+from tests.support.staff import headers, issuer
 
 Build = Callable[..., Awaitable[Component]]
 
@@ -79,7 +79,7 @@ class Disclosure:
 @pytest.fixture
 async def d(component: Build, tenant: str) -> AsyncIterator[Disclosure]:
     built = await component("disclosure", tenant)
-    app = create_app(HttpContext(tenant, built.database, built.clock, SECRET))
+    app = create_app(HttpContext(tenant, built.database, built.clock, issuer(tenant)))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://disclosure",
@@ -231,7 +231,9 @@ async def test_a_case_closes_as_withdrawn_at_any_stage_but_not_half_done(d: Disc
 async def test_another_forces_case_is_not_found(d: Disclosure, component: Build) -> None:
     case = await arrive(d, route="concerns")
     other = await component("disclosure", f"{d.tenant}x")
-    app = create_app(HttpContext(f"{d.tenant}x", other.database, other.clock, SECRET))
+    app = create_app(
+        HttpContext(f"{d.tenant}x", other.database, other.clock, issuer(f"{d.tenant}x"))
+    )
     own = headers(f"{d.tenant}x")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=own) as h:

@@ -13,7 +13,7 @@ from schemas.intake import FaceToFaceDetails, InitialContactDetails
 from services.intake.api import create_app
 from services.runtime.service import HttpContext
 from tests.component.conftest import Component
-from tests.support.staff import SECRET, headers
+from tests.support.staff import headers, issuer
 
 Build = Callable[..., Awaitable[Component]]
 Client = Callable[[str], Awaitable[httpx.AsyncClient]]
@@ -38,7 +38,7 @@ async def client(component: Build) -> AsyncIterator[Client]:
 
     async def make(tenant: str) -> httpx.AsyncClient:
         built = await component("intake", tenant)
-        app = create_app(HttpContext(tenant, built.database, built.clock, SECRET))
+        app = create_app(HttpContext(tenant, built.database, built.clock, issuer(tenant)))
         http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://intake",

@@ -18,7 +18,8 @@ from services.runtime.service import HttpContext, app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
 from tests.component.test_intake_api import face_to_face, initial_contact
-from tests.support.staff import SECRET, headers
+from tests.support.schemas import login
+from tests.support.staff import headers, issuer
 
 JSON = st.recursive(
     st.none()
@@ -87,8 +88,11 @@ async def open_api(settings_: Settings) -> Opened:
         role=role_name("intake"),
         migrations=[("runtime", RUNTIME_MIGRATIONS), ("intake", definition.migrations)],
     )
+    await login(settings_, "intake")
     database = await open_database(dsn=app_dsn(settings_, "intake"), schema="intake", size=3)
-    app = create_app(HttpContext(settings_.tenant, database, FrozenClock(), SECRET))
+    app = create_app(
+        HttpContext(settings_.tenant, database, FrozenClock(), issuer(settings_.tenant))
+    )
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://intake",

@@ -25,9 +25,11 @@ from services.multiagency.stubs.agency import AgencySystem
 from services.runtime.audit import Action, entries
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
+from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
-from services.runtime.unit_of_work import Database
+from services.runtime.unit_of_work import Database, open_database
 from tests.component.test_multiagency_harness import subject
+from tests.support.schemas import login
 
 
 @pytest.fixture
@@ -37,8 +39,15 @@ async def opened(
     databases: list[Database] = []
 
     async def open_(agency: str, tenant: str) -> Database:
-        url = settings_for(tenant).database_url
-        database = await seeding.open_agency_database(agency, tenant=tenant, database_url=url)
+        """The stand-in's schema (migrated by the owner), opened as its tenant's login."""
+        settings = settings_for(tenant)
+        owned = await seeding.open_agency_database(
+            agency, tenant=tenant, database_url=settings.database_url
+        )
+        await owned.pool.close()
+        name = seeding.AGENCIES[agency].system.name
+        await login(settings, name)
+        database = await open_database(dsn=app_dsn(settings, name), schema=name, size=2)
         databases.append(database)
         return database
 

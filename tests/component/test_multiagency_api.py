@@ -33,7 +33,7 @@ from tests.component.test_multiagency_harness import (
     exchange,
     finding,
 )
-from tests.support.staff import SECRET, headers
+from tests.support.staff import headers, issuer
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
 
@@ -41,7 +41,9 @@ __all__ = ["exchange"]  # the harness's fixture, used by name
 @pytest.fixture
 async def staff(exchange: Exchange, tenant: str) -> AsyncIterator[httpx.AsyncClient]:
     force = exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
-    app = create_app(HttpContext(tenant, exchange.database, exchange.clock, SECRET), force.context)
+    app = create_app(
+        HttpContext(tenant, exchange.database, exchange.clock, issuer(tenant)), force.context
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://staff", headers=headers(tenant)

@@ -8,12 +8,14 @@ keeps the rest (agency inboxes, streams read by other services) for the test to 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+import asyncpg
 import pytest
 
 from schemas import topics
@@ -62,7 +64,8 @@ from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import Subscription, app_dsn
 from services.runtime.settings import Settings
-from services.runtime.unit_of_work import Database, open_database
+from services.runtime.unit_of_work import Database, Transaction, open_database
+from tests.support.schemas import login
 
 _offsets = itertools.count(1)
 
@@ -96,6 +99,33 @@ class Force:
             if subscription.reads(topic):
                 return processor
         return None
+
+
+@dataclass(frozen=True)
+class TenantPools(Database):
+    """One pool per force, each logged in as that force's role, opened when first used.
+
+    The forces of a test share a database as separate processes would: each reaches only
+    its own rows, as the row-level-security wall holds them to their login.
+    """
+
+    open_for: Callable[[str], Awaitable[Database]] = field(default=lambda _: _never())
+    opened: dict[str, Database] = field(default_factory=dict)
+
+    @asynccontextmanager
+    async def transaction(self, tenant: str) -> AsyncIterator[Transaction]:
+        if tenant not in self.opened:
+            self.opened[tenant] = await self.open_for(tenant)
+        async with self.opened[tenant].transaction(tenant) as tx:
+            yield tx
+
+    async def close(self) -> None:
+        for database in self.opened.values():
+            await database.pool.close()
+
+
+async def _never() -> Database:
+    raise AssertionError("TenantPools needs open_for")
 
 
 @dataclass
@@ -383,19 +413,25 @@ def area(force: str, postcode: str) -> Area:
 
 @pytest.fixture
 async def exchange(settings_for: Callable[..., Settings]) -> AsyncIterator[Exchange]:
-    """The multi-agency schema migrated, one pool for its role, and a frozen clock."""
-    settings = settings_for("harness")
+    """The multi-agency schema migrated, a pool per force as its own role, a frozen clock."""
+    owner = settings_for("harness").database_url
     await migrate(
-        owner_dsn=settings.database_url,
+        owner_dsn=owner,
         schema=SERVICE,
         role=role_name(SERVICE),
         migrations=[("runtime", RUNTIME_MIGRATIONS), (SERVICE, definition.migrations)],
     )
-    database = await open_database(dsn=app_dsn(settings, SERVICE), schema=SERVICE, size=4)
+
+    async def open_for(tenant: str) -> Database:
+        settings = settings_for(tenant)
+        await login(settings, SERVICE)
+        return await open_database(dsn=app_dsn(settings, SERVICE), schema=SERVICE, size=3)
+
+    pools = TenantPools(pool=cast("asyncpg.Pool", None), schema=SERVICE, open_for=open_for)
     try:
-        yield Exchange(database=database, clock=FrozenClock())
+        yield Exchange(database=pools, clock=FrozenClock())
     finally:
-        await database.pool.close()
+        await pools.close()
 
 
 async def rows(exchange: Exchange, tenant: str, table: str) -> list[dict[str, Any]]:

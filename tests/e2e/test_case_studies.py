@@ -21,7 +21,7 @@ from services.demo.worker import CaseWorker
 from tests.conftest import Provision
 from tests.support.stack import FoundStack
 from tests.support.staff import ENV as STAFF_ENV
-from tests.support.staff import SECRET
+from tests.support.staff import token
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def played(
         },
         logs,
     )
-    worker = CaseWorker(system.url, SECRET)
+    worker = CaseWorker(system.url, token)
     try:
         system.start()
         asyncio.run(cast.enter(database_url))

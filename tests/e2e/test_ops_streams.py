@@ -23,7 +23,6 @@ async def owner_count(database_url: str, tenant: str, query: str) -> int:
     conn = await asyncpg.connect(database_url)
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant', $1, true)", tenant)
             return int(await conn.fetchval(query, tenant))
     finally:
         await conn.close()

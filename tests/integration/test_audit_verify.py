@@ -47,7 +47,6 @@ async def as_owner(database_url: str, tenant: str, statement: str) -> None:
     conn = await asyncpg.connect(database_url)
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant', $1, true)", tenant)
             await conn.execute(statement, tenant)
     finally:
         await conn.close()

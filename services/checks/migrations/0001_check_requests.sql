@@ -10,9 +10,3 @@ CREATE TABLE check_requests (
     systems_checked text[]      NOT NULL DEFAULT '{}',
     PRIMARY KEY (tenant, case_reference, stage)
 );
-
-ALTER TABLE check_requests ENABLE ROW LEVEL SECURITY;
-ALTER TABLE check_requests FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON check_requests
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -55,21 +55,3 @@ CREATE TABLE case_sources (
     received_at           timestamptz NOT NULL,
     PRIMARY KEY (tenant, case_reference, source)
 );
-
-ALTER TABLE check_queries ENABLE ROW LEVEL SECURITY;
-ALTER TABLE check_queries FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON check_queries
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE case_particulars ENABLE ROW LEVEL SECURITY;
-ALTER TABLE case_particulars FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON case_particulars
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE case_sources ENABLE ROW LEVEL SECURITY;
-ALTER TABLE case_sources FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON case_sources
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -10,9 +10,3 @@ CREATE TABLE outcomes (
     closed_at                 timestamptz,
     PRIMARY KEY (tenant, case_reference)
 );
-
-ALTER TABLE outcomes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE outcomes FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON outcomes
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -13,9 +13,3 @@ CREATE TABLE repeated_requests (
 );
 
 CREATE INDEX repeated_requests_own_cases ON repeated_requests USING gin (own_cases);
-
-ALTER TABLE repeated_requests ENABLE ROW LEVEL SECURITY;
-ALTER TABLE repeated_requests FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON repeated_requests
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

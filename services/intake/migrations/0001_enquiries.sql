@@ -21,15 +21,3 @@ CREATE TABLE enquiries (
     PRIMARY KEY (tenant, case_reference),
     UNIQUE (tenant, submission_id)
 );
-
-ALTER TABLE case_numbers ENABLE ROW LEVEL SECURITY;
-ALTER TABLE case_numbers FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON case_numbers
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE enquiries ENABLE ROW LEVEL SECURITY;
-ALTER TABLE enquiries FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON enquiries
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -9,9 +9,3 @@ CREATE TABLE assessments (
     decided_at     timestamptz NOT NULL,
     PRIMARY KEY (tenant, case_reference)
 );
-
-ALTER TABLE assessments ENABLE ROW LEVEL SECURITY;
-ALTER TABLE assessments FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON assessments
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -112,33 +112,3 @@ CREATE TABLE forums (
     PRIMARY KEY (tenant, case_reference),
     UNIQUE (tenant, forum_id)
 );
-
-ALTER TABLE cases ENABLE ROW LEVEL SECURITY;
-ALTER TABLE cases FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON cases
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE case_numbers ENABLE ROW LEVEL SECURITY;
-ALTER TABLE case_numbers FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON case_numbers
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE consultations ENABLE ROW LEVEL SECURITY;
-ALTER TABLE consultations FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON consultations
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE handoffs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE handoffs FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON handoffs
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE forums ENABLE ROW LEVEL SECURITY;
-ALTER TABLE forums FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON forums
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -19,11 +19,5 @@ CREATE TABLE late_answers (
     PRIMARY KEY (tenant, case_reference, stage, system, party)
 );
 
-ALTER TABLE late_answers ENABLE ROW LEVEL SECURITY;
-ALTER TABLE late_answers FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON late_answers
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
 -- When a forum's assessment was last revised with late answers.
 ALTER TABLE assessments ADD COLUMN revised_at timestamptz;

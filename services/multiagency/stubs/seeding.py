@@ -11,8 +11,6 @@ from faker import Faker
 from services.multiagency.stubs import childrens_social_care, probation
 from services.multiagency.stubs.agency import AgencySystem
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
-from services.runtime.service import app_dsn
-from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
 
 
@@ -38,7 +36,8 @@ AGENCIES: dict[str, Seedable] = {
 
 
 async def open_agency_database(agency: str, *, tenant: str, database_url: str) -> Database:
-    """The stand-in's schema, migrated, opened as its own role (as the stand-in runs)."""
+    """The stand-in's schema, migrated, opened as its owner: seeding is the operator's work,
+    and every statement of it names the tenant."""
     system = AGENCIES[agency].system
     await migrate(
         owner_dsn=database_url,
@@ -46,8 +45,7 @@ async def open_agency_database(agency: str, *, tenant: str, database_url: str) -
         role=role_name(system.name),
         migrations=[("runtime", RUNTIME_MIGRATIONS), (system.name, system.migrations)],
     )
-    settings = Settings(tenant=tenant, database_url=database_url)
-    return await open_database(dsn=app_dsn(settings, system.name), schema=system.name, size=2)
+    return await open_database(dsn=database_url, schema=system.name, size=2)
 
 
 def records(agency: str, *, seed: int, count: int) -> list[tuple[object, ...]]:

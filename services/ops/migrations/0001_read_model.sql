@@ -69,27 +69,3 @@ CREATE TABLE escalations (
     raised_at      timestamptz NOT NULL,
     PRIMARY KEY (tenant, message_id)
 );
-
-ALTER TABLE cases ENABLE ROW LEVEL SECURITY;
-ALTER TABLE cases FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON cases
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE deadlines ENABLE ROW LEVEL SECURITY;
-ALTER TABLE deadlines FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON deadlines
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE case_history ENABLE ROW LEVEL SECURITY;
-ALTER TABLE case_history FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON case_history
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE escalations ENABLE ROW LEVEL SECURITY;
-ALTER TABLE escalations FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON escalations
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

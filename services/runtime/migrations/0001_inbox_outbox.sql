@@ -25,15 +25,3 @@ CREATE TABLE outbox (
 );
 
 CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
-
-ALTER TABLE inbox ENABLE ROW LEVEL SECURITY;
-ALTER TABLE inbox FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON inbox
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE outbox ENABLE ROW LEVEL SECURITY;
-ALTER TABLE outbox FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON outbox
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

@@ -79,27 +79,3 @@ CREATE INDEX nominals_dob ON nominals (tenant, dob_year, dob_month, dob_day);
 CREATE INDEX nominals_postcode ON nominals (tenant, postcode);
 CREATE INDEX nominals_previous_postcode ON nominals (tenant, previous_postcode);
 CREATE INDEX records_nominal ON records (tenant, nominal_id);
-
-ALTER TABLE nominals ENABLE ROW LEVEL SECURITY;
-ALTER TABLE nominals FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON nominals
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE nominal_names ENABLE ROW LEVEL SECURITY;
-ALTER TABLE nominal_names FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON nominal_names
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE surnames ENABLE ROW LEVEL SECURITY;
-ALTER TABLE surnames FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON surnames
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE records ENABLE ROW LEVEL SECURITY;
-ALTER TABLE records FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON records
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));

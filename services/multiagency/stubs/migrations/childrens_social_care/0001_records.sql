@@ -26,15 +26,3 @@ CREATE TABLE consultations_received (
     answered_at     timestamptz,
     PRIMARY KEY (tenant, consultation_id)
 );
-
-ALTER TABLE known_children ENABLE ROW LEVEL SECURITY;
-ALTER TABLE known_children FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON known_children
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
-
-ALTER TABLE consultations_received ENABLE ROW LEVEL SECURITY;
-ALTER TABLE consultations_received FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON consultations_received
-    USING (tenant = current_setting('app.tenant', true))
-    WITH CHECK (tenant = current_setting('app.tenant', true));
