@@ -30,6 +30,8 @@ staff_app = typer.Typer(no_args_is_help=True, help="Staff sign-in to the forces'
 app.add_typer(staff_app, name="staff")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit logs.")
 app.add_typer(audit_app, name="audit")
+database_app = typer.Typer(no_args_is_help=True, help="The services' schemas, as their owner.")
+app.add_typer(database_app, name="database")
 # Wide enough for the demo's tables when written to a file or a CI log.
 console = Console() if sys.stdout.isatty() else Console(width=140)
 
@@ -84,6 +86,27 @@ def audit_verify(
     broken = [report for report in reports if not report.intact]
     console.print(f"{len(reports) - len(broken)} of {len(reports)} chains intact for {tenant}")
     raise typer.Exit(1 if broken else 0)
+
+
+@database_app.command("migrate")
+def database_migrate(
+    service: Annotated[
+        list[str] | None, typer.Option(help="A service or stand-in; default: every one.")
+    ] = None,
+) -> None:
+    """Apply every pending migration as the schema owner (CSODS_DATABASE_URL), so the
+    services can start with CSODS_MIGRATE_AT_START=false and only their own login."""
+    from services.access.operator import owner_database_url
+    from services.catalogue import RUNNABLE, definition
+    from services.runtime.service import migrate_service
+
+    async def all_of(names: list[str]) -> None:
+        owner = owner_database_url()
+        for name in names:
+            applied = await migrate_service(definition(name), owner)
+            console.print(f"{name}: {len(applied)} migrations applied")
+
+    asyncio.run(all_of(service or list(RUNNABLE)))
 
 
 @staff_app.command("token")

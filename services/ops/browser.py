@@ -70,9 +70,16 @@ def ensure_driver(progress: Progress | None = None) -> Path:
 
 
 def look(
-    url: str, screenshot: Path | None = None, progress: Progress | None = None
+    url: str,
+    screenshot: Path | None = None,
+    progress: Progress | None = None,
+    *,
+    sign_in: tuple[str, str] | None = None,
+    then: str | None = None,
 ) -> dict[str, Any]:
-    """Load the dashboard; return its title, refresh and every data-testid's text."""
+    """Load the dashboard, signing in at the issuer's form as `sign_in` (user, password) if
+    sent there; return its title, refresh and every data-testid's text, and what `then`
+    answered when opened next in the same browser."""
     chromium = ensure_chromium(progress)
     folder = ensure_driver(progress)
     if screenshot is not None:
@@ -82,8 +89,16 @@ def look(
         "CSODS_CHROMIUM": str(chromium),
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
     }
+    if sign_in is not None:  # through the environment: never on a command line
+        env["CSODS_SIGN_IN_USER"], env["CSODS_SIGN_IN_PASSWORD"] = sign_in
     result = subprocess.run(
-        ["node", str(folder / "dashboard.mjs"), url, str(screenshot or "")],
+        [
+            "node",
+            str(folder / "dashboard.mjs"),
+            url,
+            str(screenshot or ""),
+            *([then] if then else []),
+        ],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -15,6 +15,7 @@ from rich.table import Table
 from schemas import topics
 from services.access.operator import principal_access
 from services.ops import mi, rebuild, streams
+from services.runtime import audit
 from services.runtime.clock import SystemClock
 from services.runtime.settings import Settings
 
@@ -191,31 +192,78 @@ def dlq_show(force: Force, ref: Annotated[str, typer.Argument(help="partition:of
 @dlq_app.command("replay")
 def dlq_replay(  # noqa: PLR0917 - a Typer command takes its options as parameters
     force: Force,
+    by: Annotated[str, typer.Option(help="Who replays: your name or number, for the audit log.")],
+    why: Annotated[str, typer.Option(help="Why they are replayed, for the audit log.")],
     ref: Ref = None,
     consumer: ConsumerOpt = None,
     topic: TopicOpt = None,
     type_: TypeOpt = None,
     reason: ReasonOpt = None,
     every: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be replayed; send nothing.")
+    ] = False,
 ) -> None:
-    """Send dead letters back to the consumers that refused them, one by ref or by filter."""
+    """Send dead letters back to the consumers that refused them, one by ref or by filter.
+
+    Each one replayed is first written to the force's audit log with who replayed it and why.
+    """
     where = streams.Filter(consumer, topic, type_, reason)
     if ref is None and where == streams.Filter() and not every:
         console.print("[red]name a dead letter, give a filter, or say --all[/red]")
         raise typer.Exit(2)
+    if len(by.strip()) < 2 or len(why.strip()) < 3:
+        console.print(
+            "[red]--by names who you are and --why says why (the audit log keeps both)[/red]"
+        )
+        raise typer.Exit(2)
     letters = _letters(force, ref, where)
-    sent = asyncio.run(
-        streams.replay(
+    if dry_run:
+        for letter in letters:
+            if streams.replayable(letter):
+                console.print(
+                    f"would replay {letter.ref} ({letter.header('ce_type')}) to"
+                    f" {letter.header('dlq_consumer')} via {topics.replays(force)}, as from"
+                    f" {streams.original_topic(letter)}; refused for: {letter.reason}"
+                )
+            else:
+                console.print(f"would skip {letter.ref}: it names no topic or consumer")
+        console.print(f"dry run: {sum(map(streams.replayable, letters))} would be replayed")
+        return
+    sent = asyncio.run(_replay(force, letters, by=by.strip(), why=why.strip()))
+    console.print(f"{sent} replayed")
+
+
+async def _replay(force: str, letters: list[streams.DeadLetter], *, by: str, why: str) -> int:
+    """Replay as the force's ops principal, each letter audited as its ops login first."""
+    database = await rebuild.open_schema(Settings(tenant=force), rebuild.LIVE_SCHEMA)
+
+    async def audit_it(letter: streams.DeadLetter) -> None:
+        async with database.transaction(force) as tx:
+            await audit.record(
+                tx.conn,
+                tenant=force,
+                at=SystemClock().now(),
+                actor=f"ops/{by}",
+                action=audit.Action.REPLAY,
+                case_ref=letter.header("ce_subject") or None,
+                recipients=(letter.header("dlq_consumer"),),
+                reason=f"replayed {letter.ref} from {streams.original_topic(letter)}: {why}",
+            )
+
+    try:
+        return await streams.replay(
             principal_access(force, "ops"),
             letters,
             force=force,
+            before_sending=audit_it,
             on_sent=lambda letter: console.print(
                 f"replayed {letter.ref} to {letter.header('dlq_consumer')} via"
                 f" {topics.replays(force)}, as from {streams.original_topic(letter)}"
             ),
         )
-    )
-    console.print(f"{sent} replayed")
+    finally:
+        await database.pool.close()
 
 
 def _letters(force: str, ref: str | None, where: streams.Filter) -> list[streams.DeadLetter]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -347,25 +347,34 @@ def replay_headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
     ]
 
 
+def replayable(letter: DeadLetter) -> bool:
+    """Whether a letter names the topic and consumer it would go back to."""
+    return bool(original_topic(letter)) and bool(letter.header(dlq.H_CONSUMER))
+
+
 async def replay(
     access: KafkaAccess,
     letters: Sequence[DeadLetter],
     *,
     force: str,
+    before_sending: Callable[[DeadLetter], Awaitable[None]] | None = None,
     on_sent: Callable[[DeadLetter], None] | None = None,
 ) -> int:
     """Send each dead letter's original bytes and key back to its consumer; return how many.
 
     On the force's replay topic, the one topic its ops principal writes (never the original
     one, whose writers the topic proves); a letter naming no topic or consumer is skipped.
+    `before_sending` is awaited for each letter first (the audit entry of who and why).
     """
     producer = AIOKafkaProducer(**access.aiokafka(), enable_idempotence=True, acks="all")
     await producer.start()
     sent = 0
     try:
         for letter in letters:
-            if not original_topic(letter) or not letter.header(dlq.H_CONSUMER):
+            if not replayable(letter):
                 continue
+            if before_sending is not None:
+                await before_sending(letter)
             await producer.send_and_wait(
                 topics.replays(force), letter.value, key=letter.key, headers=replay_headers(letter)
             )

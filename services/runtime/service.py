@@ -261,12 +261,8 @@ async def prepare(
     clock = clock or SystemClock()
     name, tenant = definition.name, settings.tenant
     access = access_for(settings, broker_name(name))  # a bad credential stops us first
-    await migrate(
-        owner_dsn=settings.database_url,
-        schema=name,
-        role=role_name(name),
-        migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
-    )
+    if settings.migrate_at_start:
+        await migrate_service(definition, settings.database_url)
     database = await open_database(
         dsn=app_dsn(settings, name), schema=name, size=settings.pool_size
     )
@@ -318,6 +314,17 @@ async def prepare(
             replays,
         )
     return running
+
+
+async def migrate_service(definition: ServiceDefinition, owner_dsn: str) -> list[str]:
+    """Apply a service's migrations (the runtime's, then its own) as the schema owner."""
+    name = definition.name
+    return await migrate(
+        owner_dsn=owner_dsn,
+        schema=name,
+        role=role_name(name),
+        migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
+    )
 
 
 def _replayed_here(service: str, wiring: Wiring, tenant: str) -> bool:

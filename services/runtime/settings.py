@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="A folder of provisioned database passwords, one file per login role; "
         "default: the `database` folder of kafka_credentials_dir.",
     )
+    migrate_at_start: bool = Field(
+        default=True,
+        description="Apply the schema's migrations as the owner at start. A deployment that "
+        "migrates in a step of its own (`csods database migrate`) sets it false and gives "
+        "the service only its own login (CSODS_APP_DATABASE_URL).",
+    )
     pool_size: int = Field(default=5, ge=2, description="Connections in the service's pool.")
     outbox_batch: int = Field(default=200, ge=1, description="Outbox rows claimed per round.")
     outbox_poll_seconds: float = Field(

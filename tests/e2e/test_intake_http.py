@@ -25,8 +25,10 @@ def free_port() -> int:
 def test_an_enquiry_from_contact_to_information_pack_over_http(
     stack: FoundStack, tenant: str, start_service: Start
 ) -> None:
-    port = free_port()
-    intake = start_service("intake", CSODS_HTTP_PORT=str(port))
+    port, metrics_port = free_port(), free_port()
+    intake = start_service(
+        "intake", CSODS_HTTP_PORT=str(port), CSODS_METRICS_PORT=str(metrics_port)
+    )
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=10, headers=headers(tenant)) as http:
         assert http.get("/health").json() == {"status": "ok", "force": tenant}
@@ -37,7 +39,8 @@ def test_an_enquiry_from_contact_to_information_pack_over_http(
         assert http.post(f"/cases/{reference}/application", json=face_to_face()).status_code == 200
         pack = http.post(f"/cases/{reference}/information-pack", json={"format": "online"})
         assert pack.status_code == 200
-        scraped = http.get("/metrics/").text
+        assert http.get("/metrics").status_code == 404  # not on the API's port
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         assert "csods_outbox_pending" in scraped
         assert "faststream_received_messages_total" in scraped
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +20,14 @@ from tests.e2e.conftest import Start
 from tests.support.stack import FoundStack
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+async def owner_value(database_url: str, tenant: str, query: str, *args: str) -> str:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return str(await conn.fetchval(query, tenant, *args))
+    finally:
+        await conn.close()
 
 
 async def owner_count(database_url: str, tenant: str, query: str) -> int:
@@ -133,3 +144,39 @@ def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
     assert again.earlier_reasons == [garbled.reason]
     assert again.reason.startswith("payload:")
     assert timedelta(0) <= again.timestamp - garbled.timestamp
+
+
+def test_a_replay_is_audited_with_who_and_why_and_a_dry_run_sends_nothing(
+    stack: FoundStack, tenant: str, start_service: Start, database_url: str
+) -> None:
+    start_service("ops")
+    good = case_study(tenant, 4, start=START, case_number=1)[0]
+    asyncio.run(send_bad(writers(stack, tenant)(good.writer), good))
+    ops_access = stack.principal_access(tenant, "ops")
+
+    def letters() -> list[streams.DeadLetter]:
+        return asyncio.run(streams.dead_letters(ops_access, force=tenant))
+
+    wait_until(lambda: len(letters()) == 2)
+    env = {**os.environ, **stack.client_env(), "CSODS_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "services", "ops", "dlq", "replay", "--force", tenant]
+    command += ["--reason", "payload", "--by", "ops 9", "--why", "schema fixed"]
+
+    dry = subprocess.run(
+        [*command, "--dry-run"], env=env, capture_output=True, text=True, check=False
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "would replay" in dry.stdout
+    assert "dry run: 1 would be replayed" in dry.stdout
+    audited = "SELECT count(*) FROM ops.audit_log WHERE tenant = $1 AND action = 'replay'"
+    assert asyncio.run(owner_count(database_url, tenant, audited)) == 0
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "1 replayed" in done.stdout
+    assert asyncio.run(owner_count(database_url, tenant, audited)) == 1
+    who = "SELECT actor || ' | ' || reason FROM ops.audit_log WHERE tenant = $1 AND action = $2"
+    entry = asyncio.run(owner_value(database_url, tenant, who, "replay"))
+    assert entry.startswith("ops/ops 9 | replayed ")
+    assert entry.endswith(": schema fixed")
+    wait_until(lambda: len(letters()) == 3)  # it failed again, as garbled bytes do

@@ -24,12 +24,13 @@ from deploy.local import certificates
 from schemas import topics
 from schemas.catalogue import STREAMS
 from schemas.envelope import source_of
-from services.access.broker import deprovision_all, provision
+from services.access.broker import deprovision_all
 from services.access.grants import Agency, Deployment
 from services.access.operator import credential_store, operator_access, principal_access
 from services.demo.walking import online_enquiry
 from services.runtime.dead_letters import H_REASON, H_TOPIC
 from services.runtime.supervisor import ServiceProcess
+from tests.conftest import Provision
 from tests.support.outsider import (
     Config,
     code,
@@ -64,7 +65,7 @@ class Walls:
 
 
 @pytest.fixture(scope="module")
-def walls(stack: FoundStack) -> Iterator[Walls]:
+def walls(stack: FoundStack, provision: Provision) -> Iterator[Walls]:
     """Provision the tenants once for the module; take them away afterwards."""
     del stack  # started for the session; provisioning talks to it as the operator
     tag = uuid.uuid4().hex[:6]
@@ -76,7 +77,7 @@ def walls(stack: FoundStack) -> Iterator[Walls]:
             Agency(made.pnc, "pnc"),
         ),
     )
-    provision(operator_access(), deployment, credential_store(), partitions=1)
+    provision(deployment, partitions=1)  # the broker's walls and the database logins
     try:
         yield made
     finally:

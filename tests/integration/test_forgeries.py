@@ -25,11 +25,12 @@ from confluent_kafka import KafkaError
 
 from schemas import topics
 from schemas.artefacts import GENERATED
-from services.access.broker import deprovision_all, provision
+from services.access.broker import deprovision_all
 from services.access.grants import Agency, Deployment
 from services.access.operator import credential_store, operator_access, principal_access
 from services.runtime.dead_letters import H_REASON
 from services.runtime.supervisor import ServiceProcess
+from tests.conftest import Provision
 from tests.support.outsider import Config, code, produce, read_all
 from tests.support.stack import FoundStack
 
@@ -135,7 +136,7 @@ def wait_for(check: Any, what: str, seconds: float = 60.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def cast(stack: FoundStack) -> Iterator[Cast]:
+def cast(stack: FoundStack, provision: Provision) -> Iterator[Cast]:
     """The module's tenants, provisioned once, taken away at the end."""
     del stack
     tag = uuid.uuid4().hex[:6]
@@ -156,7 +157,7 @@ def cast(stack: FoundStack) -> Iterator[Cast]:
             Agency(made.ini, "ini"),
         ),
     )
-    provision(operator_access(), deployment, credential_store(), partitions=1)
+    provision(deployment, partitions=1)  # the broker's walls and the database logins
     try:
         yield made
     finally:

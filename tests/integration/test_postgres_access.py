@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from deploy.local.postgres import find_bindir
-from services.runtime.migrations import role_name
+from services.runtime.migrations import login_role, role_name
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from tests.support.schemas import runtime_schema
@@ -137,11 +137,21 @@ async def test_service_roles_get_in_with_their_password_and_are_not_superusers(
         services = await conn.fetch(
             "SELECT rolname FROM pg_roles WHERE rolname LIKE 'csods\\_%' AND rolsuper"
         )
+        groups = await conn.fetch(
+            "SELECT g.rolname, g.rolcanlogin FROM pg_auth_members m"
+            " JOIN pg_roles g ON g.oid = m.roleid"
+            " WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+        )
+        owner = await conn.fetchval(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = (SELECT nspowner::regrole::text"
+            " FROM pg_namespace WHERE nspname = $1)",
+            SERVICE,
+        )
     finally:
         await conn.close()
     assert who is not None
     assert dict(who) == {
-        "rolname": role_name(SERVICE),
+        "rolname": login_role(tenant, SERVICE),
         "rolsuper": False,
         "rolbypassrls": False,
         "rolcreaterole": False,
@@ -149,6 +159,9 @@ async def test_service_roles_get_in_with_their_password_and_are_not_superusers(
         "ssl": True,
     }
     assert services == []
+    # Its grants come from the service's group, which nobody logs in as.
+    assert [tuple(g) for g in groups] == [(role_name(SERVICE), False)]
+    assert owner is False  # the schema's owner, who migrated it, is no superuser either
 
 
 def _psql() -> str:
