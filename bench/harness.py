@@ -32,6 +32,7 @@ from bench.steps import Say
 from bench.worker import CaseWorker, NoHumanSteps
 from deploy.local import stack
 from services.access.broker import deprovision_all
+from services.access.database import deprovision_database
 
 
 def _with_database(url: str, name: str) -> str:
@@ -189,4 +190,5 @@ async def _cleanup(broker: BenchAccess, server_url: str, database: str, forces: 
     # baseline's principals and topics are the force's (`<force>.baseline-*`, `bench.<force>.*`).
     tenants = sorted({name for force in forces for name in pipeline_deployment(force).tenants()})
     await asyncio.to_thread(deprovision_all, broker.operator(), tenants, broker.store())
+    await asyncio.to_thread(deprovision_database, server_url, tenants, broker.store())
     await _drop_database(server_url, database)

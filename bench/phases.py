@@ -43,6 +43,7 @@ from bench.steps import (
 )
 from bench.worker import CaseWorker, NoHumanSteps
 from services.access.broker import Provisioned, provision
+from services.access.database import provision_database
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ async def pipeline(ctx: Context, tenant: str) -> AsyncIterator[Target]:
         pipeline_deployment(tenant),
         ctx.broker.store(),
         partitions=ctx.config.partitions,
+    )
+    await asyncio.to_thread(
+        provision_database, ctx.owner_url, pipeline_deployment(tenant), ctx.broker.store()
     )
     ctx.provisioned[tenant] = made
     ctx.say(
