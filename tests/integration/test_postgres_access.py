@@ -14,8 +14,9 @@ import asyncpg
 import pytest
 
 from deploy.local.postgres import find_bindir
+from services.catalogue import definition
 from services.runtime.migrations import login_role, role_name
-from services.runtime.service import app_dsn
+from services.runtime.service import app_dsn, migrate_service, prepare
 from services.runtime.settings import Settings
 from tests.support.schemas import runtime_schema
 
@@ -202,3 +203,26 @@ def test_psql_gets_in_only_with_the_passfile_and_tls(target: Target, empty_passf
     refused = _run_psql(without_password, env={"PATH": "/usr/bin:/bin"})
     assert refused.returncode == 2
     assert "no password supplied" in refused.stderr
+
+
+async def test_a_service_that_migrates_apart_needs_only_its_own_login(
+    settings_for: Callable[..., Settings], tenant: str
+) -> None:
+    # As a deployment that runs `csods database migrate` first: the service is given its
+    # tenant's login and an owner's URL nothing listens on, which it must never touch.
+    owner = settings_for(tenant)
+    await migrate_service(definition("intake"), owner.database_url)
+    own = app_dsn(owner, "intake")
+    settings = settings_for(
+        tenant,
+        migrate_at_start=False,
+        database_url="postgresql://nobody@127.0.0.1:9/none",
+        app_database_url=own,
+    )
+    running = await prepare(definition("intake"), settings)
+    try:
+        async with running.database.pool.acquire() as conn:
+            who = await conn.fetchval("SELECT session_user")
+    finally:
+        await running.database.pool.close()
+    assert who == login_role(tenant, "intake")
