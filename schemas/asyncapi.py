@@ -36,7 +36,9 @@ DOCUMENTS: dict[str, str] = {
 
 _ENVELOPE_HEADERS: dict[str, Any] = {
     "type": "object",
-    "description": "CloudEvents attributes in binary content mode (DESIGN.md section 3).",
+    "description": (
+        "CloudEvents attributes in binary content mode (docs/architecture.md, section 3)."
+    ),
     "required": [
         envelope.H_ID,
         envelope.H_SOURCE,

@@ -11,7 +11,7 @@ class Message(BaseModel):
     """A message of the scheme: frozen, JSON on the wire, named by its `ce_type`."""
 
     # Unknown fields are ignored, not refused: within v1 a producer may add optional
-    # fields and older consumers must keep working (DESIGN.md section 3).
+    # fields and older consumers must keep working (architecture §3).
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     TYPE: ClassVar[str]

@@ -1,6 +1,6 @@
 """The topic map: every topic, who writes it, who reads it, what it carries, how long it keeps.
 
-Names follow DESIGN.md section 3 (`schemas.topics`); a test pins the rules.
+Names follow architecture §3 (`schemas.topics`); a test pins the rules.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Owner(StrEnum):
 
 
 class Kind(StrEnum):
-    """The three kinds of topic (DESIGN.md section 3)."""
+    """The three kinds of topic (architecture §3)."""
 
     STREAM = "stream"  # tenant-private: only its tenant reads or writes it
     INBOX = "inbox"  # one per (receiver, sender): only the sender writes, only the owner reads
@@ -127,7 +127,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
 }
 
 # The agency systems, by the runnable that plays each: what it reads on its inboxes and what
-# it answers on the asking force's. Provisioning grants each exactly these (DESIGN.md 5).
+# it answers on the asking force's. Provisioning grants each exactly these (architecture §5).
 AGENCY_SYSTEMS: dict[str, tuple[tuple[type[Message], ...], tuple[type[Message], ...]]] = {
     "pnc": ((checks.CheckQueryV1,), (checks.CheckAnsweredV1,)),
     "visor": ((checks.CheckQueryV1,), (checks.CheckAnsweredV1,)),

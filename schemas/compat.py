@@ -1,6 +1,6 @@
 """Backward compatibility of a message's JSON Schema against its published version.
 
-Within v1 only additive, optional fields (DESIGN.md section 3): a consumer built on the old
+Within v1 only additive, optional fields (architecture §3): a consumer built on the old
 schema must accept what producers of the new one send, and a producer must still be able to
 send what the new one requires.
 """

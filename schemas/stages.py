@@ -25,7 +25,7 @@ class Deadline(StrEnum):
 
 
 class SchemeProfile(StrEnum):
-    """The guidance whose timescales a case runs under (DESIGN.md section 6)."""
+    """The guidance whose timescales a case runs under (docs/architecture.md, section 6)."""
 
     CSODS_2010 = "csods-2010"
     CSODS_2023 = "csods-2023"

@@ -1,4 +1,4 @@
-"""The topic map: tenant first (ACLs by prefix), major version last (DESIGN.md section 3)."""
+"""The topic map: tenant first (ACLs by prefix), major version last (architecture §3)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def inbox(receiver: str, sender: str) -> str:
     """The inbox `receiver` reads what `sender` sends it on; only `sender` may write to it.
 
     Kafka does not tell a consumer who wrote a record, so the topic does: the broker lets
-    only the sender's principals write here (DESIGN.md section 5, a sender is proven).
+    only the sender's principals write here (architecture §5, a sender is proven).
     """
     return f"inbox.{receiver}.from.{sender}.v1"
 

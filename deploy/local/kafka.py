@@ -1,6 +1,6 @@
 """A single-node KRaft Kafka broker run from Maven-resolved jars, without Docker.
 
-Security is always on, as in production (DESIGN.md section 5): tenants connect to a SASL_SSL
+Security is always on, as in production (architecture §5): tenants connect to a SASL_SSL
 listener with SCRAM-SHA-512; the controller and the operator's listener take TLS client
 certificates only (the broker's own, and the provisioning super-user's); the KRaft
 StandardAuthorizer refuses whatever no ACL allows, and only provisioning creates topics.

@@ -1,4 +1,4 @@
-"""Who may do what on the broker, derived from the topic map (DESIGN.md section 5).
+"""Who may do what on the broker, derived from the topic map (architecture §5).
 
 One principal per (tenant, service), named `<tenant>.<service>`. A force's service may read
 and write exactly the streams the map says it reads and writes, read its force's inboxes,

@@ -79,7 +79,7 @@ async def send(
             origin(request), type=message.TYPE, source=source_of(tx.tenant, SERVICE), time=now
         ),
     )
-    # DESIGN.md section 5: every consultation of personal data, who, whose, when, with whom.
+    # architecture §5: every consultation of personal data, who, whose, when, with whom.
     await record(
         tx.conn,
         tenant=tx.tenant,

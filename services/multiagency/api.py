@@ -1,6 +1,6 @@
 """Staff's HTTP API of the multi-agency service: follow a case, consult, schedule, decide.
 
-Human decisions are commands here (DESIGN.md section 7): another agency consulted (5.4.5),
+Human decisions are commands here (architecture §7): another agency consulted (5.4.5),
 the forum scheduled or moved (5.6.12, 5.6.27), and the forum's conclusion recorded with its
 attendance, the information shared and each agency's position. One app serves one force;
 the runtime serves it beside the subscribers when CSODS_HTTP_PORT is set.

@@ -39,7 +39,7 @@ def routes(tenant: str) -> dict[str, dict[str, Route]]:
 def wire(tenant: str, clock: Clock) -> Wiring:
     """Ops reads every stream of its force, runs its clocks, and writes warnings and breaches.
 
-    One instance per force, like every service (DESIGN.md section 5): the runtime's tenant
+    One instance per force, like every service (architecture §5): the runtime's tenant
     walls, the force's broker principal (ACLs on `cso.<force>.`) and its RLS stay as they are.
     The streams are read by one consumer (`read_model.consume`), run as a ticker that never
     returns: the runtime restarts it after a failure and cancels it at shutdown.

@@ -4,7 +4,7 @@ The runtime subscribes one consumer per topic; ops reads 22 streams, and 22 memb
 group joining one after another rebalance for over a minute before any record is read. So
 ops runs one consumer over all its streams, in the same consumer group, and hands each
 record to the runtime's own `Processor` of that topic: the same tenant walls, inbox, dead
-letters and manual offset commits (committed only after the transaction, DESIGN.md 4).
+letters and manual offset commits (committed only after the transaction, architecture §4).
 """
 
 from __future__ import annotations

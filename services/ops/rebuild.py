@@ -52,7 +52,7 @@ def decode(record: ConsumerRecord[Any, Any], force: str) -> tuple[Envelope, Mess
         envelope = Envelope.from_headers(record.headers or ())
     except EnvelopeError as exc:
         return str(exc)
-    # The same tenant wall as the runtime's consumer (DESIGN.md section 5).
+    # The same tenant wall as the runtime's consumer (architecture §5).
     if envelope.tenant != force:
         return "header ce_source: another tenant's message on this force's stream"
     models = {

@@ -1,4 +1,4 @@
-"""Stream monitoring: consumer lag, outbox backlog, and the dead letters (DESIGN.md section 4)."""
+"""Stream monitoring: consumer lag, outbox backlog, and the dead letters (architecture §4)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ GENESIS = "0" * 64
 
 
 class Action(StrEnum):
-    """What was done with personal data (DESIGN.md section 5)."""
+    """What was done with personal data (architecture §5)."""
 
     COLLECTION = "collection"  # taken from the applicant and recorded
     CONSULTATION = "consultation"  # shared with an agency to inform the risk assessment

@@ -215,7 +215,7 @@ class Processor:
         return envelope, route
 
     def _check_sender(self, topic: str, envelope: Envelope) -> None:
-        """The sender named in ce_source must be the one the topic proves (DESIGN.md 5)."""
+        """The sender named in ce_source must be the one the topic proves (architecture §5)."""
         sender = envelope.tenant
         if topic.startswith("cso."):  # a tenant-private stream: written by its tenant only
             if sender != self.tenant:

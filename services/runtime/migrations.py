@@ -79,7 +79,7 @@ async def migrate(
 
 async def ensure_group(conn: asyncpg.Connection, role: str) -> None:
     """Make a service's group role, which nobody logs in as (an older login one loses it)."""
-    # Not an owner, not a superuser, cannot bypass row-level security (DESIGN.md section 5).
+    # Not an owner, not a superuser, cannot bypass row-level security (architecture §5).
     attributes = "NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
     can_login = await conn.fetchval("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", role)
     if can_login is None:
@@ -158,5 +158,5 @@ async def _grant(conn: asyncpg.Connection, schema: str, role: str) -> None:
     await conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}")
     # The migration history is the owner's business only.
     await conn.execute(f"REVOKE ALL ON {s}.schema_migrations FROM {r}")
-    # The audit log is append-only for the service: no UPDATE, no DELETE (DESIGN.md section 5).
+    # The audit log is append-only for the service: no UPDATE, no DELETE (architecture §5).
     await conn.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.audit_log FROM {r}")

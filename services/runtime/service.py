@@ -72,7 +72,7 @@ class Subscription:
 def inbox_subscription(
     tenant: str, routes: Mapping[str, Route], ignored: frozenset[str] = frozenset()
 ) -> Subscription:
-    """A tenant's inboxes, from every sender (DESIGN.md section 5)."""
+    """A tenant's inboxes, from every sender (architecture §5)."""
     return Subscription(topics.inbox_prefix(tenant), routes, ignored, every_sender=True)
 
 

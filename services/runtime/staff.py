@@ -6,7 +6,7 @@ a token only if that issuer signed it with an asymmetric key it publishes (JWKS)
 audience, still current, and for this force. The token names the member of staff and their
 roles. A request without such a token is refused before any case is read, with 401 or 403
 and the rule it broke; the member of staff who read or changed a case is written into the
-audit log with it (DESIGN.md section 5).
+audit log with it (architecture §5).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The broker's walls, attacked from outside with a plain Kafka client (DESIGN.md section 5).
+"""The broker's walls, attacked from outside with a plain Kafka client (architecture §5).
 
 Each test plays one attacker with confluent-kafka (librdkafka), not with the project's own
 runtime: nobody without credentials; an agency (children's social care) reaching for a

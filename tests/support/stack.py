@@ -1,4 +1,4 @@
-"""Where the tests find Kafka and PostgreSQL (DESIGN.md section 8), and how they get in.
+"""Where the tests find Kafka and PostgreSQL (architecture §8), and how they get in.
 
 In order: addresses in CSODS_KAFKA_BOOTSTRAP and CSODS_DATABASE_URL (the operator's
 credentials from CSODS_KAFKA_ADMIN_*, the authority from CSODS_KAFKA_CA_FILE, passwords in

@@ -1,6 +1,6 @@
 """The session's own tenants on the broker: provisioned before use, taken away at the end.
 
-Clients never make topics (DESIGN.md section 5): a test's force, the stand-ins its checks ask
+Clients never make topics (architecture §5): a test's force, the stand-ins its checks ask
 and the agencies it consults are provisioned as the operator, like any deployment, and
 deprovisioned when the session ends so a long-used broker does not fill up.
 """

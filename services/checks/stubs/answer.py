@@ -33,7 +33,7 @@ def check_addressee(*, system: System, tenant: str, query: CheckQueryV1) -> None
     """Refuse a query meant for another system, or another force's local intelligence."""
     if query.system is not system:
         raise Rejected(f"system: {query.system.value} asked on the inbox of {system.value}")
-    # Local intelligence is visible only to its own force (DESIGN.md section 5).
+    # Local intelligence is visible only to its own force (architecture §5).
     if system is System.LOCAL_INTELLIGENCE and f"{query.asking_force}{LOCAL_SUFFIX}" != tenant:
         raise Rejected(
             f"asking_force: {query.asking_force} may not search the local intelligence of "

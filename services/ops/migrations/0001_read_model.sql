@@ -1,4 +1,4 @@
--- The ops read model (DESIGN.md sections 2 and 6): per case its stage, its three clocks and
+-- The ops read model (architecture §2, §6): per case its stage, its three clocks and
 -- its history, projected from the force's streams. Every update is order-independent
 -- (LEAST, GREATEST, sums), because each stream has its own consumer and a rebuild reads the
 -- topics in another interleaving than the live consumers did: both must end equal.

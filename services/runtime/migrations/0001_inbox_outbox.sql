@@ -1,4 +1,4 @@
--- The delivery machinery every service has in its own schema (DESIGN.md section 4).
+-- The delivery machinery every service has in its own schema (architecture §4).
 
 -- What a consumer has already applied: a duplicate delivery finds its row and does nothing.
 CREATE TABLE inbox (

@@ -1,4 +1,4 @@
--- The append-only audit log of DESIGN.md section 5: every consultation, disclosure,
+-- The append-only audit log of architecture §5: every consultation, disclosure,
 -- combination, alteration and erasure of personal data, hash-chained per tenant.
 
 CREATE TABLE audit_heads (
