@@ -197,11 +197,6 @@ def create_app(context: HttpContext) -> FastAPI:
             found = await flags.flags_for(tx, case_reference=case_reference)
             return [_flag_view(flag) for flag in found]
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok", "force": tenant}
-
     return app
 
 

@@ -138,11 +138,6 @@ def create_app(context: HttpContext) -> FastAPI:
         async with context.database.transaction(context.tenant) as tx:
             return _view(await use_cases.read_case(tx, case_reference=case_reference))
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok", "force": context.tenant}
-
     return app
 
 

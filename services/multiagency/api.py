@@ -163,11 +163,6 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
     team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     refused = REFUSALS
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Whether the API is up, and for which force."""
-        return {"status": "ok", "force": tenant}
-
     @app.get("/cases/{case_reference}", responses=refused, dependencies=readers)
     async def get_case(case_reference: CaseRef) -> CaseOut:
         """A case's state, consultations, handoffs, assessment and forum."""

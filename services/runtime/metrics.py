@@ -8,7 +8,6 @@ from prometheus_client import (
     Counter,
     Gauge,
     generate_latest,
-    start_http_server,
 )
 
 REGISTRY_IN_USE: CollectorRegistry = REGISTRY
@@ -33,11 +32,6 @@ OUTBOX_OLDEST_SECONDS = Gauge(
     "Age of the oldest outbox row not yet acknowledged by the broker.",
     ["service", "tenant"],
 )
-
-
-def serve(port: int, host: str) -> None:
-    """Expose /metrics on its own port, for processes without an HTTP API."""
-    start_http_server(port, addr=host, registry=REGISTRY_IN_USE)
 
 
 def process_metrics() -> bytes:

@@ -18,8 +18,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from fastapi import FastAPI
+from fastapi.responses import Response
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from schemas import topics
 from schemas.catalogue import REPLAYS
@@ -27,6 +29,7 @@ from services.runtime import metrics, tracing
 from services.runtime.broker import TopicsMissing, make_broker, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Record, Route, Verdict, consumed, replayed
+from services.runtime.health import PROBE_SECONDS, install_health
 from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, login_role, migrate, role_name
@@ -365,19 +368,52 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 def _http_servers(running: Running) -> list[uvicorn.Server]:
-    """The API on the HTTP port, and a service's own metrics app on the metrics port."""
+    """The API on the HTTP port; /metrics and the health routes on the metrics port."""
     definition, settings = running.definition, running.settings
     context = HttpContext(settings.tenant, running.database, running.clock, staff_issuer(settings))
     servers = []
     if definition.http is not None and settings.http_port is not None:
         app = definition.http(context)
         if isinstance(app, FastAPI):
+            _health(app, running)
             tracing.trace_requests(app)
         servers.append(_server(app, settings.http_host, settings.http_port, "http_listening"))
-    if definition.metrics_http is not None and settings.metrics_port is not None:
-        app = definition.metrics_http(context)
-        servers.append(_server(app, settings.http_host, settings.metrics_port, "metrics_listening"))
+    if settings.metrics_port is not None:
+        metrics_app = (
+            definition.metrics_http(context) if definition.metrics_http else _metrics_app()
+        )
+        if isinstance(metrics_app, FastAPI):
+            _health(metrics_app, running)
+        port = settings.metrics_port
+        servers.append(_server(metrics_app, settings.http_host, port, "metrics_listening"))
     return servers
+
+
+def _metrics_app() -> FastAPI:
+    """The process's own metrics, for a service without metrics of its own."""
+    app = FastAPI(title="csods metrics", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/metrics")
+    async def scrape() -> Response:
+        return Response(metrics.process_metrics(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _health(app: FastAPI, running: Running) -> None:
+    async def database() -> object:
+        async with running.database.pool.acquire() as conn:
+            return await conn.fetchval("SELECT 1")
+
+    async def broker() -> object:
+        return await running.broker.ping(timeout=PROBE_SECONDS)
+
+    install_health(
+        app,
+        service=running.definition.name,
+        tenant=running.settings.tenant,
+        probes={"database": database, "broker": broker},
+    )
 
 
 def _server(app: ASGIApp, host: str, port: int, event: str) -> uvicorn.Server:
@@ -483,8 +519,6 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     configure_tracing(service=definition.name, tenant=settings.tenant)
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
     running = await _prepare_or_refuse(definition, settings)
-    if settings.metrics_port is not None and definition.metrics_http is None:
-        metrics.serve(settings.metrics_port, settings.http_host)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:

@@ -31,7 +31,13 @@ def test_an_enquiry_from_contact_to_information_pack_over_http(
     )
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=10, headers=headers(tenant)) as http:
-        assert http.get("/health").json() == {"status": "ok", "force": tenant}
+        # Health needs no token, on the API's port and the metrics port alike.
+        for where in (base, f"http://127.0.0.1:{metrics_port}"):
+            live = httpx.get(f"{where}/health/live", timeout=10)
+            assert live.json() == {"status": "live", "service": "intake", "tenant": tenant}
+            ready = httpx.get(f"{where}/health/ready", timeout=10)
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
         assert "/enquiries" in http.get("/openapi.json").json()["paths"]
         case = http.post("/enquiries", json=initial_contact())
         assert case.status_code == 201, case.text
