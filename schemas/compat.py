@@ -2,7 +2,9 @@
 
 Within v1 only additive, optional fields (architecture §3): a consumer built on the old
 schema must accept what producers of the new one send, and a producer must still be able to
-send what the new one requires.
+send what the new one requires. So a constraint may be loosened, never tightened: a shorter
+`maxLength`, a higher `minimum`, a new `pattern` or `format`, or `additionalProperties: false`
+where extra fields were allowed would refuse what a producer of the old schema sends.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 Schema = dict[str, Any]
+
+# Bounds a producer of the old schema may be relying on: (keyword, narrower when the new is).
+_UPPER = ("maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum")
+_LOWER = ("minLength", "minItems", "minProperties", "minimum", "exclusiveMinimum")
+_EXACT = ("pattern", "format", "multipleOf")
 
 
 def breaking_changes(old: Schema, new: Schema) -> list[str]:
@@ -78,6 +85,7 @@ def _compare_same_kind(  # noqa: PLR0917
             problems.append(f"{where}: enum narrowed, {', '.join(map(str, removed))} removed")
     if "const" in old and new.get("const") != old["const"]:
         problems.append(f"{where}: constant changed")
+    _compare_bounds(old, new, where, problems)
     old_props: Schema = old.get("properties", {})
     new_props: Schema = new.get("properties", {})
     for name, old_prop in old_props.items():
@@ -90,3 +98,22 @@ def _compare_same_kind(  # noqa: PLR0917
         problems.append(f"{where}.{name}: {what}")
     if "items" in old and "items" in new:
         _compare(old["items"], new["items"], f"{where}[]", old_root, new_root, problems, seen)
+
+
+def _compare_bounds(old: Schema, new: Schema, where: str, problems: list[str]) -> None:
+    """A bound added or tightened is breaking; one removed or loosened is not."""
+    for keyword in _UPPER:
+        if keyword in new and (keyword not in old or new[keyword] < old[keyword]):
+            problems.append(
+                f"{where}: {keyword} narrowed from {old.get(keyword, 'none')} to {new[keyword]}"
+            )
+    for keyword in _LOWER:
+        if keyword in new and (keyword not in old or new[keyword] > old[keyword]):
+            problems.append(
+                f"{where}: {keyword} narrowed from {old.get(keyword, 'none')} to {new[keyword]}"
+            )
+    for keyword in _EXACT:
+        if keyword in new and new[keyword] != old.get(keyword):
+            problems.append(f"{where}: {keyword} added or changed")
+    if new.get("additionalProperties") is False and old.get("additionalProperties") is not False:
+        problems.append(f"{where}: additional properties no longer allowed")

@@ -109,3 +109,51 @@ def test_the_gate_refuses_to_write_a_breaking_change_and_check_names_it(tmp_path
 
 def test_the_checked_in_contracts_are_current() -> None:
     assert check() == []
+
+
+def _with_note(**bounds: Any) -> dict[str, Any]:
+    """The published referral, its note's text schema given `bounds`."""
+    schema = copy.deepcopy(json_schema(ReferralV1))
+    note = schema["properties"]["note"]
+    text = next(member for member in note["anyOf"] if member.get("type") == "string")
+    text.update(bounds)
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ({"maxLength": 200}, {"maxLength": 100}, "maxLength narrowed from 200 to 100"),
+        ({}, {"maxLength": 100}, "maxLength narrowed from none to 100"),
+        ({"minLength": 1}, {"minLength": 3}, "minLength narrowed from 1 to 3"),
+        ({}, {"pattern": "^[A-Z]+$"}, "pattern added or changed"),
+        ({"pattern": "^.+$"}, {"pattern": "^[A-Z]+$"}, "pattern added or changed"),
+        ({}, {"format": "email"}, "format added or changed"),
+    ],
+)
+def test_a_tightened_constraint_is_refused(
+    old: dict[str, Any], new: dict[str, Any], problem: str
+) -> None:
+    found = breaking_changes(_with_note(**old), _with_note(**new))
+    assert found == [f"payload.note: {problem}"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"maxLength": 100}, {"maxLength": 200}),
+        ({"maxLength": 100}, {}),
+        ({"minLength": 3}, {"minLength": 1}),
+        ({"pattern": "^[A-Z]+$"}, {}),
+    ],
+)
+def test_a_loosened_constraint_is_accepted(old: dict[str, Any], new: dict[str, Any]) -> None:
+    assert breaking_changes(_with_note(**old), _with_note(**new)) == []
+
+
+def test_closing_a_message_to_extra_fields_is_refused() -> None:
+    old = copy.deepcopy(json_schema(ReferralV1))
+    old.pop("additionalProperties", None)
+    new = {**old, "additionalProperties": False}
+    assert breaking_changes(old, new) == ["payload: additional properties no longer allowed"]
+    assert breaking_changes(new, old) == []
