@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,10 @@ from schemas.reference import reference_page
 from schemas.registry import MESSAGES
 
 GENERATED = Path(__file__).parent / "generated"
+# The commit whose contracts were last released (`csods schemas release`): the gate also
+# holds the models to them, so a change written with --allow-breaking but never released
+# as a new version is still refused.
+RELEASED = Path(__file__).parent / "RELEASED"
 
 
 def json_schema(message: type[Any]) -> dict[str, Any]:
@@ -53,10 +58,13 @@ def write(root: Path = GENERATED, *, allow_breaking: bool = False) -> list[str]:
     return changed
 
 
-def check(root: Path = GENERATED) -> list[str]:
-    """What is wrong with the checked-in artefacts: stale files or breaking changes."""
+def check(root: Path = GENERATED, *, released: dict[str, str] | None = None) -> list[str]:
+    """What is wrong with the checked-in artefacts: stale files, breaking changes against
+    them, and breaking changes against the released contracts (default: RELEASED's)."""
     files = render()
     problems = incompatibilities(root, files)
+    for problem in _against(released if released is not None else released_contracts(), files):
+        problems.append(f"{problem} (against the released contracts)")
     for relative, content in files.items():
         path = root / relative
         if not path.exists():
@@ -71,16 +79,57 @@ def check(root: Path = GENERATED) -> list[str]:
 
 def incompatibilities(root: Path, files: dict[str, str]) -> list[str]:
     """Breaking changes of each message schema against its checked-in version."""
+    checked_in = {
+        f"json/{path.name}": path.read_text() for path in sorted((root / "json").glob("*.json"))
+    }
+    return _against(checked_in, files)
+
+
+def _against(published: dict[str, str], files: dict[str, str]) -> list[str]:
     problems = []
-    for old_path in sorted((root / "json").glob("*.json")):
-        relative = f"json/{old_path.name}"
-        old = json.loads(old_path.read_text())
+    for relative, text in sorted(published.items()):
+        name = relative.removeprefix("json/").removesuffix(".json")
         if relative not in files:
-            problems.append(f"{old_path.stem}: message type removed; publish a .v2 beside it")
+            problems.append(f"{name}: message type removed; publish a .v2 beside it")
             continue
-        new = json.loads(files[relative])
-        problems.extend(f"{old_path.stem}: {problem}" for problem in breaking_changes(old, new))
+        old, new = json.loads(text), json.loads(files[relative])
+        problems.extend(f"{name}: {problem}" for problem in breaking_changes(old, new))
     return problems
+
+
+def released_contracts(marker: Path = RELEASED) -> dict[str, str]:
+    """The message schemas of the released commit, read from git; none before a release."""
+    if not marker.exists():
+        return {}
+    commit = marker.read_text().split()[0]
+    folder = "schemas/generated/json"
+    top = Path(__file__).resolve().parents[1]
+    listed = _git(top, "ls-tree", "--name-only", f"{commit}:{folder}")
+    return {
+        f"json/{name}": _git(top, "show", f"{commit}:{folder}/{name}")
+        for name in listed.split()
+        if name.endswith(".json")
+    }
+
+
+def release(marker: Path = RELEASED) -> str:
+    """Mark the current commit's contracts as released; return its hash."""
+    top = Path(__file__).resolve().parents[1]
+    if _git(top, "status", "--porcelain", "--", "schemas/generated").strip():
+        raise ValueError("schemas/generated has changes not committed; commit them first")
+    commit = _git(top, "rev-parse", "HEAD").strip()
+    marker.write_text(f"{commit}\n")
+    return commit
+
+
+def _git(top: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ValueError(
+            f"the released contracts ({RELEASED.name}) cannot be read from git: {exc}"
+        ) from exc
+    return done.stdout
 
 
 def _dump(data: dict[str, Any]) -> str:

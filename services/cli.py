@@ -200,12 +200,29 @@ def schemas_write(
     console.print("\n".join(changed) or "everything was current")
 
 
+@schemas_app.command("release")
+def schemas_release() -> None:
+    """Mark the committed contracts as released: from then on the gate holds the models to
+    them, even against a change written with --allow-breaking."""
+    from schemas.artefacts import release
+
+    try:
+        commit = release()
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"released the contracts of {commit[:12]}; commit schemas/RELEASED")
+
+
 @schemas_app.command("check")
 def schemas_check() -> None:
     """Fail when a generated contract is stale or a change is not backward compatible."""
     from schemas.artefacts import check
 
-    problems = check()
+    try:
+        problems = check()
+    except ValueError as exc:  # the released commit cannot be read (e.g. a shallow clone)
+        problems = [str(exc)]
     for problem in problems:
         console.print(f"[red]{problem}[/red]")
     if problems:

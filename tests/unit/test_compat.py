@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import AwareDatetime
 
-from schemas.artefacts import check, json_schema, write
+from schemas.artefacts import check, json_schema, released_contracts, write
 from schemas.base import Message
 from schemas.compat import breaking_changes
 from schemas.fields import field
@@ -157,3 +157,26 @@ def test_closing_a_message_to_extra_fields_is_refused() -> None:
     new = {**old, "additionalProperties": False}
     assert breaking_changes(old, new) == ["payload: additional properties no longer allowed"]
     assert breaking_changes(new, old) == []
+
+
+def test_a_break_written_with_allow_breaking_is_refused_until_released(tmp_path: Path) -> None:
+    write(tmp_path)
+    name = f"json/{EnquiryRegisteredV1.TYPE}.json"
+    released = json.loads((tmp_path / name).read_text())
+    released["properties"]["retired_field"] = {"type": "string"}  # the code has dropped it
+    (tmp_path / name).write_text(json.dumps(released))
+    write(tmp_path, allow_breaking=True)  # the working tree now agrees with the code...
+    assert check(tmp_path, released={}) == []
+    problems = check(tmp_path, released={name: json.dumps(released)})
+    # ...but the released contract still has the field: the gate refuses.
+    assert problems == [
+        f"{EnquiryRegisteredV1.TYPE}: payload.retired_field: field removed"
+        " (against the released contracts)"
+    ]
+
+
+def test_the_released_contracts_are_read_from_the_commit_named() -> None:
+    released = released_contracts()
+    assert released, "schemas/RELEASED names a commit with contracts"
+    assert f"json/{EnquiryRegisteredV1.TYPE}.json" in released
+    assert all(json.loads(text)["x-ce-type"] for text in released.values())
