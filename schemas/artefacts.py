@@ -113,10 +113,17 @@ def released_contracts(marker: Path = RELEASED) -> dict[str, str]:
 
 
 def release(marker: Path = RELEASED) -> str:
-    """Mark the current commit's contracts as released; return its hash."""
+    """Mark the current commit's contracts as released; return its hash.
+
+    Refused while they break the contracts released before: within v1 a break is never
+    released, it is published as a new .v2 type beside the old one.
+    """
     top = Path(__file__).resolve().parents[1]
     if _git(top, "status", "--porcelain", "--", "schemas/generated").strip():
         raise ValueError("schemas/generated has changes not committed; commit them first")
+    problems = _against(released_contracts(marker), render())
+    if problems:
+        raise ValueError("breaking changes against the last release:\n" + "\n".join(problems))
     commit = _git(top, "rev-parse", "HEAD").strip()
     marker.write_text(f"{commit}\n")
     return commit
