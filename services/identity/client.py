@@ -7,14 +7,11 @@ issuer's own members of staff.
 
 from __future__ import annotations
 
-import json
-import ssl
 import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from services.identity.realms import AUDIENCE
+from services.runtime.staff import Issuer
 
 
 class SignInRefused(RuntimeError):  # noqa: N818 - what happened
@@ -22,19 +19,13 @@ class SignInRefused(RuntimeError):  # noqa: N818 - what happened
 
 
 def password_grant(issuer: str, user: str, password: str, *, ca_file: Path | None) -> str:
-    """An access token for `user` from the issuer's token endpoint."""
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    body = urllib.parse.urlencode(
-        {"grant_type": "password", "username": user, "password": password, "client_id": AUDIENCE}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 - the issuer's https address
-        f"{issuer}/token", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    """An access token for `user` from the issuer's token endpoint (found by discovery)."""
+    form = {"grant_type": "password", "username": user, "password": password}
     try:
-        with urllib.request.urlopen(request, timeout=10, context=context) as answer:  # noqa: S310
-            return str(json.load(answer)["access_token"])
+        granted = Issuer(issuer, ca_file=ca_file).token_request({**form, "client_id": AUDIENCE})
     except urllib.error.HTTPError as exc:
         raise SignInRefused(f"the issuer refused {user}: {exc.code} {exc.read()[:200]!r}") from exc
+    return str(granted["access_token"])
 
 
 def local_token(force: str, user: str) -> str:

@@ -12,14 +12,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import secrets
-import ssl
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Collection
-from typing import Any
 
 import jwt
 from fastapi import FastAPI, Request
@@ -33,17 +29,6 @@ PENDING_SECONDS = 300
 
 def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-def _exchange(issuer: Issuer, endpoint: str, form: dict[str, str]) -> dict[str, Any]:
-    body = urllib.parse.urlencode(form).encode()
-    request = urllib.request.Request(  # noqa: S310 - the issuer's https endpoint
-        endpoint, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
-    context = ssl.create_default_context(cafile=str(issuer.ca_file) if issuer.ca_file else None)
-    with urllib.request.urlopen(request, timeout=10, context=context) as answer:  # noqa: S310
-        found: dict[str, Any] = json.load(answer)
-    return found
 
 
 def install_browser_sign_in(
@@ -98,9 +83,8 @@ def install_browser_sign_in(
             "client_id": issuer.audience,
             "code_verifier": verifier,
         }
-        endpoint = await issuer.endpoint("token_endpoint")
         try:
-            granted = await asyncio.to_thread(_exchange, issuer, endpoint, form)
+            granted = await asyncio.to_thread(issuer.token_request, form)
         except OSError as exc:
             raise Refused(
                 401, "sign-in: the issuer did not accept the code; sign in again"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -89,6 +90,17 @@ class Issuer:
                 raise Refused(503, "sign-in: the issuer's discovery names another issuer")
             self._document = document
         return self._document
+
+    def token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
+        """POST a form to the issuer's token endpoint; its JSON answer (HTTPError if refused)."""
+        request = urllib.request.Request(  # noqa: S310 - the issuer's https endpoint
+            str(self._discover()["token_endpoint"]),
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(request, timeout=FETCH_SECONDS, context=self._tls()) as got:  # noqa: S310
+            answer: dict[str, Any] = json.load(got)
+        return answer
 
     async def endpoint(self, name: str) -> str:
         """An endpoint the discovery document names (authorization_endpoint, token_endpoint)."""

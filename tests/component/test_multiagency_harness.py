@@ -109,7 +109,7 @@ class TenantPools(Database):
     its own rows, as the row-level-security wall holds them to their login.
     """
 
-    open_for: Callable[[str], Awaitable[Database]] = field(default=lambda _: _never())
+    open_for: Callable[[str], Awaitable[Database]]
     opened: dict[str, Database] = field(default_factory=dict)
 
     @asynccontextmanager
@@ -122,10 +122,6 @@ class TenantPools(Database):
     async def close(self) -> None:
         for database in self.opened.values():
             await database.pool.close()
-
-
-async def _never() -> Database:
-    raise AssertionError("TenantPools needs open_for")
 
 
 @dataclass

@@ -119,9 +119,13 @@ def test_the_read_model_rebuilt_from_the_topics_equals_the_live_one(
     assert all(lag.messages == 0 for lag in ours)
 
 
-def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
+def two_dead_letters(
     stack: FoundStack, tenant: str, start_service: Start
-) -> None:
+) -> tuple[KafkaAccess, Callable[[], list[streams.DeadLetter]]]:
+    """The force's ops running, one event sent garbled and one unknown: both dead-lettered.
+
+    Returns the ops principal's access and a reader of the force's dead letters.
+    """
     start_service("ops")
     good = case_study(tenant, 4, start=START, case_number=1)[0]
     asyncio.run(send_bad(writers(stack, tenant)(good.writer), good))
@@ -131,6 +135,13 @@ def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
         return asyncio.run(streams.dead_letters(ops_access, force=tenant))
 
     wait_until(lambda: len(letters()) == 2)
+    return ops_access, letters
+
+
+def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
+    stack: FoundStack, tenant: str, start_service: Start
+) -> None:
+    ops_access, letters = two_dead_letters(stack, tenant, start_service)
     (garbled,) = streams.select(
         letters(), ref=None, where=streams.Filter(reason_contains="payload")
     )
@@ -149,15 +160,7 @@ def test_a_replayed_dead_letter_that_fails_again_returns_with_both_reasons(
 def test_a_replay_is_audited_with_who_and_why_and_a_dry_run_sends_nothing(
     stack: FoundStack, tenant: str, start_service: Start, database_url: str
 ) -> None:
-    start_service("ops")
-    good = case_study(tenant, 4, start=START, case_number=1)[0]
-    asyncio.run(send_bad(writers(stack, tenant)(good.writer), good))
-    ops_access = stack.principal_access(tenant, "ops")
-
-    def letters() -> list[streams.DeadLetter]:
-        return asyncio.run(streams.dead_letters(ops_access, force=tenant))
-
-    wait_until(lambda: len(letters()) == 2)
+    _, letters = two_dead_letters(stack, tenant, start_service)
     env = {**os.environ, **stack.client_env(), "CSODS_DATABASE_URL": database_url}
     command = [sys.executable, "-m", "services", "ops", "dlq", "replay", "--force", tenant]
     command += ["--reason", "payload", "--by", "ops 9", "--why", "schema fixed"]
