@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from deploy.local.common import StackError, sha256_short
@@ -40,15 +42,37 @@ def owner_only_dir(folder: Path) -> Path:
     return folder
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read, replacing it whole."""
+def _partial(path: Path, data: bytes) -> Path:
+    """A new owner-only file beside `path` holding `data`, its name unique to this writer."""
     owner_only_dir(path.parent)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
-    partial.replace(path)
+    return Path(name)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read, replacing it whole."""
+    _partial(path, data).replace(path)
+
+
+def made_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The secret kept in `path`, made by `make` if there is none yet.
+
+    Race-free between threads and processes: each maker links its own partial file into
+    place, only the first link succeeds, and every caller reads the winner's secret. (Two
+    callers that both found no file once each kept their own key, and one's tokens then
+    failed against the other's published key.)
+    """
+    if not path.exists():
+        partial = _partial(path, make())
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            pass  # another caller made it first: theirs is the secret
+        finally:
+            partial.unlink()
+    return read_private(path)
 
 
 def read_private(path: Path) -> bytes:
@@ -60,6 +84,4 @@ def read_private(path: Path) -> bytes:
 
 def password(path: Path) -> str:
     """The password kept in a file, made at random the first time it is asked for."""
-    if not path.exists():
-        write_private(path, secrets.token_urlsafe(PASSWORD_BYTES).encode())
-    return read_private(path).decode().strip()
+    return made_once(path, lambda: secrets.token_urlsafe(PASSWORD_BYTES).encode()).decode().strip()

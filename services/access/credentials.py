@@ -8,14 +8,12 @@ store (a Kubernetes Secret mounted as files, Vault's agent) or sets CSODS_KAFKA_
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.local.secrets import owner_only_dir, read_private, write_private
+from deploy.local.secrets import password
 from services.runtime.settings import DATABASE_FOLDER
 
-PASSWORD_BYTES = 24
 _PRINCIPAL = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
 
 
@@ -33,11 +31,7 @@ class CredentialStore:
 
     def password(self, principal: str) -> str:
         """The principal's password, made at random the first time."""
-        path = self.path(principal)
-        if not path.exists():
-            owner_only_dir(self.folder)
-            write_private(path, secrets.token_urlsafe(PASSWORD_BYTES).encode())
-        return read_private(path).decode().strip()
+        return password(self.path(principal))
 
     def database(self) -> CredentialStore:
         """The same principals' database passwords: a secret of their own, beside these."""

@@ -24,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from deploy.local.secrets import owner_only_dir, read_private, write_private
+from deploy.local.secrets import made_once, owner_only_dir
 
 ALGORITHM = "ES256"
 AUDIENCE = "csods"  # the client id every csods service and application signs in as
@@ -102,16 +102,8 @@ class Realms:
         """The force's realm, its key made now if it has none."""
         if not _REALM.match(force):
             raise UnknownRealm(f"realm: {force[:80]!r} is not a force name")
-        path = owner_only_dir(self.folder / "keys") / f"{force}.pem"
-        if not path.exists():
-            key = ec.generate_private_key(ec.SECP256R1())
-            pem = key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            write_private(path, pem)
-        loaded = serialization.load_pem_private_key(read_private(path), password=None)
+        pem = made_once(owner_only_dir(self.folder / "keys") / f"{force}.pem", _new_key)
+        loaded = serialization.load_pem_private_key(pem, password=None)
         assert isinstance(loaded, ec.EllipticCurvePrivateKey)
         return Realm(force, self.issuer(force), loaded)
 
@@ -130,7 +122,11 @@ class Realms:
         return roles
 
     def _secret(self) -> bytes:
-        path = self.folder / "directory.secret"
-        if not path.exists():
-            write_private(path, secrets.token_bytes(32))
-        return read_private(path)
+        return made_once(self.folder / "directory.secret", lambda: secrets.token_bytes(32))
+
+
+def _new_key() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
