@@ -17,6 +17,9 @@ class Message(BaseModel):
     TYPE: ClassVar[str]
     """The stable `ce_type` of this message, ending in `.v1`."""
 
+    ADDRESSED_TO: ClassVar[str | None] = None
+    """On an inbox: the field naming the tenant the message is for, which must be the reader."""
+
     def to_json(self) -> bytes:
         """The payload bytes."""
         return self.model_dump_json().encode()

@@ -284,9 +284,9 @@ STREAMS: tuple[TopicSpec, ...] = (
         "safeguarding",
         "escalation-raised",
         safeguarding.SafeguardingEscalationRaisedV1,
-        ("multiagency", "ops"),
-        "Immediate or imminent risk, raised at any stage by any service (2.7).",
-        producers=("intake", "checks", "multiagency", "disclosure"),
+        ("ops",),
+        "Immediate or imminent risk (2.7), raised by intake from the applicant's answers.",
+        producers=("intake",),
     ),
     _stream(
         "multiagency",

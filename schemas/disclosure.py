@@ -291,6 +291,7 @@ class RepeatedRequestsFlaggedV1(Message):
     """
 
     TYPE: ClassVar[str] = "csods.disclosure.repeated-requests-flagged.v1"
+    ADDRESSED_TO: ClassVar[str | None] = "force"
 
     force: Tenant = field(
         "The force told: one that made a request about the subject.", "warwickshire"

@@ -134,6 +134,7 @@ class RegisterEnquiryV1(InitialContactDetails, Message):
     """
 
     TYPE: ClassVar[str] = "csods.intake.register-enquiry.v1"
+    ADDRESSED_TO: ClassVar[str | None] = "force"
 
     submission_id: SubmissionId
     force: Tenant = field(

@@ -217,6 +217,7 @@ class HandoffRequestedV1(Message):
     """
 
     TYPE: ClassVar[str] = "csods.multiagency.handoff-requested.v1"
+    ADDRESSED_TO: ClassVar[str | None] = "responding_force"
 
     handoff_id: CorrelationId
     owning_force: Tenant = field("The force that owns the case (4.9).", "warwickshire")

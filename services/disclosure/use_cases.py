@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import structlog
 
 from schemas import topics
@@ -26,6 +24,7 @@ from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import DecisionRoute, ForumDecidedV1
 from schemas.parties import SubjectParticulars
 from services.disclosure import domain, store
+from services.disclosure.config import DisclosureSettings
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
@@ -34,14 +33,12 @@ from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "disclosure"
-# The tenant of INI, the national system final intelligence reports go to (6.1), and the only
-# one whose flags on repeated requests a force accepts.
-INI_SETTING = "CSODS_DISCLOSURE_INI_TENANT"
+INI_SETTING = "CSODS_DISCLOSURE_INI_TENANT"  # DisclosureSettings.ini_tenant
 
 
 def ini_tenant() -> str:
-    """INI's tenant: "ini" unless the deployment names another."""
-    return os.environ.get(INI_SETTING, "").strip() or "ini"
+    """INI's tenant (6.1): "ini" unless the deployment names another."""
+    return DisclosureSettings().ini_tenant
 
 
 log = structlog.get_logger(__name__)

@@ -1,44 +1,40 @@
-"""Intake's subscribers: decode, call a use case; the runtime commits and acknowledges."""
+"""Intake's handler table: what each message it reads makes it do (stages 1 to 3)."""
 
 from __future__ import annotations
 
-from schemas import catalogue, topics
+from dataclasses import dataclass
+
 from schemas.intake import RegisterEnquiryV1
 from services.intake import use_cases
 from services.runtime.clock import Clock
-from services.runtime.consumer import Delivery, Rejected, Route
+from services.runtime.consumer import Delivery, Rejected
 from services.runtime.errors import RuleViolation
-from services.runtime.service import Subscription, Wiring
+from services.runtime.handlers import HandlerTable
 from services.runtime.unit_of_work import Transaction
 
 
-def wire(tenant: str, clock: Clock) -> Wiring:
-    """Intake reads its force's inbox (online-portal enquiries) and writes the stage streams."""
+@dataclass(frozen=True)
+class Deps:
+    """What intake's handlers are given by the composition root (app.py)."""
 
-    async def on_register_enquiry(tx: Transaction, delivery: Delivery[RegisterEnquiryV1]) -> None:
-        command = delivery.message
-        try:
-            await use_cases.record_initial_contact(
-                tx,
-                details=command,
-                submission_id=command.submission_id,
-                cause=delivery.envelope,
-                clock=clock,
-            )
-        except RuleViolation as exc:
-            raise Rejected(str(exc)) from exc
+    clock: Clock
 
-    inbox = Subscription(
-        topic=topics.inbox_prefix(tenant),
-        every_sender=True,
-        routes={
-            RegisterEnquiryV1.TYPE: Route(
-                RegisterEnquiryV1, on_register_enquiry, addressed_to="force"
-            ),
-        },
-        ignored=catalogue.inbox_types_for_others(use_cases.SERVICE),
-    )
-    return Wiring(
-        subscriptions=[inbox],
-        publishes=[spec.name(tenant) for spec in catalogue.produced_by(use_cases.SERVICE)],
-    )
+
+async def on_register_enquiry(
+    deps: Deps, tx: Transaction, delivery: Delivery[RegisterEnquiryV1]
+) -> None:
+    """An enquiry from the force's online portal: recorded as an initial contact (stage 1)."""
+    command = delivery.message
+    try:
+        await use_cases.record_initial_contact(
+            tx,
+            details=command,
+            submission_id=command.submission_id,
+            cause=delivery.envelope,
+            clock=deps.clock,
+        )
+    except RuleViolation as exc:
+        raise Rejected(str(exc)) from exc
+
+
+HANDLERS: HandlerTable[Deps] = {RegisterEnquiryV1: on_register_enquiry}

@@ -14,7 +14,7 @@ from schemas.examples import example_payload
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import ForumDecidedV1
 from services.disclosure.api import create_app
-from services.disclosure.handlers import wire
+from services.disclosure.app import wire
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.service import HttpContext
 from tests.component.conftest import Component

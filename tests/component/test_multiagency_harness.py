@@ -57,10 +57,11 @@ from schemas.stages import SchemeProfile, Stage
 from services.multiagency.app import definition
 from services.multiagency.areas import Area, Directory
 from services.multiagency.config import Context
-from services.multiagency.handlers import build_wiring
+from services.multiagency.handlers import HANDLERS, Deps
 from services.multiagency.messaging import SERVICE
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
+from services.runtime.handlers import subscriptions
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import Subscription, app_dsn
 from services.runtime.settings import Settings
@@ -143,7 +144,7 @@ class Exchange:
             consultation_window=timedelta(days=3),
             await_application=await_application,
         )
-        wiring = build_wiring(tenant, self.clock, context)
+        found = subscriptions(SERVICE, tenant, HANDLERS, Deps(self.clock, context))
         processors = [
             (
                 subscription,
@@ -158,7 +159,7 @@ class Exchange:
                     backoff_seconds=0.0,
                 ),
             )
-            for subscription in wiring.subscriptions
+            for subscription in found
         ]
         force = Force(tenant, context, processors)
         self.forces[tenant] = force

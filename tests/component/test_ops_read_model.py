@@ -15,6 +15,7 @@ from services.ops.case_studies import Event, case_study, open_cases
 from services.ops.rebuild import open_schema
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
+from services.runtime.handlers import subscriptions
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database
 from tests.support.schemas import login
@@ -62,8 +63,8 @@ async def ops(settings_for: Callable[..., Settings], tenant: str) -> AsyncIterat
     clock = FrozenClock(START)
     routes = {
         kind: route
-        for by_type in handlers.routes(tenant).values()
-        for kind, route in by_type.items()
+        for subscription in subscriptions("ops", tenant, handlers.HANDLERS, handlers.Deps())
+        for kind, route in subscription.routes.items()
     }
     processor = Processor(
         service="ops",
