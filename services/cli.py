@@ -36,6 +36,26 @@ app.add_typer(database_app, name="database")
 console = Console() if sys.stdout.isatty() else Console(width=140)
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"csods {version('csods')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and stop."
+        ),
+    ] = False,
+) -> None:
+    """The Child Sex Offender Disclosure Scheme exchange."""
+
+
 @app.command()
 def run(
     service: Annotated[str, typer.Argument(help="A service or stand-in (services/catalogue.py)")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,9 +74,20 @@ class ComponentStatus:
     detail: str  # version, data folder, log file
 
 
+HOME_VARIABLE = "CSODS_HOME"
+
+
 def project_root() -> Path:
-    """The repository root (the parent of deploy/)."""
-    return Path(__file__).resolve().parents[2]
+    """Where the stack keeps its state (`.stack/`): the repository root in a clone (the parent
+    of deploy/); installed from the wheel, the folder CSODS_HOME (~/.local/share/csods)."""
+    source = Path(__file__).resolve().parents[2]
+    if (source / "pyproject.toml").is_file():
+        return source
+    given = os.environ.get(HOME_VARIABLE, "").strip()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    home = Path(given) if given else Path(data) / "csods"
+    home.mkdir(parents=True, exist_ok=True)
+    return home
 
 
 def addresses(root: Path | None = None) -> StackAddresses:

@@ -129,7 +129,10 @@ def create_dashboard(
         async with database.transaction(force) as tx:
             figures = await mi.figures(tx.conn, tenant=force, start=first, end=last, now=now)
         with tempfile.TemporaryDirectory() as folder:
-            path = await asyncio.to_thread(mi.chart, Path(folder) / "chart.png", figures)
+            try:
+                path = await asyncio.to_thread(mi.chart, Path(folder) / "chart.png", figures)
+            except mi.ChartsNotInstalled as exc:
+                raise HTTPException(503, str(exc)) from exc
             return Response(path.read_bytes(), media_type="image/png")
 
     @app.get("/forces/{force}/board", responses=REFUSALS, dependencies=[watcher])

@@ -79,7 +79,12 @@ def mi_command(
     console.print(f"[dim]CSV written to {csv_path}[/dim]")
     for each in table[:-1] if charts else ():
         assert charts is not None
-        console.print(f"[dim]chart: {mi.chart(charts / f'mi-{each.force}.png', each)}[/dim]")
+        try:
+            made = mi.chart(charts / f"mi-{each.force}.png", each)
+        except mi.ChartsNotInstalled as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+        console.print(f"[dim]chart: {made}[/dim]")
 
 
 async def _figures(forces: list[str], first: datetime, last: datetime) -> list[mi.Figures]:

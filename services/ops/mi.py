@@ -261,9 +261,16 @@ def write_csv(path: Path, table: Sequence[Figures]) -> None:
             )
 
 
+class ChartsNotInstalled(RuntimeError):  # noqa: N818 - what is missing
+    """matplotlib is an extra: `pip install 'csods[charts]'`."""
+
+
 def chart(path: Path, each: Figures) -> Path:
     """A PNG of one force's enquiries, applications and disclosures month by month."""
-    import matplotlib  # noqa: PLC0415 - heavy, and only the chart needs it
+    try:
+        import matplotlib  # noqa: PLC0415 - heavy, and only the chart needs it
+    except ImportError as exc:
+        raise ChartsNotInstalled("charts need matplotlib: pip install 'csods[charts]'") from exc
 
     matplotlib.use("Agg")
     from matplotlib import pyplot  # noqa: PLC0415
