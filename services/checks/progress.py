@@ -6,17 +6,15 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from schemas import topics
+from schemas.base import Message
 from schemas.checks import (
     CheckAnsweredLateV1,
     CheckQueryV1,
     CheckResult,
     ChecksCompletedV1,
     MatchOutcome,
-    RequestChecksV1,
     System,
 )
-from schemas.envelope import Envelope, caused_by, source_of
 from schemas.parties import SubjectParticulars
 from schemas.stages import Stage
 from services.checks import classification, domain, store
@@ -24,24 +22,36 @@ from services.checks.config import ChecksSettings
 from services.checks.domain import Status
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
+from services.runtime.emitter import Cause, emit
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "checks"
 log = structlog.get_logger(__name__)
 
 
-def origin(request: store.Request) -> Envelope:
-    """The envelope of the message that asked for a stage's checks: what they are caused by."""
+def origin(request: store.Request) -> Cause:
+    """The message that asked for a stage's checks: what everything they send is caused by."""
     assert request.request_id is not None
     assert request.correlation_id is not None
-    return Envelope(
-        id=request.request_id,
-        source=request.request_source or source_of(request.case_reference, SERVICE),
-        type=RequestChecksV1.TYPE,
-        time=request.requested_at,
+    return Cause(request.correlation_id, request.request_id)
+
+
+def _emit(
+    tx: Transaction,
+    request: store.Request,
+    message: Message,
+    *,
+    now: datetime,
+    to: str | None = None,
+) -> None:
+    emit(
+        tx,
+        message,
+        service=SERVICE,
         subject=request.case_reference,
-        correlation_id=request.correlation_id,
-        causation_id=None,
+        now=now,
+        cause=origin(request),
+        to=to,
     )
 
 
@@ -72,13 +82,7 @@ async def send(
         sent_at=now,
         next_attempt_at=now + domain.retry_delay(query.attempts + 1, first_wait),
     )
-    tx.emit(
-        topics.inbox(query.system_tenant, tx.tenant),
-        message,
-        caused_by(
-            origin(request), type=message.TYPE, source=source_of(tx.tenant, SERVICE), time=now
-        ),
-    )
+    _emit(tx, request, message, now=now, to=query.system_tenant)
     # architecture §5: every consultation of personal data, who, whose, when, with whom.
     await record(
         tx.conn,
@@ -192,13 +196,7 @@ async def complete(
         concerns=summary.concerns,
         presumption_to_disclose=summary.presumption_to_disclose,
     )
-    tx.emit(
-        topics.stream(tx.tenant, SERVICE, "checks-completed"),
-        completed,
-        caused_by(
-            origin(request), type=completed.TYPE, source=source_of(tx.tenant, SERVICE), time=now
-        ),
-    )
+    _emit(tx, request, completed, now=now)
     checked = tuple(dict.fromkeys(q.system for q in queries if q.result is not None))
     await store.complete_request(
         tx.conn,
@@ -237,9 +235,5 @@ async def report_late(
         completed_at=request.completed_at,
         concerns=classification.concerns_in([result]),
     )
-    tx.emit(
-        topics.stream(tx.tenant, SERVICE, "check-answered-late"),
-        late,
-        caused_by(origin(request), type=late.TYPE, source=source_of(tx.tenant, SERVICE), time=now),
-    )
+    _emit(tx, request, late, now=now)
     log.info("check_answered_late", system=result.system.value, outcome=result.outcome.value)

@@ -7,9 +7,8 @@ from uuid import uuid4
 
 import structlog
 
-from schemas import topics
 from schemas.checks import CheckAnsweredV1, ChecksRequestedV1, RequestChecksV1, System
-from schemas.envelope import Envelope, caused_by, source_of
+from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.parties import SubjectParticulars
 from services.checks import classification, domain, progress, store
@@ -17,6 +16,7 @@ from services.checks.config import ChecksSettings
 from services.checks.domain import Status
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
+from services.runtime.emitter import emit
 from services.runtime.unit_of_work import Database, Transaction
 
 SERVICE = progress.SERVICE
@@ -90,11 +90,7 @@ async def request_checks(
         requested_at=now,
         due_at=due,
     )
-    tx.emit(
-        topics.stream(tx.tenant, SERVICE, "checks-requested"),
-        requested,
-        caused_by(cause, type=requested.TYPE, source=source_of(tx.tenant, SERVICE), time=now),
-    )
+    emit(tx, requested, service=SERVICE, subject=case, now=now, cause=cause)
     log.info("checks_requested", stage=stage.value, systems=len(systems), queries=len(queries))
     await progress.advance(tx, case_reference=case, stage=stage, clock=clock, settings=settings)
 

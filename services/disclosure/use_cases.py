@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import structlog
 
-from schemas import topics
 from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1, Finding
 from schemas.disclosure import (
     CaseClosedV1,
@@ -28,7 +27,7 @@ from services.disclosure.config import DisclosureSettings
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
-from services.runtime.emitter import CaseEmitter
+from services.runtime.emitter import CaseEmitter, Cause
 from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
@@ -153,7 +152,7 @@ async def decide(
     decided = DisclosureDecidedV1(
         case_reference=case_reference, decided_at=now, **details.model_dump()
     )
-    _emitter(tx, clock, case).emit("disclosure-decided", decided)
+    _emitter(tx, clock, case).emit(decided)
     await store.update(
         tx.conn,
         tenant=tx.tenant,
@@ -180,7 +179,7 @@ async def deliver(
     )
     domain.check_delivery(delivery)
     made = domain.delivered(delivery)
-    _emitter(tx, clock, case).emit("disclosure-delivered", delivery)
+    _emitter(tx, clock, case).emit(delivery)
     await store.update(
         tx.conn,
         tenant=tx.tenant,
@@ -227,7 +226,6 @@ async def communicate_non_disclosure(
         reference = f"NDL-{case_reference}"
     now = clock.now()
     _emitter(tx, clock, case).emit(
-        "non-disclosure-communicated",
         NonDisclosureCommunicatedV1(
             case_reference=case_reference,
             method=method,
@@ -260,7 +258,6 @@ async def record_protective_action(
     if case.closed_at is not None:
         raise WrongStage("the case is closed (6.1)")
     _emitter(tx, clock, case).emit(
-        "protective-action-recorded",
         ProtectiveActionRecordedV1(
             case_reference=case_reference,
             actions=actions,
@@ -312,9 +309,8 @@ async def close_case(
         closed_at=now,
         final_intelligence_report=report,
     )
-    emitter.emit("case-closed", closed)
-    emitter.emit_to(
-        topics.inbox(ini_tenant(), tx.tenant),
+    emitter.emit(closed)
+    emitter.emit(
         FinalIntelligenceReportV1(
             report_reference=report,
             force=tx.tenant,
@@ -325,6 +321,7 @@ async def close_case(
             summary=summary,
             closed_at=now,
         ),
+        to=ini_tenant(),
     )
     await record(
         tx.conn,
@@ -398,9 +395,8 @@ async def _case(tx: Transaction, case_reference: str, *, lock: bool = True) -> s
 
 
 def _emitter(tx: Transaction, clock: Clock, case: store.CaseRow) -> CaseEmitter:
-    return CaseEmitter(
-        tx, clock, SERVICE, case.case_reference, case.correlation_id, case.last_event_id
-    )
+    cause = Cause.resumed(case.correlation_id, case.last_event_id)
+    return CaseEmitter(tx, clock, SERVICE, case.case_reference, cause)
 
 
 def _applicant_name(case: store.CaseRow) -> str:

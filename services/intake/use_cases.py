@@ -26,7 +26,7 @@ from services.intake import domain, store
 from services.intake.domain import Route
 from services.runtime.audit import Action, record
 from services.runtime.clock import Clock
-from services.runtime.emitter import CaseEmitter
+from services.runtime.emitter import CaseEmitter, Cause
 from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
@@ -73,7 +73,6 @@ async def record_initial_contact(
         assert details.redirect_to is not None
         assert details.redirect_reason is not None
         main = emitter.emit(
-            "enquiry-redirected",
             EnquiryRedirectedV1(
                 case_reference=reference,
                 route=details.redirect_to,
@@ -145,7 +144,6 @@ def _register(
     assert details.contact is not None
     assert details.consent is not None
     main = emitter.emit(
-        "enquiry-registered",
         EnquiryRegisteredV1(
             case_reference=reference,
             submission_id=submission_id,
@@ -189,7 +187,6 @@ def _submit_intelligence(
 ) -> Envelope:
     summary = text or "Information given without an application: see the case record."
     return emitter.emit(
-        "intelligence-submitted",
         IntelligenceSubmittedV1(
             case_reference=reference,
             reason=reason,
@@ -207,7 +204,6 @@ def _request_checks(
     systems: tuple[System, ...],
 ) -> None:
     emitter.emit(
-        "request-checks",
         RequestChecksV1(
             case_reference=reference,
             stage=stage,
@@ -231,7 +227,6 @@ def _escalate(
     if found is None:
         return False
     emitter.emit(
-        "escalation-raised",
         SafeguardingEscalationRaisedV1(
             case_reference=reference,
             stage=stage,
@@ -240,7 +235,6 @@ def _escalate(
             section_47=found.section_47,
             raised_at=now,
         ),
-        stream_of="safeguarding",
     )
     log.warning("safeguarding_escalation_raised", case=reference, risk=found.risk.value)
     return True
@@ -253,13 +247,11 @@ async def record_application(
     enquiry = await _case_at(tx, case_reference, "registered")
     domain.check_face_to_face(details)
     now = clock.now()
-    emitter = CaseEmitter(
-        tx, clock, SERVICE, case_reference, enquiry.correlation_id, enquiry.last_event_id
-    )
+    cause = Cause.resumed(enquiry.correlation_id, enquiry.last_event_id)
+    emitter = CaseEmitter(tx, clock, SERVICE, case_reference, cause)
     if domain.face_to_face_is_application(details):
         status = "application-submitted"
         main = emitter.emit(
-            "application-submitted",
             ApplicationSubmittedV1(
                 case_reference=case_reference,
                 **details.model_dump(),
@@ -320,11 +312,9 @@ async def record_information_pack(
     """Record stage 3: the applicant was given the information pack (5.3)."""
     enquiry = await _case_at(tx, case_reference, "application-submitted")
     now = clock.now()
-    emitter = CaseEmitter(
-        tx, clock, SERVICE, case_reference, enquiry.correlation_id, enquiry.last_event_id
-    )
+    cause = Cause.resumed(enquiry.correlation_id, enquiry.last_event_id)
+    emitter = CaseEmitter(tx, clock, SERVICE, case_reference, cause)
     main = emitter.emit(
-        "information-pack-given",
         InformationPackGivenV1(
             case_reference=case_reference,
             given_at=now,

@@ -27,16 +27,17 @@ from services.multiagency import (
 )
 from services.multiagency.config import Context
 from services.multiagency.domain import AgencyAnswer, Assessment, Decision, HandoffResult
-from services.multiagency.messaging import SERVICE, Trigger, emit, stream
+from services.multiagency.messaging import SERVICE, emit
 from services.multiagency.store import OWNING, Case, CaseState
 from services.runtime import audit
+from services.runtime.emitter import Cause
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
 
 
 async def advance(
-    tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
+    tx: Transaction, case: Case, *, trigger: Cause, now: datetime, context: Context
 ) -> None:
     """Start the full risk assessment once the case has what it needs (5.4.4)."""
     if case.state != CaseState.OPEN:
@@ -58,7 +59,7 @@ async def request_stage4_checks(
     case: Case,
     application: ApplicationSubmittedV1,
     *,
-    trigger: Trigger,
+    trigger: Cause,
     now: datetime,
 ) -> None:
     """5.4.4: revisit PNC, ViSOR, local intelligence and INI for every party of the application."""
@@ -70,9 +71,8 @@ async def request_stage4_checks(
     )
     emit(
         tx,
-        stream(tx.tenant, "request-checks"),
         request,
-        trigger=trigger,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )
@@ -83,7 +83,7 @@ async def request_stage4_checks(
 
 
 async def start(
-    tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
+    tx: Transaction, case: Case, *, trigger: Cause, now: datetime, context: Context
 ) -> None:
     """Hand the subject off if they live elsewhere, consult the agencies, or complete at once."""
     await store.update_case(
@@ -138,7 +138,7 @@ async def start(
 
 
 async def complete_if_settled(
-    tx: Transaction, case: Case, *, trigger: Trigger, now: datetime, context: Context
+    tx: Transaction, case: Case, *, trigger: Cause, now: datetime, context: Context
 ) -> bool:
     """Complete the assessment when every consultation and handoff is answered or overdue."""
     consultations, handoffs = await _asked(tx, case)
@@ -169,7 +169,7 @@ async def complete(
     *,
     answers: tuple[AgencyAnswer, ...],
     handoffs: tuple[HandoffResult, ...],
-    trigger: Trigger,
+    trigger: Cause,
     now: datetime,
     context: Context,
 ) -> Assessment:
@@ -204,9 +204,8 @@ async def complete(
     )
     emit(
         tx,
-        stream(tx.tenant, "risk-assessment-completed"),
         completed,
-        trigger=trigger,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )

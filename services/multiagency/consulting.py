@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 
 import structlog
 
-from schemas import topics
 from schemas.multiagency import (
     AgencyKind,
     ConsultationAnsweredV1,
@@ -20,11 +19,12 @@ from schemas.multiagency import (
 from services.multiagency import domain, store_requests
 from services.multiagency.config import Context
 from services.multiagency.domain import ConsultationStatus, SharingDecision
-from services.multiagency.messaging import SERVICE, Trigger, emit, stream
+from services.multiagency.messaging import SERVICE, emit
 from services.multiagency.store import Case
 from services.multiagency.store_requests import Consultation
 from services.runtime import audit
 from services.runtime.consumer import Rejected
+from services.runtime.emitter import Cause
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -48,7 +48,7 @@ async def request_consultation(
     agency: str,
     kind: AgencyKind,
     sharing: SharingDecision,
-    trigger: Trigger,
+    trigger: Cause,
     now: datetime,
     context: Context,
     question: str | None = None,
@@ -77,9 +77,9 @@ async def request_consultation(
     )
     sent = emit(
         tx,
-        topics.inbox(agency, tx.tenant),
         request,
-        trigger=trigger,
+        to=agency,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )
@@ -95,9 +95,8 @@ async def request_consultation(
     )
     emit(
         tx,
-        stream(tx.tenant, "consultation-requested"),
         requested,
-        trigger=trigger,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )
@@ -182,9 +181,9 @@ async def remind(tx: Transaction, consultation: Consultation, case: Case, *, now
     )
     emit(
         tx,
-        topics.inbox(consultation.agency, tx.tenant),
         reminder,
-        trigger=Trigger(case.correlation_id, consultation.request_message_id),
+        to=consultation.agency,
+        cause=Cause(case.correlation_id, consultation.request_message_id),
         subject=consultation.case_reference,
         now=now,
     )
@@ -214,9 +213,8 @@ async def mark_overdue(
     )
     emit(
         tx,
-        stream(tx.tenant, "consultation-overdue"),
         overdue,
-        trigger=Trigger(case.correlation_id, consultation.request_message_id),
+        cause=Cause(case.correlation_id, consultation.request_message_id),
         subject=consultation.case_reference,
         now=now,
     )

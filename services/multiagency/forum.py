@@ -19,9 +19,10 @@ from schemas.multiagency import (
 )
 from services.multiagency import domain, handoff, store
 from services.multiagency.areas import Directory
-from services.multiagency.messaging import SERVICE, Trigger, emit, stream
+from services.multiagency.messaging import SERVICE, emit
 from services.multiagency.store import Case, CaseState, ForumRecord
 from services.runtime import audit
+from services.runtime.emitter import Cause
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -65,7 +66,7 @@ async def schedule(
     plan: Schedule,
     *,
     invitations: tuple[str, ...],
-    trigger: Trigger,
+    trigger: Cause,
     now: datetime,
 ) -> ForumRecord:
     """Schedule the case's forum (or move it, keeping its id) and say so on the stream."""
@@ -94,9 +95,8 @@ async def schedule(
     )
     emit(
         tx,
-        stream(tx.tenant, "forum-scheduled"),
         scheduled,
-        trigger=trigger,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )
@@ -125,7 +125,7 @@ async def conclude(
     forum: ForumRecord,
     conclusion: Conclusion,
     *,
-    trigger: Trigger,
+    trigger: Cause,
     now: datetime,
 ) -> None:
     """Record the forum's conclusion and hand it on: to disclosure, or to the owning force."""
@@ -181,14 +181,13 @@ async def conclude(
 
 
 async def hand_to_disclosure(
-    tx: Transaction, case: Case, decided: ForumDecidedV1, *, trigger: Trigger, now: datetime
+    tx: Transaction, case: Case, decided: ForumDecidedV1, *, trigger: Cause, now: datetime
 ) -> None:
     """Give the forum's conclusion to the disclosure service; the case is decided here."""
     emit(
         tx,
-        stream(tx.tenant, "forum-decided"),
         decided,
-        trigger=trigger,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )

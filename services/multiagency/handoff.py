@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 
 import structlog
 
-from schemas import topics
 from schemas.checks import PartyParticulars, RequestChecksV1, System
 from schemas.envelope import Envelope
 from schemas.multiagency import (
@@ -27,11 +26,12 @@ from schemas.stages import Stage
 from services.multiagency import domain, late_answers, store, store_requests
 from services.multiagency.areas import Directory
 from services.multiagency.domain import HandoffStatus
-from services.multiagency.messaging import SERVICE, Trigger, emit, stream
+from services.multiagency.messaging import SERVICE, emit
 from services.multiagency.store import OWNING, RESPONDING, Case, CaseState
 from services.multiagency.store_requests import Handoff
 from services.runtime import audit
 from services.runtime.consumer import Rejected
+from services.runtime.emitter import Cause
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -55,7 +55,7 @@ def responding_case_reference(force: str, year: int, number: int) -> str:
 
 
 async def request_handoff(
-    tx: Transaction, case: Case, *, responding_force: str, trigger: Trigger, now: datetime
+    tx: Transaction, case: Case, *, responding_force: str, trigger: Cause, now: datetime
 ) -> UUID:
     """Ask the responding force to take responsibility for the subject (4.10)."""
     assert case.subject is not None
@@ -74,9 +74,9 @@ async def request_handoff(
     )
     sent = emit(
         tx,
-        topics.inbox(responding_force, tx.tenant),
         request,
-        trigger=trigger,
+        to=responding_force,
+        cause=trigger,
         subject=case.case_reference,
         now=now,
     )
@@ -173,9 +173,9 @@ async def decline(
     )
     emit(
         tx,
-        topics.inbox(request.owning_force, tx.tenant),
         declined,
-        trigger=Trigger.of(cause),
+        to=request.owning_force,
+        cause=Cause.of(cause),
         subject=request.owning_case_reference,
         now=now,
     )
@@ -213,12 +213,12 @@ async def accept(
         responding_case_reference=reference,
         accepted_at=now,
     )
-    trigger = Trigger.of(cause)
+    trigger = Cause.of(cause)
     emit(
         tx,
-        topics.inbox(request.owning_force, tx.tenant),
         accepted,
-        trigger=trigger,
+        to=request.owning_force,
+        cause=trigger,
         subject=request.owning_case_reference,
         now=now,
     )
@@ -233,9 +233,8 @@ async def accept(
         )
         emit(
             tx,
-            stream(tx.tenant, "request-checks"),
             checks,
-            trigger=trigger,
+            cause=trigger,
             subject=reference,
             now=now,
         )
@@ -263,7 +262,7 @@ async def return_findings(
     forum: Forum | None,
     recommend_disclosure: bool,
     rationale: str,
-    trigger: Trigger,
+    trigger: Cause,
     now: datetime,
 ) -> None:
     """Return the responding force's findings and recommendation to the owning force (4.10)."""
@@ -285,9 +284,9 @@ async def return_findings(
     )
     emit(
         tx,
-        topics.inbox(case.owning_force, tx.tenant),
         returned,
-        trigger=trigger,
+        to=case.owning_force,
+        cause=trigger,
         subject=case.owning_case_reference,
         now=now,
     )

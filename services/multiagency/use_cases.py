@@ -32,10 +32,10 @@ from services.multiagency import (
 from services.multiagency import store_requests as requests
 from services.multiagency.config import Context
 from services.multiagency.domain import HandoffStatus, LateEffect, SharingDecision
-from services.multiagency.messaging import Trigger
 from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
+from services.runtime.emitter import Cause
 from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
 
@@ -85,7 +85,7 @@ async def record_enquiry(
         subject=case.subject or enquiry.subject,
         children=case.children or enquiry.children,
     )
-    await _advance(tx, case.case_reference, Trigger.of(cause), clock, context)
+    await _advance(tx, case.case_reference, Cause.of(cause), clock, context)
 
 
 async def record_application(
@@ -114,9 +114,9 @@ async def record_application(
     )
     if case.checks_requested_at is None:
         await assessment.request_stage4_checks(
-            tx, case, application, trigger=Trigger.of(cause), now=clock.now()
+            tx, case, application, trigger=Cause.of(cause), now=clock.now()
         )
-    await _advance(tx, case.case_reference, Trigger.of(cause), clock, context)
+    await _advance(tx, case.case_reference, Cause.of(cause), clock, context)
 
 
 async def record_checks(
@@ -144,7 +144,7 @@ async def record_checks(
         checks_results=checks.results,
         checks_completed_at=checks.completed_at,
     )
-    await _advance(tx, case.case_reference, Trigger.of(cause), clock, context)
+    await _advance(tx, case.case_reference, Cause.of(cause), clock, context)
 
 
 async def record_late_answer(
@@ -179,7 +179,7 @@ async def record_consultation_answer(
             "the risk assessment was completed without it"
         )
     await assessment.complete_if_settled(
-        tx, case, trigger=Trigger.of(cause), now=clock.now(), context=context
+        tx, case, trigger=Cause.of(cause), now=clock.now(), context=context
     )
 
 
@@ -205,7 +205,7 @@ async def receive_handoff(
         await handoff.decline(tx, request, reason=reason, cause=cause, now=now)
         return
     reference = await handoff.accept(tx, request, cause=cause, now=now)
-    await _advance(tx, reference, Trigger.of(cause), clock, context)
+    await _advance(tx, reference, Cause.of(cause), clock, context)
 
 
 async def record_handoff_accepted(
@@ -262,7 +262,7 @@ async def record_handoff_declined(
     )
     log.info("handoff_declined", handoff=str(declined.handoff_id))
     await assessment.complete_if_settled(
-        tx, case, trigger=Trigger.of(cause), now=now, context=context
+        tx, case, trigger=Cause.of(cause), now=now, context=context
     )
 
 
@@ -296,7 +296,7 @@ async def record_handoff_returned(
     )
     log.info("handoff_findings_received", handoff=str(returned.handoff_id))
     await assessment.complete_if_settled(
-        tx, case, trigger=Trigger.of(cause), now=now, context=context
+        tx, case, trigger=Cause.of(cause), now=now, context=context
     )
 
 
@@ -328,7 +328,7 @@ async def sweep_deadlines(tx: Transaction, *, clock: Clock, context: Context) ->
         case = await _loaded(tx, reference)
         if case.state == CaseState.ASSESSING:
             await assessment.complete_if_settled(
-                tx, case, trigger=Trigger(case.correlation_id), now=now, context=context
+                tx, case, trigger=Cause(case.correlation_id), now=now, context=context
             )
     return len(reminders) + len(overdue) + len(late)
 
@@ -355,7 +355,7 @@ async def request_consultation(
         agency=agency,
         kind=kind,
         sharing=SharingDecision(True, basis, reason),
-        trigger=Trigger(case.correlation_id),
+        trigger=Cause(case.correlation_id),
         now=clock.now(),
         context=context,
         question=question,
@@ -393,7 +393,7 @@ async def schedule_forum(
         plan.forum, force=tx.tenant, consulted=consulted, directory=context.directory
     )
     return await forum.schedule(
-        tx, case, plan, invitations=invitations, trigger=Trigger(case.correlation_id), now=now
+        tx, case, plan, invitations=invitations, trigger=Cause(case.correlation_id), now=now
     )
 
 
@@ -413,7 +413,7 @@ async def record_forum_decision(
         recommend_disclosure=conclusion.recommend_disclosure,
     )
     await forum.conclude(
-        tx, case, scheduled, conclusion, trigger=Trigger(case.correlation_id), now=clock.now()
+        tx, case, scheduled, conclusion, trigger=Cause(case.correlation_id), now=clock.now()
     )
 
 
@@ -451,7 +451,7 @@ async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
 
 
 async def _advance(
-    tx: Transaction, reference: str, trigger: Trigger, clock: Clock, context: Context
+    tx: Transaction, reference: str, trigger: Cause, clock: Clock, context: Context
 ) -> None:
     case = await _loaded(tx, reference)
     await assessment.advance(tx, case, trigger=trigger, now=clock.now(), context=context)

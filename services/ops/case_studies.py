@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
 from schemas import catalogue, checks, disclosure, intake, multiagency, safeguarding
 from schemas.base import Message
-from schemas.envelope import Envelope, first_envelope, source_of
+from schemas.envelope import Envelope, source_of
 from schemas.examples import example_payload
 from schemas.stages import SchemeProfile
+from services.runtime.emitter import envelope_for
 from services.runtime.kafka_access import KafkaAccess
 
 OUTCOMES = {
@@ -68,7 +68,6 @@ class CaseBuilder:
     force: str
     case_reference: str
     events: list[Event]
-    _first: Envelope | None = None
     _last: Envelope | None = None
 
     def add(self, model: type[Message], at: datetime, **changes: Any) -> Message:
@@ -76,21 +75,9 @@ class CaseBuilder:
         message = _make(model, case_reference=self.case_reference, **changes)
         topic = topic_of(self.force, model)
         source = source_of(self.force, topic.split(".")[2])
-        if self._first is None or self._last is None:
-            envelope = first_envelope(
-                type=model.TYPE, source=source, subject=self.case_reference, time=at
-            )
-            self._first = envelope
-        else:
-            envelope = Envelope(
-                id=uuid4(),
-                source=source,
-                type=model.TYPE,
-                time=at,
-                subject=self.case_reference,
-                correlation_id=self._first.correlation_id,
-                causation_id=self._last.id,
-            )
+        envelope = envelope_for(
+            message, source=source, subject=self.case_reference, now=at, cause=self._last
+        )
         self._last = envelope
         self.events.append(Event(topic, message, envelope))
         return message

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import structlog
 
-from schemas import topics
 from schemas.base import Message
 from schemas.deadlines import DeadlineBreachedV1, DeadlineWarningV1, TimescaleDeviationRecordedV1
-from schemas.envelope import Envelope, first_envelope, source_of
+from schemas.envelope import Envelope
 from schemas.stages import Deadline
 from services.ops import domain, store
 from services.runtime.clock import Clock
+from services.runtime.emitter import Cause, emit
 from services.runtime.unit_of_work import Database, Transaction
 
 SERVICE = "ops"
@@ -44,28 +44,14 @@ async def project(tx: Transaction, *, envelope: Envelope, message: Message) -> N
 
 
 async def _emit_and_project(
-    tx: Transaction, *, event: str, message: Message, case_reference: str, now: datetime
+    tx: Transaction, *, message: Message, case_reference: str, now: datetime
 ) -> Envelope:
     """Publish an event of ours and apply it to our own model in the same transaction."""
     correlation = await store.correlation_of(
         tx.conn, tenant=tx.tenant, case_reference=case_reference
     )
-    source = source_of(tx.tenant, SERVICE)
-    if correlation is None:
-        envelope = first_envelope(
-            type=message.TYPE, source=source, subject=case_reference, time=now
-        )
-    else:
-        envelope = Envelope(
-            id=uuid4(),
-            source=source,
-            type=message.TYPE,
-            time=now,
-            subject=case_reference,
-            correlation_id=correlation,
-            causation_id=None,
-        )
-    tx.emit(topics.stream(tx.tenant, SERVICE, event), message, envelope)
+    cause = Cause.resumed(correlation, None)  # the clock acts: the case's correlation, no cause
+    envelope = emit(tx, message, service=SERVICE, subject=case_reference, now=now, cause=cause)
     # Claimed now, so that reading it back from the stream is a duplicate: the live model
     # and one rebuilt from the topics see this event exactly once each.
     await tx.claim(consumer=SERVICE, source=envelope.source, message_id=str(envelope.id))
@@ -92,7 +78,6 @@ async def run_deadline_clocks(database: Database, *, tenant: str, clock: Clock) 
                     breached_at=now,
                     retriage_required=True,
                 )
-                event = "deadline-breached"
             else:
                 message = DeadlineWarningV1(
                     case_reference=running.case_reference,
@@ -100,9 +85,8 @@ async def run_deadline_clocks(database: Database, *, tenant: str, clock: Clock) 
                     due_at=running.due_at,
                     warned_at=now,
                 )
-                event = "deadline-warning"
             await _emit_and_project(
-                tx, event=event, message=message, case_reference=running.case_reference, now=now
+                tx, message=message, case_reference=running.case_reference, now=now
             )
             log.info(
                 "deadline_breached" if alarm.breach else "deadline_warning",
@@ -137,12 +121,6 @@ async def record_deviation(
         justification=justification,
         recorded_at=now,
     )
-    envelope = await _emit_and_project(
-        tx,
-        event="timescale-deviation-recorded",
-        message=message,
-        case_reference=case_reference,
-        now=now,
-    )
+    envelope = await _emit_and_project(tx, message=message, case_reference=case_reference, now=now)
     log.info("timescale_deviation_recorded", case=case_reference, deadline=deadline.value)
     return envelope.id
