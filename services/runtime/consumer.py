@@ -107,10 +107,8 @@ Handler = Callable[[Transaction, Delivery[Any]], Awaitable[None]]
 class Route:
     """How one message type is handled: its model, its use case, whose it may be."""
 
-    model: type[Message]
+    model: type[Message]  # its ADDRESSED_TO, if any, is checked against the reader's tenant
     handle: Handler
-    # The payload field naming the tenant a message is addressed to, checked against ours.
-    addressed_to: str | None = None
 
 
 class Verdict(Enum):
@@ -257,11 +255,12 @@ class Processor:
             message = route.model.model_validate_json(value)
         except ValidationError as exc:
             raise Rejected(describe_validation_error(exc)) from exc
-        if route.addressed_to is not None:
-            addressee = getattr(message, route.addressed_to)
+        addressed_to = route.model.ADDRESSED_TO
+        if addressed_to is not None:
+            addressee = getattr(message, addressed_to)
             if addressee != self.tenant:
                 raise Rejected(
-                    f"{route.addressed_to}: addressed to {addressee}, "
+                    f"{addressed_to}: addressed to {addressee}, "
                     f"but this is the inbox of {self.tenant}"
                 )
         case = getattr(message, "case_reference", None)

@@ -20,7 +20,7 @@ from tests.support.topics import new_force
 
 @dataclass
 class Component:
-    """A service's database and the processor of its first subscription."""
+    """A service's database and one processor for every type it reads."""
 
     database: Database
     processor: Processor
@@ -53,13 +53,13 @@ async def component(
         database = await open_database(dsn=app_dsn(settings, service), schema=service, size=3)
         opened.append(database)
         clock = FrozenClock()
-        subscription = service_definition.wire(tenant, clock).subscriptions[0]
+        subscriptions = service_definition.wire(tenant, clock).subscriptions
         processor = Processor(
             service=service,
             tenant=tenant,
             database=database,
-            routes=subscription.routes,
-            ignored=subscription.ignored,
+            routes={kind: route for s in subscriptions for kind, route in s.routes.items()},
+            ignored=frozenset().union(*(s.ignored for s in subscriptions)),
             clock=clock,
             max_message_bytes=settings.max_message_bytes,
             max_attempts=settings.max_attempts,
