@@ -32,6 +32,10 @@ audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit logs.
 app.add_typer(audit_app, name="audit")
 database_app = typer.Typer(no_args_is_help=True, help="The services' schemas, as their owner.")
 app.add_typer(database_app, name="database")
+settings_app = typer.Typer(
+    no_args_is_help=True, help="Every process's settings (docs/settings.md)."
+)
+app.add_typer(settings_app, name="settings")
 # Wide enough for the demo's tables when written to a file or a CI log.
 console = Console() if sys.stdout.isatty() else Console(width=140)
 
@@ -106,6 +110,15 @@ def audit_verify(
     broken = [report for report in reports if not report.intact]
     console.print(f"{len(reports) - len(broken)} of {len(reports)} chains intact for {tenant}")
     raise typer.Exit(1 if broken else 0)
+
+
+@settings_app.command("write")
+def settings_write() -> None:
+    """Regenerate docs/settings.md from the settings models."""
+    from services import settings_reference
+
+    changed = settings_reference.write()
+    typer.echo(f"{settings_reference.PAGE.name}: {'written' if changed else 'current'}")
 
 
 @database_app.command("migrate")

@@ -516,7 +516,12 @@ async def _prepare_or_refuse(definition: ServiceDefinition, settings: Settings) 
 async def run(definition: ServiceDefinition, settings: Settings) -> None:
     """Run a service until SIGTERM or SIGINT, then stop without committing unfinished work."""
     configure_logging(json=settings.log_json, level=settings.log_level)
-    configure_tracing(service=definition.name, tenant=settings.tenant)
+    configure_tracing(
+        service=definition.name,
+        tenant=settings.tenant,
+        endpoint=settings.otlp_endpoint,
+        path=settings.trace_file,
+    )
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
     running = await _prepare_or_refuse(definition, settings)
 

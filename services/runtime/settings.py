@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     )
     log_json: bool | None = Field(default=None, description="JSON logs; default: when no TTY.")
     log_level: str = Field(default="info", description="Lowest log level written.")
+    otlp_endpoint: str | None = Field(
+        default=None, description="An OTLP/HTTP collector the process's traces are sent to."
+    )
+    trace_file: Path | None = Field(
+        default=None, description="A file the process's spans are appended to as JSON lines."
+    )
     fault_crash_after_commit: str | None = Field(
         default=None,
         description=(

@@ -9,9 +9,9 @@ or as JSON lines to a file (CSODS_TRACE_FILE) for tests and for looking at by ha
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -34,7 +34,7 @@ tracer = trace.get_tracer("csods")
 class JsonLinesExporter(SpanExporter):
     """Writes each finished span as one JSON line: ids, name, times, attributes."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str | Path) -> None:
         self._path = path
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
@@ -58,13 +58,13 @@ class JsonLinesExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def configure_tracing(*, service: str, tenant: str) -> None:
-    """Install the process's tracer provider, exporting where the environment says."""
+def configure_tracing(
+    *, service: str, tenant: str, endpoint: str | None = None, path: Path | None = None
+) -> None:
+    """Install the process's tracer provider, exporting to an OTLP `endpoint` and/or `path`."""
     provider = TracerProvider(
         resource=Resource.create({"service.name": f"csods-{service}", "csods.tenant": tenant})
     )
-    endpoint = os.environ.get("CSODS_OTLP_ENDPOINT")
-    path = os.environ.get("CSODS_TRACE_FILE")
     if endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
             OTLPSpanExporter,
