@@ -47,7 +47,7 @@ class InformationPackRequest(BaseModel):
     format: PackFormat
 
 
-class Deadlines(BaseModel):
+class DeadlinesView(BaseModel):
     """When each stage must be reached; none for a redirected enquiry or intelligence."""
 
     stage1_due_at: datetime | None
@@ -66,7 +66,7 @@ class CaseView(BaseModel):
     scheme_profile: str
     received_at: datetime
     registered_at: datetime
-    deadlines: Deadlines
+    deadlines: DeadlinesView
     identity_verified: bool | None
     disclosure_possible: bool
     application_recorded_at: datetime | None
@@ -150,7 +150,7 @@ def _view(row: EnquiryRow) -> CaseView:
         scheme_profile=row.scheme_profile,
         received_at=row.received_at,
         registered_at=row.registered_at,
-        deadlines=Deadlines(
+        deadlines=DeadlinesView(
             stage1_due_at=row.stage1_due_at,
             face_to_face_due_at=row.face_to_face_due_at,
             risk_assessment_due_at=row.risk_assessment_due_at,

@@ -39,7 +39,7 @@ CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-class ConsultationIn(BaseModel):
+class ConsultationRequest(BaseModel):
     """Ask another agency that can inform the risk assessment (5.4.5)."""
 
     model_config = _STRICT
@@ -51,7 +51,7 @@ class ConsultationIn(BaseModel):
     question: FreeText | None = None
 
 
-class ForumIn(BaseModel):
+class ForumRequest(BaseModel):
     """Schedule or move the case's forum."""
 
     model_config = _STRICT
@@ -65,7 +65,7 @@ class ForumIn(BaseModel):
     )
 
 
-class DecisionIn(BaseModel):
+class DecisionRequest(BaseModel):
     """What the forum concluded, who attended, what was shared, each agency's position."""
 
     model_config = _STRICT
@@ -78,7 +78,7 @@ class DecisionIn(BaseModel):
     information_shared: FreeText | None = None
 
 
-class ConsultationOut(BaseModel):
+class ConsultationView(BaseModel):
     """A consultation as staff follow it."""
 
     consultation_id: UUID
@@ -90,7 +90,7 @@ class ConsultationOut(BaseModel):
     respond_by: datetime
 
 
-class HandoffOut(BaseModel):
+class HandoffView(BaseModel):
     """A handoff as staff follow it."""
 
     handoff_id: UUID
@@ -103,7 +103,7 @@ class HandoffOut(BaseModel):
     respond_by: datetime
 
 
-class ForumOut(BaseModel):
+class ForumView(BaseModel):
     """The case's forum."""
 
     forum_id: UUID
@@ -114,7 +114,7 @@ class ForumOut(BaseModel):
     route: DecisionRoute | None
 
 
-class LateAnswerOut(BaseModel):
+class LateAnswerView(BaseModel):
     """A system's answer that came after its stage's checks completed without it (5.4.4)."""
 
     stage: Stage
@@ -128,7 +128,7 @@ class LateAnswerOut(BaseModel):
     effect: LateEffect
 
 
-class CaseOut(BaseModel):
+class CaseView(BaseModel):
     """A case: states, dates and identifiers, never particulars."""
 
     case_reference: str
@@ -139,10 +139,10 @@ class CaseOut(BaseModel):
     closure_due_at: datetime | None
     route: DecisionRoute | None
     categories: list[str]
-    consultations: list[ConsultationOut]
-    handoffs: list[HandoffOut]
-    forum: ForumOut | None
-    late_answers: list[LateAnswerOut]
+    consultations: list[ConsultationView]
+    handoffs: list[HandoffView]
+    forum: ForumView | None
+    late_answers: list[LateAnswerView]
     assessment_revised_at: datetime | None
 
 
@@ -164,7 +164,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
     refused = REFUSALS
 
     @app.get("/cases/{case_reference}", responses=refused, dependencies=readers)
-    async def get_case(case_reference: CaseRef) -> CaseOut:
+    async def get_case(case_reference: CaseRef) -> CaseView:
         """A case's state, consultations, handoffs, assessment and forum."""
         async with db.transaction(tenant) as tx:
             view = await use_cases.view_case(tx, case_reference=case_reference)
@@ -176,7 +176,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
         responses=refused,
         dependencies=team,
     )
-    async def consult(case_reference: CaseRef, body: ConsultationIn) -> dict[str, UUID]:
+    async def consult(case_reference: CaseRef, body: ConsultationRequest) -> dict[str, UUID]:
         """Consult another agency that can inform the risk assessment (5.4.5)."""
         async with db.transaction(tenant) as tx:
             consultation_id = await use_cases.request_consultation(
@@ -193,7 +193,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
         return {"consultation_id": consultation_id}
 
     @app.put("/cases/{case_reference}/forum", responses=refused, dependencies=team)
-    async def schedule(case_reference: CaseRef, body: ForumIn) -> ForumOut:
+    async def schedule(case_reference: CaseRef, body: ForumRequest) -> ForumView:
         """Schedule or move the forum (5.6.12; 5.6.27: within 28 days, urgent if justified)."""
         plan = forum.Schedule(
             forum=body.forum,
@@ -206,7 +206,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
             record = await use_cases.schedule_forum(
                 tx, case_reference=case_reference, plan=plan, clock=clock, context=context
             )
-        return ForumOut(**_forum_fields(record))
+        return ForumView(**_forum_fields(record))
 
     @app.post(
         "/cases/{case_reference}/forum/decision",
@@ -214,7 +214,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
         responses=refused,
         dependencies=readers,
     )
-    async def decide(case_reference: CaseRef, body: DecisionIn) -> dict[str, str]:
+    async def decide(case_reference: CaseRef, body: DecisionRequest) -> dict[str, str]:
         """Record the forum's conclusion; it goes to disclosure, or back to the owning force."""
         conclusion = forum.Conclusion(
             route=body.route,
@@ -244,10 +244,10 @@ def _forum_fields(record: ForumRecord) -> dict[str, object]:
     }
 
 
-def _case_out(view: use_cases.CaseView) -> CaseOut:
+def _case_out(view: use_cases.CaseView) -> CaseView:
     case, assessment = view.case, view.assessment or {}
     route = assessment.get("route")
-    return CaseOut(
+    return CaseView(
         case_reference=case.case_reference,
         role=case.role,
         state=case.state,
@@ -257,7 +257,7 @@ def _case_out(view: use_cases.CaseView) -> CaseOut:
         route=DecisionRoute(str(route)) if route else None,
         categories=[str(category) for category in assessment.get("categories") or []],
         consultations=[
-            ConsultationOut(
+            ConsultationView(
                 consultation_id=c.consultation_id,
                 agency=c.agency,
                 agency_kind=c.kind,
@@ -269,7 +269,7 @@ def _case_out(view: use_cases.CaseView) -> CaseOut:
             for c in view.consultations
         ],
         handoffs=[
-            HandoffOut(
+            HandoffView(
                 handoff_id=h.handoff_id,
                 role=h.role,
                 owning_force=h.owning_force,
@@ -281,9 +281,9 @@ def _case_out(view: use_cases.CaseView) -> CaseOut:
             )
             for h in view.handoffs
         ],
-        forum=ForumOut(**_forum_fields(view.forum)) if view.forum else None,
+        forum=ForumView(**_forum_fields(view.forum)) if view.forum else None,
         late_answers=[
-            LateAnswerOut(
+            LateAnswerView(
                 stage=r.answer.stage,
                 system=r.answer.result.system,
                 party=r.answer.result.party,

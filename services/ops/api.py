@@ -45,7 +45,7 @@ class DeviationRequest(BaseModel):
     justification: str = Field(min_length=1, max_length=8000)
 
 
-class DeviationRecorded(BaseModel):
+class DeviationRecordedView(BaseModel):
     """The id of the TimescaleDeviationRecordedV1 published."""
 
     message_id: str
@@ -166,7 +166,7 @@ def create_dashboard(
     )
     async def deviate(
         force: str, case_reference: CaseRef, request: DeviationRequest
-    ) -> DeviationRecorded:
+    ) -> DeviationRecordedView:
         """Move a clock with a justification (5.4.8), e.g. after a breach and a re-triage."""
         try:
             async with database.transaction(force) as tx:
@@ -180,7 +180,7 @@ def create_dashboard(
                 )
         except use_cases.CaseNotFound as exc:
             raise HTTPException(404, "no such clock") from exc
-        return DeviationRecorded(message_id=str(message_id))
+        return DeviationRecordedView(message_id=str(message_id))
 
     return app
 
