@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,203 +77,269 @@ def _met(at: datetime, *clocks: Deadline) -> tuple[ClockChange, ...]:
     return tuple(ClockChange(clock, met_at=at) for clock in clocks)
 
 
-def change_for(message: Message) -> CaseChange | None:  # noqa: PLR0911, PLR0912 - one case per message type reads best
-    """The change an event makes to its case; none for a type the read model does not keep."""
-    match message:
-        case intake.EnquiryRegisteredV1():
-            due = {
-                Deadline.STAGE_ONE: message.stage1_due_at,
-                Deadline.RISK_ASSESSMENT: message.risk_assessment_due_at,
-                Deadline.CLOSURE: message.closure_due_at,
-            }
-            return CaseChange(
-                message.case_reference,
-                message.registered_at,
-                f"enquiry registered ({message.channel.value}, {message.scheme_profile.value})",
-                Stage.INITIAL_CONTACT,
-                {
-                    "contact_at": message.received_at,
-                    "scheme_profile": message.scheme_profile.value,
-                    "channel": message.channel.value,
-                },
-                tuple(ClockChange(clock, due_at=at) for clock, at in due.items()),
-            )
-        case intake.EnquiryRedirectedV1():
-            return CaseChange(
-                message.case_reference,
-                message.redirected_at,
-                f"enquiry redirected to {message.route.value} (3.7)",
-                Stage.INITIAL_CONTACT,
-                {"contact_at": message.redirected_at, "ended_at": message.redirected_at},
-            )
-        case intake.IntelligenceSubmittedV1():
-            return CaseChange(
-                message.case_reference,
-                message.submitted_at,
-                f"submitted as intelligence: {message.reason.value} (5.2.5)",
-                Stage.INITIAL_CONTACT,
-                {"contact_at": message.submitted_at, "ended_at": message.submitted_at},
-            )
-        case intake.ApplicationSubmittedV1():
-            return CaseChange(
-                message.case_reference,
-                message.seen_at,
-                "application made face to face",
-                Stage.FACE_TO_FACE,
-                {"applied_at": message.seen_at},
-                _met(message.seen_at, Deadline.STAGE_ONE),
-            )
-        case intake.InformationPackGivenV1():
-            return CaseChange(
-                message.case_reference,
-                message.given_at,
-                f"information pack given ({message.format.value})",
-                Stage.EMPOWERMENT,
-                {"pack_given_at": message.given_at},
-            )
-        case checks.ChecksRequestedV1():
-            return CaseChange(
-                message.case_reference,
-                message.requested_at,
-                f"checks requested at {message.stage.value}: "
-                + ", ".join(system.value for system in message.systems),
-                message.stage,
-            )
-        case checks.ChecksCompletedV1():
-            return _checks_completed(message)
-        case checks.CheckAnsweredLateV1():
-            return CaseChange(
-                message.case_reference,
-                message.answered_at,
-                f"late answer from {message.result.system.value}",
-                message.stage,
-                {"registered_offender": _registered(message.result)},
-            )
-        case safeguarding.SafeguardingEscalationRaisedV1():
-            return CaseChange(
-                message.case_reference,
-                message.raised_at,
-                f"{message.risk.value} risk escalated at {message.stage.value} (2.7)",
-                message.stage,
-                {"escalations": 1},
-                escalation=Escalation(
-                    message.stage.value, message.risk.value, message.section_47, message.raised_at
-                ),
-            )
-        case multiagency.ConsultationRequestedV1():
-            return CaseChange(
-                message.case_reference,
-                message.requested_at,
-                "agency consulted (5.4.5)",
-                Stage.FULL_RISK_ASSESSMENT,
-            )
-        case multiagency.ConsultationOverdueV1():
-            return CaseChange(
-                message.case_reference,
-                message.noticed_at,
-                "consultation overdue",
-                Stage.FULL_RISK_ASSESSMENT,
-            )
-        case multiagency.RiskAssessmentCompletedV1():
-            return CaseChange(
-                message.case_reference,
-                message.completed_at,
-                f"full risk assessment completed: {message.route.value} (5.4.7)",
-                Stage.DECISION,
-                {"assessed_at": message.completed_at},
-                _met(message.completed_at, Deadline.STAGE_ONE, Deadline.RISK_ASSESSMENT),
-            )
-        case multiagency.ForumScheduledV1():
-            return CaseChange(
-                message.case_reference,
-                message.scheduled_for,
-                f"{message.forum.value} scheduled" + (" (urgent)" if message.urgent else ""),
-                Stage.DECISION,
-            )
-        case multiagency.ForumDecidedV1():
-            return CaseChange(
-                message.case_reference,
-                message.decided_at,
-                f"{message.forum.value} decided: {message.route.value}",
-                Stage.DECISION,
-                {"decided_at": message.decided_at},
-            )
-        case disclosure.DisclosureDecidedV1():
-            return CaseChange(
-                message.case_reference,
-                message.decided_at,
-                "decided to disclose" if message.disclose else "decided not to disclose",
-                Stage.OUTCOME_AND_CLOSURE,
-                {"decided_at": message.decided_at},
-            )
-        case disclosure.DisclosureDeliveredV1():
-            return CaseChange(
-                message.case_reference,
-                message.delivered_at,
-                f"disclosure delivered in person, undertaking {message.undertaking.value}",
-                Stage.OUTCOME_AND_CLOSURE,
-                {"disclosed_at": message.delivered_at},
-            )
-        case disclosure.NonDisclosureCommunicatedV1():
-            return CaseChange(
-                message.case_reference,
-                message.communicated_at,
-                f"no disclosure communicated by {message.method.value}",
-                Stage.OUTCOME_AND_CLOSURE,
-            )
-        case disclosure.ProtectiveActionRecordedV1():
-            return CaseChange(
-                message.case_reference,
-                message.recorded_at,
-                "protective action: " + ", ".join(action.value for action in message.actions),
-                Stage.OUTCOME_AND_CLOSURE,
-            )
-        case disclosure.CaseClosedV1():
-            return CaseChange(
-                message.case_reference,
-                message.closed_at,
-                f"closed: {message.outcome.value} (6.1)",
-                Stage.OUTCOME_AND_CLOSURE,
-                {
-                    "closed_at": message.closed_at,
-                    "ended_at": message.closed_at,
-                    "outcome": message.outcome.value,
-                },
-                _met(message.closed_at, *_ALL_CLOCKS),
-            )
-        case deadlines.DeadlineWarningV1():
-            return CaseChange(
-                message.case_reference,
-                message.warned_at,
-                f"deadline {message.deadline.value} due {message.due_at.isoformat()}: warning",
-                clocks=(ClockChange(message.deadline, warned_for=message.due_at),),
-            )
-        case deadlines.DeadlineBreachedV1():
-            return CaseChange(
-                message.case_reference,
-                message.breached_at,
-                f"deadline {message.deadline.value} breached: re-triage required",
-                clocks=(
-                    ClockChange(
-                        message.deadline,
-                        breached_for=message.due_at,
-                        breached_at=message.breached_at,
-                    ),
-                ),
-            )
-        case deadlines.TimescaleDeviationRecordedV1():
-            return CaseChange(
-                message.case_reference,
-                message.recorded_at,
-                f"deadline {message.deadline.value} moved to {message.new_due_at.isoformat()}"
-                " with a justification (5.4.8)",
-                clocks=(
-                    ClockChange(
-                        message.deadline, moved_to=message.new_due_at, moved_at=message.recorded_at
-                    ),
-                ),
-            )
+@functools.singledispatch
+def change_for(message: Message) -> CaseChange | None:
+    """The change an event makes to its case; none for a type the read model does not keep.
+
+    One projection per message type, each registered below (architecture §6).
+    """
     return None
+
+
+@change_for.register
+def _enquiry_registered(message: intake.EnquiryRegisteredV1) -> CaseChange:
+    due = {
+        Deadline.STAGE_ONE: message.stage1_due_at,
+        Deadline.RISK_ASSESSMENT: message.risk_assessment_due_at,
+        Deadline.CLOSURE: message.closure_due_at,
+    }
+    return CaseChange(
+        message.case_reference,
+        message.registered_at,
+        f"enquiry registered ({message.channel.value}, {message.scheme_profile.value})",
+        Stage.INITIAL_CONTACT,
+        {
+            "contact_at": message.received_at,
+            "scheme_profile": message.scheme_profile.value,
+            "channel": message.channel.value,
+        },
+        tuple(ClockChange(clock, due_at=at) for clock, at in due.items()),
+    )
+
+
+@change_for.register
+def _enquiry_redirected(message: intake.EnquiryRedirectedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.redirected_at,
+        f"enquiry redirected to {message.route.value} (3.7)",
+        Stage.INITIAL_CONTACT,
+        {"contact_at": message.redirected_at, "ended_at": message.redirected_at},
+    )
+
+
+@change_for.register
+def _intelligence_submitted(message: intake.IntelligenceSubmittedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.submitted_at,
+        f"submitted as intelligence: {message.reason.value} (5.2.5)",
+        Stage.INITIAL_CONTACT,
+        {"contact_at": message.submitted_at, "ended_at": message.submitted_at},
+    )
+
+
+@change_for.register
+def _application_submitted(message: intake.ApplicationSubmittedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.seen_at,
+        "application made face to face",
+        Stage.FACE_TO_FACE,
+        {"applied_at": message.seen_at},
+        _met(message.seen_at, Deadline.STAGE_ONE),
+    )
+
+
+@change_for.register
+def _information_pack_given(message: intake.InformationPackGivenV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.given_at,
+        f"information pack given ({message.format.value})",
+        Stage.EMPOWERMENT,
+        {"pack_given_at": message.given_at},
+    )
+
+
+@change_for.register
+def _checks_requested(message: checks.ChecksRequestedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.requested_at,
+        f"checks requested at {message.stage.value}: "
+        + ", ".join(system.value for system in message.systems),
+        message.stage,
+    )
+
+
+@change_for.register
+def _check_answered_late(message: checks.CheckAnsweredLateV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.answered_at,
+        f"late answer from {message.result.system.value}",
+        message.stage,
+        {"registered_offender": _registered(message.result)},
+    )
+
+
+@change_for.register
+def _safeguarding_escalation_raised(
+    message: safeguarding.SafeguardingEscalationRaisedV1,
+) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.raised_at,
+        f"{message.risk.value} risk escalated at {message.stage.value} (2.7)",
+        message.stage,
+        {"escalations": 1},
+        escalation=Escalation(
+            message.stage.value, message.risk.value, message.section_47, message.raised_at
+        ),
+    )
+
+
+@change_for.register
+def _consultation_requested(message: multiagency.ConsultationRequestedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.requested_at,
+        "agency consulted (5.4.5)",
+        Stage.FULL_RISK_ASSESSMENT,
+    )
+
+
+@change_for.register
+def _consultation_overdue(message: multiagency.ConsultationOverdueV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.noticed_at,
+        "consultation overdue",
+        Stage.FULL_RISK_ASSESSMENT,
+    )
+
+
+@change_for.register
+def _risk_assessment_completed(message: multiagency.RiskAssessmentCompletedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.completed_at,
+        f"full risk assessment completed: {message.route.value} (5.4.7)",
+        Stage.DECISION,
+        {"assessed_at": message.completed_at},
+        _met(message.completed_at, Deadline.STAGE_ONE, Deadline.RISK_ASSESSMENT),
+    )
+
+
+@change_for.register
+def _forum_scheduled(message: multiagency.ForumScheduledV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.scheduled_for,
+        f"{message.forum.value} scheduled" + (" (urgent)" if message.urgent else ""),
+        Stage.DECISION,
+    )
+
+
+@change_for.register
+def _forum_decided(message: multiagency.ForumDecidedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.decided_at,
+        f"{message.forum.value} decided: {message.route.value}",
+        Stage.DECISION,
+        {"decided_at": message.decided_at},
+    )
+
+
+@change_for.register
+def _disclosure_decided(message: disclosure.DisclosureDecidedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.decided_at,
+        "decided to disclose" if message.disclose else "decided not to disclose",
+        Stage.OUTCOME_AND_CLOSURE,
+        {"decided_at": message.decided_at},
+    )
+
+
+@change_for.register
+def _disclosure_delivered(message: disclosure.DisclosureDeliveredV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.delivered_at,
+        f"disclosure delivered in person, undertaking {message.undertaking.value}",
+        Stage.OUTCOME_AND_CLOSURE,
+        {"disclosed_at": message.delivered_at},
+    )
+
+
+@change_for.register
+def _non_disclosure_communicated(message: disclosure.NonDisclosureCommunicatedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.communicated_at,
+        f"no disclosure communicated by {message.method.value}",
+        Stage.OUTCOME_AND_CLOSURE,
+    )
+
+
+@change_for.register
+def _protective_action_recorded(message: disclosure.ProtectiveActionRecordedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.recorded_at,
+        "protective action: " + ", ".join(action.value for action in message.actions),
+        Stage.OUTCOME_AND_CLOSURE,
+    )
+
+
+@change_for.register
+def _case_closed(message: disclosure.CaseClosedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.closed_at,
+        f"closed: {message.outcome.value} (6.1)",
+        Stage.OUTCOME_AND_CLOSURE,
+        {
+            "closed_at": message.closed_at,
+            "ended_at": message.closed_at,
+            "outcome": message.outcome.value,
+        },
+        _met(message.closed_at, *_ALL_CLOCKS),
+    )
+
+
+@change_for.register
+def _deadline_warning(message: deadlines.DeadlineWarningV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.warned_at,
+        f"deadline {message.deadline.value} due {message.due_at.isoformat()}: warning",
+        clocks=(ClockChange(message.deadline, warned_for=message.due_at),),
+    )
+
+
+@change_for.register
+def _deadline_breached(message: deadlines.DeadlineBreachedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.breached_at,
+        f"deadline {message.deadline.value} breached: re-triage required",
+        clocks=(
+            ClockChange(
+                message.deadline,
+                breached_for=message.due_at,
+                breached_at=message.breached_at,
+            ),
+        ),
+    )
+
+
+@change_for.register
+def _timescale_deviation_recorded(message: deadlines.TimescaleDeviationRecordedV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.recorded_at,
+        f"deadline {message.deadline.value} moved to {message.new_due_at.isoformat()}"
+        " with a justification (5.4.8)",
+        clocks=(
+            ClockChange(
+                message.deadline, moved_to=message.new_due_at, moved_at=message.recorded_at
+            ),
+        ),
+    )
 
 
 def _registered(result: checks.CheckResult) -> bool:
@@ -284,6 +351,7 @@ def _registered(result: checks.CheckResult) -> bool:
     )
 
 
+@change_for.register
 def _checks_completed(message: checks.ChecksCompletedV1) -> CaseChange:
     indication = message.indication.value if message.indication else "undetermined"
     # 5.1.13: stage 1 ends with the initial checks, within 24 hours.
