@@ -20,7 +20,7 @@ from schemas.stages import Stage
 from services.checks import classification, domain, store
 from services.checks.config import ChecksSettings
 from services.checks.domain import Status
-from services.runtime.audit import Action, record
+from services.runtime.audit import Action
 from services.runtime.clock import Clock
 from services.runtime.emitter import Cause, emit
 from services.runtime.unit_of_work import Transaction
@@ -84,12 +84,9 @@ async def send(
     )
     _emit(tx, request, message, now=now, to=query.system_tenant)
     # architecture §5: every consultation of personal data, who, whose, when, with whom.
-    await record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        Action.CONSULTATION,
         at=now,
-        actor=f"{tx.tenant}/{SERVICE}",
-        action=Action.CONSULTATION,
         case_ref=query.case_reference,
         recipients=[query.system_tenant],
         reason=(

@@ -12,7 +12,7 @@ import structlog
 from schemas.disclosure import RepeatedRequestsFlaggedV1
 from services.disclosure import store
 from services.disclosure.use_cases import ini_tenant
-from services.runtime.audit import Action, record
+from services.runtime.audit import Action
 from services.runtime.consumer import Rejected
 from services.runtime.unit_of_work import Transaction
 
@@ -44,14 +44,11 @@ async def note_flag(
     if not kept:
         log.info("repeated_requests_flag_superseded", case=flag.case_reference)
         return
-    await record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        Action.COLLECTION,
         at=flag.flagged_at,
         actor=source,
-        action=Action.COLLECTION,
         case_ref=flag.case_reference,
-        recipients=(),
         reason=f"INI: {len(flag.requests)} disclosure requests on record about the subject (6.1)",
     )
     log.warning(

@@ -24,7 +24,7 @@ from schemas.multiagency import DecisionRoute, ForumDecidedV1
 from schemas.parties import SubjectParticulars
 from services.disclosure import domain, store
 from services.disclosure.config import DisclosureSettings
-from services.runtime.audit import Action, record
+from services.runtime.audit import Action
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
 from services.runtime.emitter import CaseEmitter, Cause
@@ -195,12 +195,9 @@ async def deliver(
             for recipient in (decision.recipient, *decision.other_recipients)
             if recipient is not None
         ]
-        await record(
-            tx.conn,
-            tenant=tx.tenant,
+        await tx.audit(
+            Action.DISCLOSURE,
             at=now,
-            actor=SERVICE,
-            action=Action.DISCLOSURE,
             case_ref=case_reference,
             recipients=recipients,
             reason="disclosure under the scheme, three-stage test met (5.6.14)",
@@ -323,12 +320,9 @@ async def close_case(
         ),
         to=ini_tenant(),
     )
-    await record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        Action.DISCLOSURE,
         at=now,
-        actor=SERVICE,
-        action=Action.DISCLOSURE,
         case_ref=case_reference,
         recipients=(ini_tenant(),),
         reason="final intelligence report, retrievable by all forces (6.1)",

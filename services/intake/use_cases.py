@@ -24,7 +24,7 @@ from schemas.safeguarding import SafeguardingEscalationRaisedV1
 from schemas.stages import Stage
 from services.intake import domain, store
 from services.intake.domain import Route
-from services.runtime.audit import Action, record
+from services.runtime.audit import Action
 from services.runtime.clock import Clock
 from services.runtime.emitter import CaseEmitter, Cause
 from services.runtime.errors import CaseNotFound, WrongStage
@@ -118,12 +118,9 @@ async def record_initial_contact(
         initial_contact=details.model_dump(mode="json"),
         escalations=int(raised),
     )
-    await record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        Action.COLLECTION,
         at=now,
-        actor=SERVICE,
-        action=Action.COLLECTION,
         case_ref=reference,
         recipients=(),
         reason=f"initial contact, {triage.route.value} (5.1)",
@@ -293,12 +290,9 @@ async def record_application(
         last_event_id=main.id,
         escalations=int(raised),
     )
-    await record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        Action.COLLECTION,
         at=now,
-        actor=SERVICE,
-        action=Action.COLLECTION,
         case_ref=case_reference,
         recipients=(),
         reason="face-to-face application (5.2)",

@@ -27,7 +27,7 @@ from services.multiagency import (
 )
 from services.multiagency.config import Context
 from services.multiagency.domain import AgencyAnswer, Assessment, Decision, HandoffResult
-from services.multiagency.messaging import SERVICE, emit
+from services.multiagency.messaging import emit
 from services.multiagency.store import OWNING, Case, CaseState
 from services.runtime import audit
 from services.runtime.emitter import Cause
@@ -273,12 +273,9 @@ async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:
         assessment=revised,
         revised_at=now,
     )
-    await audit.record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        audit.Action.ALTERATION,
         at=now,
-        actor=SERVICE,
-        action=audit.Action.ALTERATION,
         case_ref=case.case_reference,
         recipients=(),
         reason="the risk assessment the forum weighs revised with late check answers "

@@ -19,7 +19,7 @@ from schemas.multiagency import (
 from services.multiagency import domain, store_requests
 from services.multiagency.config import Context
 from services.multiagency.domain import ConsultationStatus, SharingDecision
-from services.multiagency.messaging import SERVICE, emit
+from services.multiagency.messaging import emit
 from services.multiagency.store import Case
 from services.multiagency.store_requests import Consultation
 from services.runtime import audit
@@ -114,12 +114,9 @@ async def request_consultation(
         remind_at=remind_at,
         request_message_id=sent.id,
     )
-    await audit.record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        audit.Action.CONSULTATION,
         at=now,
-        actor=SERVICE,
-        action=audit.Action.CONSULTATION,
         case_ref=case.case_reference,
         recipients=(agency,),
         reason=sharing.reason,

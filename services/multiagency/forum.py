@@ -19,7 +19,7 @@ from schemas.multiagency import (
 )
 from services.multiagency import domain, handoff, store
 from services.multiagency.areas import Directory
-from services.multiagency.messaging import SERVICE, emit
+from services.multiagency.messaging import emit
 from services.multiagency.store import Case, CaseState, ForumRecord
 from services.runtime import audit
 from services.runtime.emitter import Cause
@@ -143,12 +143,9 @@ async def conclude(
     )
     others = sorted({a.agency for a in conclusion.attendance} - {tx.tenant})
     if conclusion.information_shared and others:
-        await audit.record(
-            tx.conn,
-            tenant=tx.tenant,
+        await tx.audit(
+            audit.Action.DISCLOSURE,
             at=now,
-            actor=SERVICE,
-            action=audit.Action.DISCLOSURE,
             case_ref=case.case_reference,
             recipients=others,
             reason=f"5.6.12: information shared at the {forum.forum.value}",

@@ -26,7 +26,7 @@ from schemas.stages import Stage
 from services.multiagency import domain, late_answers, store, store_requests
 from services.multiagency.areas import Directory
 from services.multiagency.domain import HandoffStatus
-from services.multiagency.messaging import SERVICE, emit
+from services.multiagency.messaging import emit
 from services.multiagency.store import OWNING, RESPONDING, Case, CaseState
 from services.multiagency.store_requests import Handoff
 from services.runtime import audit
@@ -97,12 +97,9 @@ async def request_handoff(
         closure_due_at=closure_due_at,
         request_message_id=sent.id,
     )
-    await audit.record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        audit.Action.DISCLOSURE,
         at=now,
-        actor=SERVICE,
-        action=audit.Action.DISCLOSURE,
         case_ref=case.case_reference,
         recipients=(responding_force,),
         reason="4.10: the subject lives in the responding force's area; handed off with the "
@@ -296,12 +293,9 @@ async def return_findings(
     await store.update_case(
         tx.conn, tenant=tx.tenant, case_reference=case.case_reference, state=CaseState.RETURNED
     )
-    await audit.record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        audit.Action.DISCLOSURE,
         at=now,
-        actor=SERVICE,
-        action=audit.Action.DISCLOSURE,
         case_ref=case.case_reference,
         recipients=(case.owning_force,),
         reason="4.10: the responding force's findings and recommendation returned to the "

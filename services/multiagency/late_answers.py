@@ -15,7 +15,6 @@ import structlog
 from schemas.checks import CheckAnsweredLateV1, CheckResult
 from services.multiagency import domain, store
 from services.multiagency.domain import LateAnswer, LateEffect
-from services.multiagency.messaging import SERVICE
 from services.multiagency.store import Case, CaseState, LateRecord
 from services.runtime import audit
 from services.runtime.unit_of_work import Transaction
@@ -58,12 +57,9 @@ async def keep(
         log.info("late_answer_kept", effect=effect.value, **fields)
     else:
         # 6.2: the record must stand scrutiny; it shows the answer came after the decision.
-        await audit.record(
-            tx.conn,
-            tenant=tx.tenant,
+        await tx.audit(
+            audit.Action.COMBINATION,
             at=now,
-            actor=SERVICE,
-            action=audit.Action.COMBINATION,
             case_ref=case.case_reference,
             recipients=(),
             reason=(

@@ -245,12 +245,10 @@ async def _replay(force: str, letters: list[streams.DeadLetter], *, by: str, why
 
     async def audit_it(letter: streams.DeadLetter) -> None:
         async with database.transaction(force) as tx:
-            await audit.record(
-                tx.conn,
-                tenant=force,
+            await tx.audit(
+                audit.Action.REPLAY,
                 at=SystemClock().now(),
                 actor=f"ops/{by}",
-                action=audit.Action.REPLAY,
                 case_ref=letter.header("ce_subject") or None,
                 recipients=(letter.header("dlq_consumer"),),
                 reason=f"replayed {letter.ref} from {streams.original_topic(letter)}: {why}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,17 @@ class Rebuilt:
         return self.records / self.seconds if self.seconds else 0.0
 
 
+@functools.cache
+def _models(force: str, topic: str) -> dict[str, type[Message]]:
+    """The types read from one of the force's streams (made once per topic, not per record)."""
+    return {
+        message.TYPE: message
+        for spec in read_streams()
+        if spec.name(force) == topic
+        for message in spec.messages
+    }
+
+
 def decode(record: ConsumerRecord[Any, Any], force: str) -> tuple[Envelope, Message] | str:
     """A record as the live consumer decodes it, or the reason it would dead-letter it."""
     try:
@@ -55,13 +67,7 @@ def decode(record: ConsumerRecord[Any, Any], force: str) -> tuple[Envelope, Mess
     # The same tenant wall as the runtime's consumer (architecture §5).
     if envelope.tenant != force:
         return "header ce_source: another tenant's message on this force's stream"
-    models = {
-        message.TYPE: message
-        for spec in read_streams()
-        if spec.name(force) == record.topic
-        for message in spec.messages
-    }
-    model = models.get(envelope.type)
+    model = _models(force, record.topic).get(envelope.type)
     if model is None:
         return f"header ce_type: {envelope.type} is not read from this topic"
     try:

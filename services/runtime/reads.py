@@ -44,12 +44,10 @@ def audited(*roles: Role) -> Any:
         actor, database, clock = request.app.state.read_audit
         route = getattr(request.scope.get("route"), "path", request.url.path)
         async with database.transaction(staff.force) as tx:
-            await audit.record(
-                tx.conn,
-                tenant=tx.tenant,
+            await tx.audit(
+                audit.Action.READ,
                 at=clock.now(),
                 actor=actor,
-                action=audit.Action.READ,
                 case_ref=request.path_params.get("case_reference"),
                 recipients=(staff.identifier,),
                 reason=f"GET {route}: {purpose}",

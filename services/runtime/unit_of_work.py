@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 
 from schemas.base import Message
 from schemas.envelope import Envelope
-from services.runtime import inbox, outbox
+from services.runtime import audit, inbox, outbox
 from services.runtime.connection import Connection
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.tracing import TRACEPARENT, current_traceparent
@@ -46,6 +47,30 @@ class Transaction:
                 headers=headers,
                 value=message.to_json(),
             )
+        )
+
+    async def audit(
+        self,
+        action: audit.Action,
+        *,
+        at: datetime,
+        case_ref: str | None,
+        reason: str,
+        recipients: Sequence[str] = (),
+        actor: str | None = None,
+    ) -> audit.Entry:
+        """Append to the tenant's audit chain in this transaction (architecture §5). The actor
+        is the service whose transaction this is, unless named; a member of staff who asked is
+        added to it."""
+        return await audit.record(
+            self.conn,
+            tenant=self.tenant,
+            at=at,
+            actor=actor or self.schema,
+            action=action,
+            case_ref=case_ref,
+            recipients=recipients,
+            reason=reason,
         )
 
     def emit_record(self, record: OutgoingRecord) -> None:

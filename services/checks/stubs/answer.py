@@ -19,7 +19,7 @@ from schemas.envelope import Envelope, caused_by, source_of
 from services.checks import matching
 from services.checks.stubs import search
 from services.checks.stubs.behaviour import Behaviour
-from services.runtime.audit import Action, record
+from services.runtime.audit import Action
 from services.runtime.clock import Clock
 from services.runtime.consumer import Rejected
 from services.runtime.outbox import OutgoingRecord
@@ -112,12 +112,10 @@ async def answer_query(
         log.warning("check_answer_garbled", query=str(query.query_id))
     else:
         tx.emit(inbox, answer, envelope)
-    await record(
-        tx.conn,
-        tenant=tx.tenant,
+    await tx.audit(
+        Action.DISCLOSURE,
         at=now,
         actor=f"{tx.tenant}/{system.value}",
-        action=Action.DISCLOSURE,
         case_ref=query.case_reference,
         recipients=[query.asking_force],
         reason=f"{system.value} check on {query.party}: {result.outcome.value}",

@@ -22,7 +22,7 @@ from schemas.disclosure import (
 )
 from schemas.envelope import Envelope, caused_by, first_envelope, source_of
 from services.checks.names import normalise, sound_key
-from services.runtime.audit import Action, record
+from services.runtime.audit import Action
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -132,12 +132,10 @@ async def flag_repeated_requests(
             else first_envelope(type=flag.TYPE, source=source, subject=case_reference, time=now)
         )
         tx.emit(topics.inbox(force, tx.tenant), flag, envelope)
-        await record(
-            tx.conn,
-            tenant=tx.tenant,
+        await tx.audit(
+            Action.DISCLOSURE,
             at=now,
             actor=f"{tx.tenant}/ini",
-            action=Action.DISCLOSURE,
             case_ref=case_reference,
             recipients=[force],
             reason=f"{len(requests)} disclosure requests on record about one subject (6.1)",

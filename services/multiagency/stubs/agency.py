@@ -208,12 +208,10 @@ class AgencySystem:
         )
         tx.emit(topics.inbox(asking_force, tx.tenant), answered, envelope)
         if answer.outcome is ConsultationOutcome.INFORMATION_SHARED:
-            await audit.record(
-                tx.conn,
-                tenant=tx.tenant,
+            await tx.audit(
+                audit.Action.DISCLOSURE,
                 at=now,
                 actor=self.name,
-                action=audit.Action.DISCLOSURE,
                 case_ref=cause.subject,
                 recipients=(asking_force,),
                 reason="5.4.5: the force's consultation answered from the agency's records",
