@@ -89,6 +89,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     )
     # The case worker signs in to each force's issuer as its case officer (every stage's role).
     worker = CaseWorker(system.url, lambda force: local_token(force, "case-officer"))
+    kept = False
     try:
         say(f"starting {len(system.parts)} processes for {', '.join(PILOT_FORCES)}")
         system.start(on_ready=lambda part: say(f"  ready: {part.label}"))
@@ -104,11 +105,14 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
         failed = [result for result in played if result.outcome != result.story.expected_outcome]
         if keep:
             _print_keep(console, system, database_url)
-            return 1 if failed else 0
+            kept = True
         return 1 if failed else 0
     finally:
         worker.release()
-        if not keep:
+        # Kept only once the stories have been played and the processes recorded: a start
+        # that fails (or anything else that raises) stops everything it started, so nothing
+        # is left running that `--stop` does not know of.
+        if not kept:
             system.stop()
             stopped = stack.down(only=started, progress=say) if started else []
             say(
