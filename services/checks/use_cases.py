@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
 
 import structlog
 
 from schemas.checks import CheckAnsweredV1, ChecksRequestedV1, RequestChecksV1, System
-from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.parties import SubjectParticulars
 from services.checks import classification, domain, progress, store
 from services.checks.config import ChecksSettings
 from services.checks.domain import Status
 from services.runtime.clock import Clock
-from services.runtime.consumer import Rejected
+from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import emit
 from services.runtime.unit_of_work import Database, Transaction
 
@@ -24,15 +24,20 @@ ENQUIRY, APPLICATION, REQUEST = "enquiry-registered", "application-submitted", "
 log = structlog.get_logger(__name__)
 
 
-async def request_checks(
-    tx: Transaction,
-    *,
-    command: RequestChecksV1,
-    cause: Envelope,
-    clock: Clock,
-    settings: ChecksSettings,
-) -> None:
-    """Ask each system of the stage about each party (5.1.9, 5.2.12, 5.4.4)."""
+@dataclass(frozen=True)
+class Deps:
+    """What the use cases that handle messages are given by the composition root (app.py)."""
+
+    clock: Clock
+    settings: ChecksSettings
+
+
+async def request_checks(deps: Deps, tx: Transaction, delivery: Delivery[RequestChecksV1]) -> None:
+    """Intake's or multi-agency's request: ask each system of the stage about each party.
+
+    5.1.9, 5.2.12 and 5.4.4 say which systems each stage asks.
+    """
+    command, cause, clock, settings = delivery.message, delivery.envelope, deps.clock, deps.settings
     now = clock.now()
     stage, case = command.stage, command.case_reference
     await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
@@ -96,13 +101,12 @@ async def request_checks(
 
 
 async def record_particulars(
+    deps: Deps,
     tx: Transaction,
-    *,
-    event: EnquiryRegisteredV1 | ApplicationSubmittedV1,
-    clock: Clock,
-    settings: ChecksSettings,
+    delivery: Delivery[EnquiryRegisteredV1] | Delivery[ApplicationSubmittedV1],
 ) -> None:
     """Keep what intake learnt of the parties, then send the queries that waited for it."""
+    event, clock, settings = delivery.message, deps.clock, deps.settings
     now = clock.now()
     case = event.case_reference
     await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
@@ -137,15 +141,17 @@ async def record_particulars(
         await progress.advance(tx, case_reference=case, stage=stage, clock=clock, settings=settings)
 
 
-async def record_answer(
-    tx: Transaction,
-    *,
-    answer: CheckAnsweredV1,
-    sender: str,
-    clock: Clock,
-    settings: ChecksSettings,
-) -> None:
-    """Keep a system's answer; complete the stage when it was the last one awaited."""
+async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAnsweredV1]) -> None:
+    """Keep a system's answer; complete the stage when it was the last one awaited.
+
+    It comes on the system's own inbox topic, which proves the sender.
+    """
+    answer, sender, clock, settings = (
+        delivery.message,
+        delivery.envelope.tenant,
+        deps.clock,
+        deps.settings,
+    )
     query = await store.query_by_id(tx.conn, tenant=tx.tenant, query_id=answer.query_id)
     if query is None:
         raise Rejected(f"query_id: {answer.query_id} is no query of this force")

@@ -11,18 +11,19 @@ import structlog
 
 from schemas.disclosure import RepeatedRequestsFlaggedV1
 from services.disclosure import store
-from services.disclosure.use_cases import ini_tenant
+from services.disclosure.use_cases import Deps, ini_tenant
 from services.runtime.audit import Action
-from services.runtime.consumer import Rejected
+from services.runtime.consumer import Delivery, Rejected
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
 
 
 async def note_flag(
-    tx: Transaction, *, flag: RepeatedRequestsFlaggedV1, sender: str, source: str
+    deps: Deps, tx: Transaction, delivery: Delivery[RepeatedRequestsFlaggedV1]
 ) -> None:
     """Keep INI's flag against the subject, unless a later flag on them is already held."""
+    flag, sender, source = delivery.message, delivery.envelope.tenant, delivery.envelope.source
     if sender != ini_tenant():  # any tenant may write to an inbox; only INI keeps the reports
         raise Rejected(f"ce_source: {sender} is not INI ({ini_tenant()}), which alone flags (6.1)")
     own = [request.case_reference for request in flag.requests if request.force == tx.tenant]

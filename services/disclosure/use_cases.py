@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import structlog
 
 from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1, Finding
@@ -26,7 +28,7 @@ from services.disclosure import domain, store
 from services.disclosure.config import DisclosureSettings
 from services.runtime.audit import Action
 from services.runtime.clock import Clock
-from services.runtime.consumer import Rejected
+from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import CaseEmitter, Cause
 from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
@@ -43,10 +45,24 @@ def ini_tenant() -> str:
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class Deps:
+    """What the use cases that handle messages are given by the composition root (app.py)."""
+
+    clock: Clock
+    # How the force tells a 'no concerns' applicant: by letter (5.6.5, sent at once) rather
+    # than by a visit that a person records through the API (5.6.4, best practice).
+    no_concerns_by_letter: bool = False
+
+
 async def note_application(
-    tx: Transaction, *, application: ApplicationSubmittedV1, cause: Envelope
+    deps: Deps, tx: Transaction, delivery: Delivery[ApplicationSubmittedV1]
 ) -> None:
-    """Keep what decisions need from the face to face: verified identity, the applicant."""
+    """Keep what decisions need from the face to face (stage 2), where the case is opened here.
+
+    It brings the verified identity and the applicant.
+    """
+    application, cause = delivery.message, delivery.envelope
     await _refuse_if_closed(tx, application.case_reference, "face-to-face application")
     await _ensure(tx, application.case_reference, cause)
     await store.update(
@@ -59,8 +75,9 @@ async def note_application(
     )
 
 
-async def note_checks(tx: Transaction, *, checks: ChecksCompletedV1, cause: Envelope) -> None:
-    """Keep what the checks found: the presumption to disclose depends on it (2.4)."""
+async def note_checks(deps: Deps, tx: Transaction, delivery: Delivery[ChecksCompletedV1]) -> None:
+    """Keep what a stage's checks found: the presumption to disclose depends on it (2.4)."""
+    checks, cause = delivery.message, delivery.envelope
     await _refuse_if_closed(tx, checks.case_reference, "stage's completed checks")
     await _ensure(tx, checks.case_reference, cause)
     found = [f.model_dump(mode="json") for result in checks.results for f in result.findings]
@@ -70,8 +87,11 @@ async def note_checks(tx: Transaction, *, checks: ChecksCompletedV1, cause: Enve
         )
 
 
-async def note_late_answer(tx: Transaction, *, late: CheckAnsweredLateV1, cause: Envelope) -> None:
+async def note_late_answer(
+    deps: Deps, tx: Transaction, delivery: Delivery[CheckAnsweredLateV1]
+) -> None:
     """Add what a system found after its stage's checks completed: the presumption (2.4) too."""
+    late, cause = delivery.message, delivery.envelope
     await _ensure(tx, late.case_reference, cause)
     found = [finding.model_dump(mode="json") for finding in late.result.findings]
     if not found:
@@ -89,15 +109,9 @@ async def note_late_answer(tx: Transaction, *, late: CheckAnsweredLateV1, cause:
     )
 
 
-async def take_route(
-    tx: Transaction,
-    *,
-    decision: ForumDecidedV1,
-    cause: Envelope,
-    clock: Clock,
-    no_concerns_by_letter: bool,
-) -> None:
-    """Record the forum's route; a 'no concerns' case may be told by letter and closed now."""
+async def take_route(deps: Deps, tx: Transaction, delivery: Delivery[ForumDecidedV1]) -> None:
+    """Record the forum's route (5.6); a 'no concerns' case may be told by letter and closed now."""
+    decision, cause, clock = delivery.message, delivery.envelope, deps.clock
     await _refuse_if_closed(tx, decision.case_reference, "forum's decision")
     await _ensure(tx, decision.case_reference, cause)
     status = "awaiting-decision" if decision.route is DecisionRoute.CONCERNS else "no-concerns"
@@ -112,7 +126,7 @@ async def take_route(
         last_event_id=cause.id,
     )
     log.info("forum_route_taken", case=decision.case_reference, route=decision.route.value)
-    if decision.route is DecisionRoute.NO_CONCERNS and no_concerns_by_letter:
+    if decision.route is DecisionRoute.NO_CONCERNS and deps.no_concerns_by_letter:
         # 5.6.5: the 'no concerns' message may be conveyed by letter.
         await communicate_non_disclosure(
             tx,

@@ -18,6 +18,7 @@ from schemas.intake import (
     IntelligenceReason,
     IntelligenceSubmittedV1,
     PackFormat,
+    RegisterEnquiryV1,
 )
 from schemas.parties import RiskAnswer
 from schemas.safeguarding import SafeguardingEscalationRaisedV1
@@ -26,12 +27,20 @@ from services.intake import domain, store
 from services.intake.domain import Route
 from services.runtime.audit import Action
 from services.runtime.clock import Clock
+from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import CaseEmitter, Cause
-from services.runtime.errors import CaseNotFound, WrongStage
+from services.runtime.errors import CaseNotFound, RuleViolation, WrongStage
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "intake"
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What intake's handlers are given by the composition root (app.py)."""
+
+    clock: Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,23 @@ class Recorded:
     case_reference: str
     route: Route
     created: bool
+
+
+async def register_enquiry(
+    deps: Deps, tx: Transaction, delivery: Delivery[RegisterEnquiryV1]
+) -> None:
+    """An enquiry from the force's online portal: recorded as an initial contact (stage 1)."""
+    command = delivery.message
+    try:
+        await record_initial_contact(
+            tx,
+            details=command,
+            submission_id=command.submission_id,
+            cause=delivery.envelope,
+            clock=deps.clock,
+        )
+    except RuleViolation as exc:
+        raise Rejected(str(exc)) from exc
 
 
 async def record_initial_contact(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +35,7 @@ from services.multiagency.config import Context
 from services.multiagency.domain import HandoffStatus, LateEffect, SharingDecision
 from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
 from services.runtime.clock import Clock
-from services.runtime.consumer import Rejected
+from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import Cause
 from services.runtime.errors import CaseNotFound, WrongStage
 from services.runtime.unit_of_work import Transaction
@@ -62,16 +63,20 @@ def _refuse_if_concluded(case: Case, what: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Deps:
+    """What the use cases that handle messages are given by the composition root (app.py)."""
+
+    clock: Clock
+    context: Context
+
+
 async def record_enquiry(
-    tx: Transaction,
-    *,
-    enquiry: EnquiryRegisteredV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
+    deps: Deps, tx: Transaction, delivery: Delivery[EnquiryRegisteredV1]
 ) -> None:
     """Keep what the assessment needs of the enquiry: consent, deadlines, risk answers (5.1)."""
-    case = await _case(tx, enquiry.case_reference, cause)
+    enquiry = delivery.message
+    case = await _case(tx, enquiry.case_reference, delivery.envelope)
     await store.update_case(
         tx.conn,
         tenant=tx.tenant,
@@ -85,19 +90,15 @@ async def record_enquiry(
         subject=case.subject or enquiry.subject,
         children=case.children or enquiry.children,
     )
-    await _advance(tx, case.case_reference, Cause.of(cause), clock, context)
+    await _advance(deps, tx, case.case_reference, Cause.of(delivery.envelope))
 
 
 async def record_application(
-    tx: Transaction,
-    *,
-    application: ApplicationSubmittedV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
+    deps: Deps, tx: Transaction, delivery: Delivery[ApplicationSubmittedV1]
 ) -> None:
     """Keep the children and the subject, and ask for the checks of stage 4 (5.2.5, 5.4.4)."""
-    case = await _case(tx, application.case_reference, cause)
+    application, trigger = delivery.message, Cause.of(delivery.envelope)
+    case = await _case(tx, application.case_reference, delivery.envelope)
     _refuse_if_concluded(case, "face-to-face application")
     if case.state != CaseState.OPEN:
         log.info("application_after_assessment", state=case.state)
@@ -114,21 +115,15 @@ async def record_application(
     )
     if case.checks_requested_at is None:
         await assessment.request_stage4_checks(
-            tx, case, application, trigger=Cause.of(cause), now=clock.now()
+            tx, case, application, trigger=trigger, now=deps.clock.now()
         )
-    await _advance(tx, case.case_reference, Cause.of(cause), clock, context)
+    await _advance(deps, tx, case.case_reference, trigger)
 
 
-async def record_checks(
-    tx: Transaction,
-    *,
-    checks: ChecksCompletedV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
-) -> None:
+async def record_checks(deps: Deps, tx: Transaction, delivery: Delivery[ChecksCompletedV1]) -> None:
     """Keep the latest stage's check results; assess when they are the ones awaited."""
-    case = await _case(tx, checks.case_reference, cause)
+    checks = delivery.message
+    case = await _case(tx, checks.case_reference, delivery.envelope)
     _refuse_if_concluded(case, "stage's completed checks")
     if case.state != CaseState.OPEN:
         log.info("checks_after_assessment", stage=checks.stage.value, state=case.state)
@@ -144,160 +139,149 @@ async def record_checks(
         checks_results=checks.results,
         checks_completed_at=checks.completed_at,
     )
-    await _advance(tx, case.case_reference, Cause.of(cause), clock, context)
+    await _advance(deps, tx, case.case_reference, Cause.of(delivery.envelope))
 
 
 async def record_late_answer(
-    tx: Transaction, *, late: CheckAnsweredLateV1, cause: Envelope, clock: Clock
+    deps: Deps, tx: Transaction, delivery: Delivery[CheckAnsweredLateV1]
 ) -> None:
     """Keep a system's late answer; a forum not yet decided weighs it (5.4.4, 5.6.12)."""
-    case = await _case(tx, late.case_reference, cause)
-    now = clock.now()
+    late = delivery.message
+    case = await _case(tx, late.case_reference, delivery.envelope)
+    now = deps.clock.now()
     effect = await late_answers.keep(tx, case, late, now=now)
     if effect is LateEffect.REVISES_ASSESSMENT:
         await assessment.revise(tx, case, now=now)
 
 
 async def record_consultation_answer(
-    tx: Transaction,
-    *,
-    answer: ConsultationAnsweredV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
+    deps: Deps, tx: Transaction, delivery: Delivery[ConsultationAnsweredV1]
 ) -> None:
     """Record an agency's answer or refusal, and complete the assessment if it was the last."""
+    answer = delivery.message
     case = await store.load_case(tx.conn, tenant=tx.tenant, case_reference=answer.case_reference)
     if case is None:
         raise Rejected(
             f"consultation_id: {tx.tenant} asked no consultation {answer.consultation_id}"
         )
-    await consulting.apply_answer(tx, answer, sender=cause.tenant)
+    await consulting.apply_answer(tx, answer, sender=delivery.envelope.tenant)
     if case.state != CaseState.ASSESSING:
         raise Rejected(
             f"consultation_id: consultation {answer.consultation_id} is closed: "
             "the risk assessment was completed without it"
         )
-    await assessment.complete_if_settled(
-        tx, case, trigger=Cause.of(cause), now=clock.now(), context=context
-    )
+    await _complete_if_settled(deps, tx, case, Cause.of(delivery.envelope), deps.clock.now())
 
 
 async def receive_handoff(
-    tx: Transaction,
-    *,
-    request: HandoffRequestedV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
+    deps: Deps, tx: Transaction, delivery: Delivery[HandoffRequestedV1]
 ) -> None:
     """As the responding force: accept the party under a linked case of ours, or decline (4.10)."""
-    handoff.check_request(
-        request, sender=cause.tenant, force=tx.tenant, directory=context.directory
-    )
+    request, cause, directory = delivery.message, delivery.envelope, deps.context.directory
+    handoff.check_request(request, sender=cause.tenant, force=tx.tenant, directory=directory)
     seen = await requests.load_handoff(tx.conn, tenant=tx.tenant, handoff_id=request.handoff_id)
     if seen is not None:
         log.info("handoff_already_received", handoff=str(request.handoff_id))
         return
-    now = clock.now()
-    reason = handoff.decline_reason(request, force=tx.tenant, directory=context.directory)
+    now = deps.clock.now()
+    reason = handoff.decline_reason(request, force=tx.tenant, directory=directory)
     if reason is not None:
         await handoff.decline(tx, request, reason=reason, cause=cause, now=now)
         return
     reference = await handoff.accept(tx, request, cause=cause, now=now)
-    await _advance(tx, reference, Cause.of(cause), clock, context)
+    await _advance(deps, tx, reference, Cause.of(cause))
 
 
 async def record_handoff_accepted(
-    tx: Transaction, *, accepted: HandoffAcceptedV1, cause: Envelope, clock: Clock
+    deps: Deps, tx: Transaction, delivery: Delivery[HandoffAcceptedV1]
 ) -> None:
     """As the owning force: link the responding force's case reference to ours."""
-    case = await _owning_case(tx, accepted.owning_case_reference, accepted.handoff_id)
-    await handoff.check_reply(
+    accepted = delivery.message
+    await _settle_reply(
+        deps,
         tx,
-        handoff_id=accepted.handoff_id,
-        owning_case_reference=case.case_reference,
-        responding_force=accepted.responding_force,
-        sender=cause.tenant,
+        delivery,
         allowed=(HandoffStatus.REQUESTED,),
-    )
-    await requests.settle_handoff(
-        tx.conn,
-        tenant=tx.tenant,
-        handoff_id=accepted.handoff_id,
         status=HandoffStatus.ACCEPTED,
-        at=clock.now(),
         responding_case_reference=accepted.responding_case_reference,
     )
-    log.info("handoff_accepted", handoff=str(accepted.handoff_id))
 
 
 async def record_handoff_declined(
-    tx: Transaction,
-    *,
-    declined: HandoffDeclinedV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
+    deps: Deps, tx: Transaction, delivery: Delivery[HandoffDeclinedV1]
 ) -> None:
     """As the owning force: the party stays ours; the assessment goes on without the handoff."""
-    case = await _owning_case(tx, declined.owning_case_reference, declined.handoff_id)
-    await handoff.check_reply(
+    await _settle_reply(
+        deps,
         tx,
-        handoff_id=declined.handoff_id,
-        owning_case_reference=case.case_reference,
-        responding_force=declined.responding_force,
-        sender=cause.tenant,
+        delivery,
         allowed=(HandoffStatus.REQUESTED,),
-    )
-    _still_assessing(case, declined.handoff_id)
-    now = clock.now()
-    await requests.settle_handoff(
-        tx.conn,
-        tenant=tx.tenant,
-        handoff_id=declined.handoff_id,
         status=HandoffStatus.DECLINED,
-        at=now,
-        declined_reason=declined.reason,
-    )
-    log.info("handoff_declined", handoff=str(declined.handoff_id))
-    await assessment.complete_if_settled(
-        tx, case, trigger=Cause.of(cause), now=now, context=context
+        declined_reason=delivery.message.reason,
     )
 
 
 async def record_handoff_returned(
-    tx: Transaction,
-    *,
-    returned: HandoffReturnedV1,
-    cause: Envelope,
-    clock: Clock,
-    context: Context,
+    deps: Deps, tx: Transaction, delivery: Delivery[HandoffReturnedV1]
 ) -> None:
     """As the owning force: keep the responding force's findings, then weigh them (4.10)."""
-    case = await _owning_case(tx, returned.owning_case_reference, returned.handoff_id)
+    await _settle_reply(
+        deps,
+        tx,
+        delivery,
+        allowed=(HandoffStatus.ACCEPTED, HandoffStatus.OVERDUE),
+        status=HandoffStatus.RETURNED,
+        returned=delivery.message,
+    )
+
+
+async def _settle_reply(
+    deps: Deps,
+    tx: Transaction,
+    delivery: Delivery[HandoffAcceptedV1]
+    | Delivery[HandoffDeclinedV1]
+    | Delivery[HandoffReturnedV1],
+    *,
+    allowed: tuple[HandoffStatus, ...],
+    status: HandoffStatus,
+    responding_case_reference: str | None = None,
+    declined_reason: str | None = None,
+    returned: HandoffReturnedV1 | None = None,
+) -> None:
+    """The responding force's reply to a handoff of ours: checked, kept, then weighed."""
+    reply = delivery.message
+    case = await _owning_case(tx, reply.owning_case_reference, reply.handoff_id)
     await handoff.check_reply(
         tx,
-        handoff_id=returned.handoff_id,
+        handoff_id=reply.handoff_id,
         owning_case_reference=case.case_reference,
-        responding_force=returned.responding_force,
-        sender=cause.tenant,
-        allowed=(HandoffStatus.ACCEPTED, HandoffStatus.OVERDUE),
+        responding_force=reply.responding_force,
+        sender=delivery.envelope.tenant,
+        allowed=allowed,
     )
-    _still_assessing(case, returned.handoff_id)
-    now = clock.now()
+    settles_assessment = status is not HandoffStatus.ACCEPTED
+    if settles_assessment:
+        _still_assessing(case, reply.handoff_id)
+    now = deps.clock.now()
     await requests.settle_handoff(
         tx.conn,
         tenant=tx.tenant,
-        handoff_id=returned.handoff_id,
-        status=HandoffStatus.RETURNED,
+        handoff_id=reply.handoff_id,
+        status=status,
         at=now,
+        responding_case_reference=responding_case_reference,
+        declined_reason=declined_reason,
         returned=returned,
     )
-    log.info("handoff_findings_received", handoff=str(returned.handoff_id))
-    await assessment.complete_if_settled(
-        tx, case, trigger=Cause.of(cause), now=now, context=context
-    )
+    log.info(f"handoff_{status}", handoff=str(reply.handoff_id))
+    if settles_assessment:
+        await _complete_if_settled(deps, tx, case, Cause.of(delivery.envelope), now)
+
+
+async def _complete_if_settled(
+    deps: Deps, tx: Transaction, case: Case, trigger: Cause, now: datetime
+) -> None:
+    await assessment.complete_if_settled(tx, case, trigger=trigger, now=now, context=deps.context)
 
 
 async def sweep_deadlines(tx: Transaction, *, clock: Clock, context: Context) -> int:
@@ -450,11 +434,9 @@ async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
     )
 
 
-async def _advance(
-    tx: Transaction, reference: str, trigger: Cause, clock: Clock, context: Context
-) -> None:
+async def _advance(deps: Deps, tx: Transaction, reference: str, trigger: Cause) -> None:
     case = await _loaded(tx, reference)
-    await assessment.advance(tx, case, trigger=trigger, now=clock.now(), context=context)
+    await assessment.advance(tx, case, trigger=trigger, now=deps.clock.now(), context=deps.context)
 
 
 async def _loaded(tx: Transaction, reference: str) -> Case:

@@ -78,7 +78,7 @@ def test_a_table_missing_a_type_is_refused() -> None:
 
 def test_a_table_handling_a_type_the_service_never_reads_is_refused() -> None:
     handlers: dict[type[Message], Any] = dict(table_of("checks").HANDLERS)
-    handlers[RegisterEnquiryV1] = table_of("intake").on_register_enquiry
+    handlers[RegisterEnquiryV1] = table_of("intake").HANDLERS[RegisterEnquiryV1]
     with pytest.raises(TableMismatch, match="not read by the catalogue: \\['RegisterEnquiryV1'\\]"):
         check_table("checks", handlers)
 
