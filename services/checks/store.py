@@ -12,7 +12,7 @@ from schemas.checks import CheckResult, System
 from schemas.parties import SubjectParticulars
 from schemas.stages import Stage
 from services.checks.domain import Status
-from services.runtime.connection import Connection
+from services.runtime.connection import Connection, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,26 +137,28 @@ async def lock_request(
     conn: Connection, *, tenant: str, case_reference: str, stage: Stage
 ) -> Request | None:
     """A request, locked until the transaction ends: one writer decides its completion."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _request,
         f"{_REQUEST} WHERE tenant = $1 AND case_reference = $2 AND stage = $3 FOR UPDATE",
         tenant,
         case_reference,
         stage.value,
     )
-    return None if row is None else _request(row)
 
 
 async def request_of(
     conn: Connection, *, tenant: str, case_reference: str, stage: Stage
 ) -> Request | None:
     """A request, read without a lock."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _request,
         f"{_REQUEST} WHERE tenant = $1 AND case_reference = $2 AND stage = $3",
         tenant,
         case_reference,
         stage.value,
     )
-    return None if row is None else _request(row)
 
 
 async def open_stages(conn: Connection, *, tenant: str, case_reference: str) -> list[Stage]:
@@ -244,8 +246,9 @@ async def queries_of(
 
 async def query_by_id(conn: Connection, *, tenant: str, query_id: UUID) -> Query | None:
     """One query, by the id its answer carries (another force's query is not found)."""
-    row = await conn.fetchrow(f"{_QUERY} WHERE tenant = $1 AND query_id = $2", tenant, query_id)
-    return None if row is None else _query(row)
+    return await fetch_one(
+        conn, _query, f"{_QUERY} WHERE tenant = $1 AND query_id = $2", tenant, query_id
+    )
 
 
 async def due_retries(conn: Connection, *, tenant: str, now: datetime, limit: int) -> list[Query]:

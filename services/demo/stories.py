@@ -209,29 +209,35 @@ def _deliver(worker: CaseWorker, force: str, case: str, verbatim: str) -> None:
     )
 
 
+def _forum_recommends_disclosure(worker: CaseWorker, story: Story, rationale: str) -> str:
+    """A story's case up to the decision: applied, the forum recommending disclosure (5.6)."""
+    case = _apply(worker, story)
+    _forum(worker, story.force, case, route="concerns", disclose=True, rationale=rationale)
+    worker.disclosure_case(story.force, case, {"awaiting-decision"})
+    return case
+
+
+def _the_applicant(story: Story) -> dict[str, Any]:
+    """The applicant as the disclosure's recipient."""
+    applicant = story.applicant
+    return {
+        "relationship": "applicant",
+        "name": _person(applicant.forenames, applicant.surname),
+    }
+
+
 def disclosure_and_protective_action(worker: CaseWorker, story: Story) -> str:
     """Case study 1: disclosure made, and the subject arrested for breaching his SOPO."""
-    case = _apply(worker, story)
-    _forum(
-        worker,
-        story.force,
-        case,
-        route="concerns",
-        disclose=True,
-        rationale="Registered offender under a SOPO forbidding unsupervised contact.",
+    case = _forum_recommends_disclosure(
+        worker, story, "Registered offender under a SOPO forbidding unsupervised contact."
     )
-    worker.disclosure_case(story.force, case, {"awaiting-decision"})
-    applicant = story.applicant
     worker.decide(
         story.force,
         case,
         {
             "disclose": True,
             "tests": THREE_TESTS_MET,
-            "recipient": {
-                "relationship": "applicant",
-                "name": _person(applicant.forenames, applicant.surname),
-            },
+            "recipient": _the_applicant(story),
             "extent": "full",
             "content": "Convicted in 2006 of a sexual offence against a child; subject to a SOPO.",
             "subject_notification": {
@@ -305,27 +311,16 @@ def second_request(worker: CaseWorker, story: Story) -> str:
 
 def partial_disclosure(worker: CaseWorker, story: Story) -> str:
     """Case study 3: limited information to the applicant and her mother, after MAPPA."""
-    case = _apply(worker, story)
-    _forum(
-        worker,
-        story.force,
-        case,
-        route="concerns",
-        disclose=True,
-        rationale="Adult sexual offence conviction and child-related intelligence.",
+    case = _forum_recommends_disclosure(
+        worker, story, "Adult sexual offence conviction and child-related intelligence."
     )
-    worker.disclosure_case(story.force, case, {"awaiting-decision"})
-    applicant = story.applicant
     worker.decide(
         story.force,
         case,
         {
             "disclose": True,
             "tests": THREE_TESTS_MET,
-            "recipient": {
-                "relationship": "applicant",
-                "name": _person(applicant.forenames, applicant.surname),
-            },
+            "recipient": _the_applicant(story),
             "other_recipients": [{"relationship": "carer", "name": _person("Margaret", "Bennett")}],
             "extent": "partial",
             "content": "He has a conviction for a sexual offence; children should not be left "

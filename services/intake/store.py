@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from services.intake.domain import Deadlines
-from services.runtime.connection import Connection
+from services.runtime.connection import Connection, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,28 +40,21 @@ class EnquiryRow:
 _COLUMNS = ", ".join(EnquiryRow.__slots__)
 
 
-async def next_case_number(conn: Connection, *, tenant: str, year: int) -> int:
-    """Allocate the next case number of a force's year."""
-    number = await conn.fetchval(
-        "INSERT INTO case_numbers (tenant, year, last_number) VALUES ($1, $2, 1)"
-        " ON CONFLICT (tenant, year) DO UPDATE SET last_number = case_numbers.last_number + 1"
-        " RETURNING last_number",
-        tenant,
-        year,
-    )
-    return int(number)
+def _enquiry(row: asyncpg.Record) -> EnquiryRow:
+    return EnquiryRow(**dict(row))
 
 
 async def case_for_submission(
     conn: Connection, *, tenant: str, submission_id: str
 ) -> EnquiryRow | None:
     """The case already recorded for a submission, if any."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _enquiry,
         f"SELECT {_COLUMNS} FROM enquiries WHERE tenant = $1 AND submission_id = $2",  # noqa: S608
         tenant,
         submission_id,
     )
-    return None if row is None else EnquiryRow(**dict(row))
 
 
 async def get_enquiry(
@@ -67,12 +62,13 @@ async def get_enquiry(
 ) -> EnquiryRow | None:
     """One enquiry of the tenant, or None (another force's case is simply not there)."""
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _enquiry,
         f"SELECT {_COLUMNS} FROM enquiries WHERE tenant = $1 AND case_reference = $2{lock}",  # noqa: S608
         tenant,
         case_reference,
     )
-    return None if row is None else EnquiryRow(**dict(row))
 
 
 async def add_enquiry(

@@ -30,6 +30,7 @@ from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import CaseEmitter, Cause
 from services.runtime.errors import CaseNotFound, RuleViolation, WrongStage
+from services.runtime.numbering import next_case_number
 from services.runtime.unit_of_work import Transaction
 
 SERVICE = "intake"
@@ -87,7 +88,7 @@ async def record_initial_contact(
     triage = domain.triage(details)  # raises RuleViolation naming the field and the rule
     now = clock.now()
     year = details.received_at.year
-    number = await store.next_case_number(tx.conn, tenant=tx.tenant, year=year)
+    number = await next_case_number(tx, year=year)
     reference = domain.case_reference(tx.tenant, year, number)
     emitter = (
         CaseEmitter.caused_by(tx, clock, SERVICE, reference, cause)

@@ -32,6 +32,7 @@ from services.multiagency.store_requests import Handoff
 from services.runtime import audit
 from services.runtime.consumer import Rejected
 from services.runtime.emitter import Cause
+from services.runtime.numbering import next_case_number
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -183,7 +184,7 @@ async def accept(
     tx: Transaction, request: HandoffRequestedV1, *, cause: Envelope, now: datetime
 ) -> str:
     """Accept a handoff under a case of this force's own, linked; ask for its local checks."""
-    number = await store.next_case_number(tx.conn, tenant=tx.tenant, year=now.year)
+    number = await next_case_number(tx, year=now.year)
     reference = responding_case_reference(tx.tenant, now.year, number)
     await store.open_case(
         tx.conn,

@@ -15,7 +15,7 @@ from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
 from schemas.parties import Child, SubjectParticulars
 from schemas.stages import Stage
 from services.multiagency.domain import Assessment, LateAnswer, LateEffect
-from services.runtime.connection import Connection
+from services.runtime.connection import Connection, fetch_one
 
 _RESULTS = TypeAdapter(tuple[CheckResult, ...])
 _CHILDREN = TypeAdapter(tuple[Child, ...])
@@ -152,12 +152,13 @@ async def open_case(
 
 async def load_case(conn: Connection, *, tenant: str, case_reference: str) -> Case | None:
     """A case, locked for the rest of the transaction so its steps never interleave."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _case,
         "SELECT * FROM cases WHERE tenant = $1 AND case_reference = $2 FOR UPDATE",
         tenant,
         case_reference,
     )
-    return None if row is None else _case(row)
 
 
 async def update_case(
@@ -178,18 +179,6 @@ async def update_case(
         case_reference,
         *(_column_value(name, changes[name]) for name in names),
     )
-
-
-async def next_case_number(conn: Connection, *, tenant: str, year: int) -> int:
-    """Allocate the next number of the cases a force opens for handoffs in `year`."""
-    number = await conn.fetchval(
-        "INSERT INTO case_numbers (tenant, year, last_number) VALUES ($1, $2, 1)"
-        " ON CONFLICT (tenant, year) DO UPDATE SET last_number = case_numbers.last_number + 1"
-        " RETURNING last_number",
-        tenant,
-        year,
-    )
-    return int(number)
 
 
 async def add_assessment(
@@ -222,13 +211,14 @@ async def load_assessment(
     conn: Connection, *, tenant: str, case_reference: str
 ) -> dict[str, Any] | None:
     """A case's risk assessment as stored."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        dict,
         "SELECT forum, route, categories, meets_mappa, decision, rationale, decided_at,"
         " revised_at FROM assessments WHERE tenant = $1 AND case_reference = $2",
         tenant,
         case_reference,
     )
-    return None if row is None else dict(row)
 
 
 async def revise_assessment(

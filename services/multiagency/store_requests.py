@@ -21,7 +21,7 @@ from services.multiagency.domain import (
     HandoffResult,
     HandoffStatus,
 )
-from services.runtime.connection import Connection
+from services.runtime.connection import Connection, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +97,13 @@ async def load_consultation(
     conn: Connection, *, tenant: str, consultation_id: UUID
 ) -> Consultation | None:
     """A consultation, locked for the transaction."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _consultation,
         "SELECT * FROM consultations WHERE tenant = $1 AND consultation_id = $2 FOR UPDATE",
         tenant,
         consultation_id,
     )
-    return None if row is None else _consultation(row)
 
 
 async def consultations_of(
@@ -230,12 +231,13 @@ async def add_handoff(
 
 async def load_handoff(conn: Connection, *, tenant: str, handoff_id: UUID) -> Handoff | None:
     """One side of a handoff, locked for the transaction."""
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        _handoff,
         "SELECT * FROM handoffs WHERE tenant = $1 AND handoff_id = $2 FOR UPDATE",
         tenant,
         handoff_id,
     )
-    return None if row is None else _handoff(row)
 
 
 async def handoffs_of(conn: Connection, *, tenant: str, case_reference: str) -> list[Handoff]:

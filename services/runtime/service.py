@@ -121,6 +121,8 @@ class ServiceDefinition:
     name: str
     migrations: Path
     wire: Callable[[str, Clock], Wiring]
+    # Migrations it shares with services of its kind, applied before its own: (prefix, folder).
+    shared_migrations: tuple[tuple[str, Path], ...] = ()
     http: Callable[[HttpContext], ASGIApp] | None = None
     # Its own /metrics for the metrics port (the process's metrics and more); else the
     # process's metrics alone are served there.
@@ -326,7 +328,11 @@ async def migrate_service(definition: ServiceDefinition, owner_dsn: str) -> list
         owner_dsn=owner_dsn,
         schema=name,
         role=role_name(name),
-        migrations=[("runtime", RUNTIME_MIGRATIONS), (name, definition.migrations)],
+        migrations=[
+            ("runtime", RUNTIME_MIGRATIONS),
+            *definition.shared_migrations,
+            (name, definition.migrations),
+        ],
     )
 
 

@@ -10,8 +10,7 @@ import pytest
 from services.catalogue import definition
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
-from services.runtime.service import app_dsn
+from services.runtime.service import app_dsn, migrate_service
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, open_database
 from tests.support.schemas import login
@@ -43,12 +42,7 @@ async def component(
     async def build(service: str, tenant: str, **overrides: object) -> Component:
         settings = settings_for(tenant, **overrides)
         service_definition = definition(service)
-        await migrate(
-            owner_dsn=settings.database_url,
-            schema=service,
-            role=role_name(service),
-            migrations=[("runtime", RUNTIME_MIGRATIONS), (service, service_definition.migrations)],
-        )
+        await migrate_service(service_definition, settings.database_url)
         await login(settings, service)
         database = await open_database(dsn=app_dsn(settings, service), schema=service, size=3)
         opened.append(database)

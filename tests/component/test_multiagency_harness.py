@@ -62,8 +62,7 @@ from services.multiagency.messaging import SERVICE
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.handlers import subscriptions
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
-from services.runtime.service import Subscription, app_dsn
+from services.runtime.service import Subscription, app_dsn, migrate_service
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database, Transaction, open_database
 from tests.support.schemas import login
@@ -412,12 +411,7 @@ def area(force: str, postcode: str) -> Area:
 async def exchange(settings_for: Callable[..., Settings]) -> AsyncIterator[Exchange]:
     """The multi-agency schema migrated, a pool per force as its own role, a frozen clock."""
     owner = settings_for("harness").database_url
-    await migrate(
-        owner_dsn=owner,
-        schema=SERVICE,
-        role=role_name(SERVICE),
-        migrations=[("runtime", RUNTIME_MIGRATIONS), (SERVICE, definition.migrations)],
-    )
+    await migrate_service(definition, owner)
 
     async def open_for(tenant: str) -> Database:
         settings = settings_for(tenant)

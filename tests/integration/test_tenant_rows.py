@@ -20,8 +20,8 @@ import asyncpg
 import pytest
 
 from services.catalogue import definition
-from services.runtime.migrations import RUNTIME_MIGRATIONS, login_role, migrate, quoted, role_name
-from services.runtime.service import app_dsn
+from services.runtime.migrations import login_role, quoted
+from services.runtime.service import app_dsn, migrate_service
 from services.runtime.settings import Settings
 from tests.support.schemas import login
 from tests.support.topics import new_force
@@ -92,12 +92,7 @@ class TenantWallContract:
         a, b = new_force(), new_force()
         service = definition(self.schema.replace("_", "-"))
         owner = settings_for(a).database_url
-        await migrate(
-            owner_dsn=owner,
-            schema=service.name,
-            role=role_name(service.name),
-            migrations=[("runtime", RUNTIME_MIGRATIONS), (service.name, service.migrations)],
-        )
+        await migrate_service(service, owner)
         for tenant in (a, b):
             await login(settings_for(tenant), service.name)
         conn = await asyncpg.connect(owner)

@@ -31,7 +31,7 @@ from schemas.multiagency import (
 )
 from services.runtime import audit
 from services.runtime.clock import Clock
-from services.runtime.connection import Connection
+from services.runtime.connection import Connection, fetch_one
 from services.runtime.consumer import Delivery, Rejected, Route
 from services.runtime.service import ServiceDefinition, Subscription, Wiring
 from services.runtime.unit_of_work import Transaction
@@ -69,6 +69,10 @@ class Answer:
 Lookup = Callable[[Connection, str, RequestConsultationV1], Awaitable[Answer]]
 
 
+# Every stand-in's record of the consultations it was asked (consultations_received).
+AGENCY_MIGRATIONS = ("agency", Path(__file__).parent / "migrations" / "agency")
+
+
 @dataclass(frozen=True)
 class AgencySystem:
     """A kind of agency system: its name (schema, role, source), kind, records and lookup."""
@@ -104,7 +108,12 @@ class AgencySystem:
             )
             return Wiring(subscriptions=[inbox])
 
-        return ServiceDefinition(name=self.name, migrations=self.migrations, wire=wire)
+        return ServiceDefinition(
+            name=self.name,
+            migrations=self.migrations,
+            wire=wire,
+            shared_migrations=(AGENCY_MIGRATIONS,),
+        )
 
     async def receive(
         self,
@@ -231,13 +240,14 @@ class AgencySystem:
 
 
 async def _received(conn: Connection, tenant: str, consultation_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
+    return await fetch_one(
+        conn,
+        dict,
         "SELECT asking_force, silent, answer, answered_at FROM consultations_received"
         " WHERE tenant = $1 AND consultation_id = $2",
         tenant,
         consultation_id,
     )
-    return None if row is None else dict(row)
 
 
 def _as_json(answer: Answer) -> dict[str, object]:

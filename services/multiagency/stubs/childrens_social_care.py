@@ -14,18 +14,21 @@ from faker import Faker
 from schemas.multiagency import AgencyKind, ConsultationOutcome, RequestConsultationV1
 from services.multiagency.stubs.agency import AgencySystem, Answer
 from services.multiagency.stubs.matching import Person, matches
+from services.multiagency.stubs.records import Records
 from services.runtime.connection import Connection
 
 NAME = "childrens_social_care"
-TABLE = "known_children"
-COLUMNS = (
-    "record_id",
-    "forenames",
-    "surname",
-    "birth_year",
-    "child_protection_plan",
-    "plan_since",
-    "restricted",
+RECORDS = Records(
+    "known_children",
+    (
+        "record_id",
+        "forenames",
+        "surname",
+        "birth_year",
+        "child_protection_plan",
+        "plan_since",
+        "restricted",
+    ),
 )
 
 
@@ -92,18 +95,21 @@ async def add_child(
     restricted: bool = False,
 ) -> None:
     """Add one known child by hand (a demo or a test), beside the seeded ones."""
-    await conn.execute(
-        "INSERT INTO known_children (tenant, record_id, forenames, surname, birth_year,"
-        " child_protection_plan, plan_since, restricted, source)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'added')",
-        tenant,
-        record_id,
-        forenames,
-        surname,
-        birth_year,
-        child_protection_plan,
-        plan_since,
-        restricted,
+    await RECORDS.insert(
+        conn,
+        tenant=tenant,
+        rows=[
+            (
+                record_id,
+                forenames,
+                surname,
+                birth_year,
+                child_protection_plan,
+                plan_since,
+                restricted,
+            )
+        ],
+        source="added",
     )
 
 

@@ -14,19 +14,22 @@ from faker import Faker
 from schemas.multiagency import AgencyKind, ConsultationOutcome, RequestConsultationV1
 from services.multiagency.stubs.agency import AgencySystem, Answer
 from services.multiagency.stubs.matching import Person, matches
+from services.multiagency.stubs.records import Records
 from services.runtime.connection import Connection
 
 NAME = "probation"
-TABLE = "supervised_people"
-COLUMNS = (
-    "record_id",
-    "forenames",
-    "surname",
-    "birth_year",
-    "supervised",
-    "mappa_level",
-    "mappa_category",
-    "restricted",
+RECORDS = Records(
+    "supervised_people",
+    (
+        "record_id",
+        "forenames",
+        "surname",
+        "birth_year",
+        "supervised",
+        "mappa_level",
+        "mappa_category",
+        "restricted",
+    ),
 )
 
 
@@ -95,19 +98,22 @@ async def add_person(
     restricted: bool = False,
 ) -> None:
     """Add one person by hand (a demo or a test), beside the seeded ones."""
-    await conn.execute(
-        "INSERT INTO supervised_people (tenant, record_id, forenames, surname, birth_year,"
-        " supervised, mappa_level, mappa_category, restricted, source)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'added')",
-        tenant,
-        record_id,
-        forenames,
-        surname,
-        birth_year,
-        supervised,
-        mappa_level,
-        mappa_category,
-        restricted,
+    await RECORDS.insert(
+        conn,
+        tenant=tenant,
+        rows=[
+            (
+                record_id,
+                forenames,
+                surname,
+                birth_year,
+                supervised,
+                mappa_level,
+                mappa_category,
+                restricted,
+            )
+        ],
+        source="added",
     )
 
 

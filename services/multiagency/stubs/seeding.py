@@ -10,7 +10,8 @@ from faker import Faker
 
 from services.multiagency.stubs import childrens_social_care, probation
 from services.multiagency.stubs.agency import AgencySystem
-from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.multiagency.stubs.records import Records
+from services.runtime.service import migrate_service
 from services.runtime.unit_of_work import Database, open_database
 
 
@@ -19,19 +20,17 @@ class Seedable:
     """A stand-in whose records can be seeded."""
 
     system: AgencySystem
-    table: str
-    columns: tuple[str, ...]
+    records: Records
     generate: Callable[[Faker, random.Random, int], tuple[object, ...]]
 
 
 AGENCIES: dict[str, Seedable] = {
     "childrens-social-care": Seedable(
         childrens_social_care.SYSTEM,
-        childrens_social_care.TABLE,
-        childrens_social_care.COLUMNS,
+        childrens_social_care.RECORDS,
         childrens_social_care.generate,
     ),
-    "probation": Seedable(probation.SYSTEM, probation.TABLE, probation.COLUMNS, probation.generate),
+    "probation": Seedable(probation.SYSTEM, probation.RECORDS, probation.generate),
 }
 
 
@@ -39,12 +38,7 @@ async def open_agency_database(agency: str, *, tenant: str, database_url: str) -
     """The stand-in's schema, migrated, opened as its owner: seeding is the operator's work,
     and every statement of it names the tenant."""
     system = AGENCIES[agency].system
-    await migrate(
-        owner_dsn=database_url,
-        schema=system.name,
-        role=role_name(system.name),
-        migrations=[("runtime", RUNTIME_MIGRATIONS), (system.name, system.migrations)],
-    )
+    await migrate_service(system.definition(), database_url)
     return await open_database(dsn=database_url, schema=system.name, size=2)
 
 
@@ -63,19 +57,10 @@ async def seed(*, agency: str, tenant: str, seed: int, count: int, database_url:
     seedable = AGENCIES[agency]
     rows = records(agency, seed=seed, count=count)
     database = await open_agency_database(agency, tenant=tenant, database_url=database_url)
-    columns = ", ".join(seedable.columns)
-    values = ", ".join(f"${index}" for index in range(2, len(seedable.columns) + 2))
     try:
         async with database.transaction(tenant) as tx:
-            await tx.conn.execute(
-                f"DELETE FROM {seedable.table} WHERE tenant = $1 AND source = 'seed'",  # noqa: S608 - fixed names
-                tenant,
-            )
-            await tx.conn.executemany(
-                f"INSERT INTO {seedable.table} (tenant, {columns}, source)"  # noqa: S608 - fixed names
-                f" VALUES ($1, {values}, 'seed')",
-                [(tenant, *row) for row in rows],
-            )
+            await seedable.records.delete_seeded(tx.conn, tenant=tenant)
+            await seedable.records.insert(tx.conn, tenant=tenant, rows=rows, source="seed")
     finally:
         await database.pool.close()
     return len(rows)

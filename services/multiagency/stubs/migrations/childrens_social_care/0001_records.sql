@@ -1,5 +1,5 @@
 -- A children's social care system's own records (stand-in): the children it knows and
--- their child protection plans, and the consultations it was asked.
+-- their child protection plans.
 
 CREATE TABLE known_children (
     tenant                text    NOT NULL,
@@ -12,17 +12,4 @@ CREATE TABLE known_children (
     restricted            boolean NOT NULL DEFAULT false,
     source                text    NOT NULL CHECK (source IN ('seed', 'added')),
     PRIMARY KEY (tenant, record_id)
-);
-
-CREATE TABLE consultations_received (
-    tenant          text        NOT NULL,
-    consultation_id uuid        NOT NULL,
-    asking_force    text        NOT NULL,
-    case_reference  text        NOT NULL,
-    received_at     timestamptz NOT NULL,
-    respond_by      timestamptz NOT NULL,
-    silent          boolean     NOT NULL,
-    answer          jsonb       NOT NULL,
-    answered_at     timestamptz,
-    PRIMARY KEY (tenant, consultation_id)
 );

@@ -1,5 +1,5 @@
 -- A probation region's own records (stand-in): the people it supervises or has supervised,
--- their MAPPA management, and the consultations it was asked.
+-- and their MAPPA management.
 
 CREATE TABLE supervised_people (
     tenant         text    NOT NULL,
@@ -13,17 +13,4 @@ CREATE TABLE supervised_people (
     restricted     boolean NOT NULL DEFAULT false,
     source         text    NOT NULL CHECK (source IN ('seed', 'added')),
     PRIMARY KEY (tenant, record_id)
-);
-
-CREATE TABLE consultations_received (
-    tenant          text        NOT NULL,
-    consultation_id uuid        NOT NULL,
-    asking_force    text        NOT NULL,
-    case_reference  text        NOT NULL,
-    received_at     timestamptz NOT NULL,
-    respond_by      timestamptz NOT NULL,
-    silent          boolean     NOT NULL,
-    answer          jsonb       NOT NULL,
-    answered_at     timestamptz,
-    PRIMARY KEY (tenant, consultation_id)
 );

@@ -1,0 +1,38 @@
+"""A stand-in agency's own records: one table of a tenant's rows, seeded or added by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from services.runtime.connection import Connection
+
+Source = Literal["seed", "added"]
+
+
+@dataclass(frozen=True)
+class Records:
+    """The table a stand-in keeps its records in, and the columns a record fills."""
+
+    table: str
+    columns: tuple[str, ...]
+
+    async def insert(
+        self, conn: Connection, *, tenant: str, rows: Sequence[tuple[object, ...]], source: Source
+    ) -> None:
+        """Add `rows` (values in `columns` order) to the tenant's records."""
+        columns = ", ".join(self.columns)
+        values = ", ".join(f"${index}" for index in range(2, len(self.columns) + 3))
+        await conn.executemany(
+            f"INSERT INTO {self.table} (tenant, {columns}, source)"  # noqa: S608 - fixed names
+            f" VALUES ($1, {values})",
+            [(tenant, *row, source) for row in rows],
+        )
+
+    async def delete_seeded(self, conn: Connection, *, tenant: str) -> None:
+        """Remove the tenant's seeded records, keeping those added by hand."""
+        await conn.execute(
+            f"DELETE FROM {self.table} WHERE tenant = $1 AND source = 'seed'",  # noqa: S608 - fixed names
+            tenant,
+        )
