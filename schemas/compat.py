@@ -9,6 +9,7 @@ where extra fields were allowed would refuse what a producer of the old schema s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 Schema = dict[str, Any]
@@ -21,9 +22,9 @@ _EXACT = ("pattern", "format", "multipleOf")
 
 def breaking_changes(old: Schema, new: Schema) -> list[str]:
     """Every breaking difference from `old` to `new`, as 'where: what' sentences."""
-    problems: list[str] = []
-    _compare(old, new, "payload", old, new, problems, seen=set())
-    return problems
+    walk = _Walk(old_root=old, new_root=new)
+    walk.compare(old, new, "payload")
+    return walk.problems
 
 
 def _resolve(schema: Schema, root: Schema) -> Schema:
@@ -45,59 +46,53 @@ def _kind(schema: Schema, root: Schema) -> str:
     return kind if isinstance(kind, str) else "|".join(sorted(kind))
 
 
-def _compare(  # noqa: PLR0917 - a recursive walk carries its context
-    old: Schema,
-    new: Schema,
-    where: str,
-    old_root: Schema,
-    new_root: Schema,
-    problems: list[str],
-    seen: set[tuple[str, str]],
-) -> None:
-    old_members = [_resolve(member, old_root) for member in _members(_resolve(old, old_root))]
-    new_members = [_resolve(member, new_root) for member in _members(_resolve(new, new_root))]
-    for old_member in old_members:
-        kind = _kind(old_member, old_root)
-        match = next((m for m in new_members if _kind(m, new_root) == kind), None)
-        if match is None:
-            kinds = sorted({_kind(m, new_root) for m in new_members})
-            problems.append(f"{where}: type changed from {kind} to {' or '.join(kinds)}")
-            continue
-        key = (where, kind)
-        if key in seen:
-            continue
-        seen.add(key)
-        _compare_same_kind(old_member, match, where, old_root, new_root, problems, seen)
+@dataclass
+class _Walk:
+    """One comparison of two schemas: their roots (for `$ref`), what it found, where it was."""
 
+    old_root: Schema
+    new_root: Schema
+    problems: list[str] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
 
-def _compare_same_kind(  # noqa: PLR0917
-    old: Schema,
-    new: Schema,
-    where: str,
-    old_root: Schema,
-    new_root: Schema,
-    problems: list[str],
-    seen: set[tuple[str, str]],
-) -> None:
-    if "enum" in old:
-        removed = [value for value in old["enum"] if value not in new.get("enum", [])]
-        if removed:
-            problems.append(f"{where}: enum narrowed, {', '.join(map(str, removed))} removed")
-    if "const" in old and new.get("const") != old["const"]:
-        problems.append(f"{where}: constant changed")
-    _compare_bounds(old, new, where, problems)
-    old_props: Schema = old.get("properties", {})
-    new_props: Schema = new.get("properties", {})
-    for name, old_prop in old_props.items():
-        if name not in new_props:
-            problems.append(f"{where}.{name}: field removed")
-            continue
-        _compare(old_prop, new_props[name], f"{where}.{name}", old_root, new_root, problems, seen)
-    for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
-        what = "became required" if name in old_props else "new required field"
-        problems.append(f"{where}.{name}: {what}")
-    if "items" in old and "items" in new:
-        _compare(old["items"], new["items"], f"{where}[]", old_root, new_root, problems, seen)
+    def compare(self, old: Schema, new: Schema, where: str) -> None:
+        old_root, new_root = self.old_root, self.new_root
+        old_members = [_resolve(member, old_root) for member in _members(_resolve(old, old_root))]
+        new_members = [_resolve(member, new_root) for member in _members(_resolve(new, new_root))]
+        for old_member in old_members:
+            kind = _kind(old_member, old_root)
+            match = next((m for m in new_members if _kind(m, new_root) == kind), None)
+            if match is None:
+                kinds = sorted({_kind(m, new_root) for m in new_members})
+                self.problems.append(f"{where}: type changed from {kind} to {' or '.join(kinds)}")
+                continue
+            key = (where, kind)
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            self._compare_same_kind(old_member, match, where)
+
+    def _compare_same_kind(self, old: Schema, new: Schema, where: str) -> None:
+        problems = self.problems
+        if "enum" in old:
+            removed = [value for value in old["enum"] if value not in new.get("enum", [])]
+            if removed:
+                problems.append(f"{where}: enum narrowed, {', '.join(map(str, removed))} removed")
+        if "const" in old and new.get("const") != old["const"]:
+            problems.append(f"{where}: constant changed")
+        _compare_bounds(old, new, where, problems)
+        old_props: Schema = old.get("properties", {})
+        new_props: Schema = new.get("properties", {})
+        for name, old_prop in old_props.items():
+            if name not in new_props:
+                problems.append(f"{where}.{name}: field removed")
+                continue
+            self.compare(old_prop, new_props[name], f"{where}.{name}")
+        for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
+            what = "became required" if name in old_props else "new required field"
+            problems.append(f"{where}.{name}: {what}")
+        if "items" in old and "items" in new:
+            self.compare(old["items"], new["items"], f"{where}[]")
 
 
 def _compare_bounds(old: Schema, new: Schema, where: str, problems: list[str]) -> None:

@@ -209,52 +209,62 @@ def _deliver(worker: CaseWorker, force: str, case: str, verbatim: str) -> None:
     )
 
 
-def _forum_recommends_disclosure(worker: CaseWorker, story: Story, rationale: str) -> str:
-    """A story's case up to the decision: applied, the forum recommending disclosure (5.6)."""
+@dataclass(frozen=True)
+class Disclosure:
+    """What a story's decision maker discloses, to whom, and what the subject is told (5.6)."""
+
+    rationale: str  # the forum's, recommending disclosure
+    extent: str
+    content: str
+    verbatim: str  # what the deliverer says, word for word (5.6.16)
+    inform_subject: bool
+    subject_reason: str
+    other_recipients: tuple[dict[str, Any], ...] = ()
+
+
+def _disclosed(worker: CaseWorker, story: Story, disclosure: Disclosure) -> str:
+    """A story's case applied for, recommended for disclosure at the forum, decided and
+    delivered in person to the applicant (and any others named)."""
     case = _apply(worker, story)
-    _forum(worker, story.force, case, route="concerns", disclose=True, rationale=rationale)
-    worker.disclosure_case(story.force, case, {"awaiting-decision"})
-    return case
-
-
-def _the_applicant(story: Story) -> dict[str, Any]:
-    """The applicant as the disclosure's recipient."""
+    force = story.force
+    _forum(worker, force, case, route="concerns", disclose=True, rationale=disclosure.rationale)
+    worker.disclosure_case(force, case, {"awaiting-decision"})
     applicant = story.applicant
-    return {
-        "relationship": "applicant",
-        "name": _person(applicant.forenames, applicant.surname),
+    decision: dict[str, Any] = {
+        "disclose": True,
+        "tests": THREE_TESTS_MET,
+        "recipient": {
+            "relationship": "applicant",
+            "name": _person(applicant.forenames, applicant.surname),
+        },
+        "extent": disclosure.extent,
+        "content": disclosure.content,
+        "subject_notification": {
+            "inform_subject": disclosure.inform_subject,
+            "self_disclosure": False,
+            "reason": disclosure.subject_reason,
+        },
+        "community_risk_assessment_required": True,
     }
+    if disclosure.other_recipients:
+        decision["other_recipients"] = list(disclosure.other_recipients)
+    worker.decide(force, case, decision)
+    _deliver(worker, force, case, disclosure.verbatim)
+    return case
 
 
 def disclosure_and_protective_action(worker: CaseWorker, story: Story) -> str:
     """Case study 1: disclosure made, and the subject arrested for breaching his SOPO."""
-    case = _forum_recommends_disclosure(
-        worker, story, "Registered offender under a SOPO forbidding unsupervised contact."
-    )
-    worker.decide(
-        story.force,
-        case,
-        {
-            "disclose": True,
-            "tests": THREE_TESTS_MET,
-            "recipient": _the_applicant(story),
-            "extent": "full",
-            "content": "Convicted in 2006 of a sexual offence against a child; subject to a SOPO.",
-            "subject_notification": {
-                "inform_subject": True,
-                "self_disclosure": False,
-                "reason": "He is managed under MAPPA and will be seen.",
-            },
-            "community_risk_assessment_required": True,
-        },
-    )
-    _deliver(
-        worker,
-        story.force,
-        case,
-        "Derek Holloway was convicted in 2006 of a sexual offence against a child. He "
+    disclosure = Disclosure(
+        rationale="Registered offender under a SOPO forbidding unsupervised contact.",
+        extent="full",
+        content="Convicted in 2006 of a sexual offence against a child; subject to a SOPO.",
+        verbatim="Derek Holloway was convicted in 2006 of a sexual offence against a child. He "
         "must not have unsupervised contact with children.",
+        inform_subject=True,
+        subject_reason="He is managed under MAPPA and will be seen.",
     )
+    case = _disclosed(worker, story, disclosure)
     worker.protect(
         story.force,
         case,
@@ -311,35 +321,18 @@ def second_request(worker: CaseWorker, story: Story) -> str:
 
 def partial_disclosure(worker: CaseWorker, story: Story) -> str:
     """Case study 3: limited information to the applicant and her mother, after MAPPA."""
-    case = _forum_recommends_disclosure(
-        worker, story, "Adult sexual offence conviction and child-related intelligence."
-    )
-    worker.decide(
-        story.force,
-        case,
-        {
-            "disclose": True,
-            "tests": THREE_TESTS_MET,
-            "recipient": _the_applicant(story),
-            "other_recipients": [{"relationship": "carer", "name": _person("Margaret", "Bennett")}],
-            "extent": "partial",
-            "content": "He has a conviction for a sexual offence; children should not be left "
-            "in his care.",
-            "subject_notification": {
-                "inform_subject": False,
-                "self_disclosure": False,
-                "reason": "Telling him could put the mother at risk.",
-            },
-            "community_risk_assessment_required": True,
-        },
-    )
-    _deliver(
-        worker,
-        story.force,
-        case,
-        "Keith Marsh has a conviction for a sexual offence. Please do not leave children "
+    disclosure = Disclosure(
+        rationale="Adult sexual offence conviction and child-related intelligence.",
+        extent="partial",
+        content="He has a conviction for a sexual offence; children should not be left "
         "in his care.",
+        verbatim="Keith Marsh has a conviction for a sexual offence. Please do not leave "
+        "children in his care.",
+        inform_subject=False,
+        subject_reason="Telling him could put the mother at risk.",
+        other_recipients=({"relationship": "carer", "name": _person("Margaret", "Bennett")},),
     )
+    case = _disclosed(worker, story, disclosure)
     worker.close_case(story.force, case, "Partial disclosure to the applicant and her mother.")
     return case
 

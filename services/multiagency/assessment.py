@@ -103,37 +103,32 @@ async def start(
         await handoff.request_handoff(
             tx, case, responding_force=responding, trigger=trigger, now=now
         )
+    consultations: list[tuple[str, AgencyKind, domain.SharingDecision]] = []
     if case.children and case.subject is not None:
         sharing = domain.childrens_social_care_sharing(
             consent=case.consent_to_share, categories=preliminary
         )
-        if sharing.consult:
-            await consulting.request_consultation(
-                tx,
-                case,
-                agency=area.childrens_social_care,
-                kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
-                sharing=sharing,
-                trigger=trigger,
-                now=now,
-                context=context,
-            )
-        else:
-            log.info("consultation_not_requested", kind=AgencyKind.CHILDRENS_SOCIAL_CARE.value)
+        consultations.append(
+            (area.childrens_social_care, AgencyKind.CHILDRENS_SOCIAL_CARE, sharing)
+        )
     # 4.10: a subject handed off is the responding force's to take to its own probation.
     if responding is None and case.subject is not None:
         sharing = domain.probation_sharing(consent=case.consent_to_share, findings=findings)
-        if sharing.consult:
-            await consulting.request_consultation(
-                tx,
-                case,
-                agency=area.probation,
-                kind=AgencyKind.PROBATION,
-                sharing=sharing,
-                trigger=trigger,
-                now=now,
-                context=context,
-            )
+        consultations.append((area.probation, AgencyKind.PROBATION, sharing))
+    for agency, kind, sharing in consultations:
+        if not sharing.consult:
+            log.info("consultation_not_requested", kind=kind.value)
+            continue
+        await consulting.request_consultation(
+            tx,
+            case,
+            agency=agency,
+            kind=kind,
+            sharing=sharing,
+            trigger=trigger,
+            now=now,
+            context=context,
+        )
     await complete_if_settled(tx, case, trigger=trigger, now=now, context=context)
 
 

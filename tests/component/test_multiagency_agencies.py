@@ -121,7 +121,7 @@ async def test_seeding_replaces_seeded_records_and_keeps_added_ones(
     agency = f"probation-{tenant}"
     database = await opened("probation", agency)
     async with database.transaction(agency) as tx:
-        await probation.add_person(
+        await probation.RECORDS.add(
             tx.conn, tenant=agency, record_id="added-1", forenames="Mark", surname="Taylor"
         )
     url = settings_for(agency).database_url
@@ -143,7 +143,7 @@ async def test_probation_answers_from_its_records(
     agency = f"probation-{tenant}"
     database = await opened("probation", agency)
     async with database.transaction(agency) as tx:
-        await probation.add_person(
+        await probation.RECORDS.add(
             tx.conn,
             tenant=agency,
             record_id="p-1",
@@ -178,7 +178,7 @@ async def test_childrens_social_care_answers_plans_and_refuses_restricted_record
     agency = f"csc-{tenant}"
     database = await opened("childrens-social-care", agency)
     async with database.transaction(agency) as tx:
-        await childrens_social_care.add_child(
+        await childrens_social_care.RECORDS.add(
             tx.conn,
             tenant=agency,
             record_id="c-1",
@@ -188,7 +188,7 @@ async def test_childrens_social_care_answers_plans_and_refuses_restricted_record
             child_protection_plan=True,
             plan_since=2025,
         )
-        await childrens_social_care.add_child(
+        await childrens_social_care.RECORDS.add(
             tx.conn,
             tenant=agency,
             record_id="c-2",

@@ -139,7 +139,7 @@ async def seed_probation(agency: str, database_url: str) -> None:
     )
     try:
         async with database.transaction(agency) as tx:
-            await probation.add_person(
+            await probation.RECORDS.add(
                 tx.conn,
                 tenant=agency,
                 record_id="known-subject",

@@ -29,6 +29,7 @@ RECORDS = Records(
         "plan_since",
         "restricted",
     ),
+    {"birth_year": None, "child_protection_plan": False, "plan_since": None, "restricted": False},
 )
 
 
@@ -79,37 +80,6 @@ def generate(faker: Faker, rng: random.Random, number: int) -> tuple[object, ...
         plan,
         rng.randint(2021, 2026) if plan else None,
         rng.random() < 0.03,
-    )
-
-
-async def add_child(
-    conn: Connection,
-    *,
-    tenant: str,
-    record_id: str,
-    forenames: str,
-    surname: str,
-    birth_year: int | None = None,
-    child_protection_plan: bool = False,
-    plan_since: int | None = None,
-    restricted: bool = False,
-) -> None:
-    """Add one known child by hand (a demo or a test), beside the seeded ones."""
-    await RECORDS.insert(
-        conn,
-        tenant=tenant,
-        rows=[
-            (
-                record_id,
-                forenames,
-                surname,
-                birth_year,
-                child_protection_plan,
-                plan_since,
-                restricted,
-            )
-        ],
-        source="added",
     )
 
 

@@ -30,6 +30,13 @@ RECORDS = Records(
         "mappa_category",
         "restricted",
     ),
+    {
+        "birth_year": None,
+        "supervised": True,
+        "mappa_level": None,
+        "mappa_category": None,
+        "restricted": False,
+    },
 )
 
 
@@ -81,39 +88,6 @@ def generate(faker: Faker, rng: random.Random, number: int) -> tuple[object, ...
         rng.choice((1, 1, 2, 3)) if managed else None,
         rng.choice((1, 2, 3)) if managed else None,
         rng.random() < 0.03,
-    )
-
-
-async def add_person(
-    conn: Connection,
-    *,
-    tenant: str,
-    record_id: str,
-    forenames: str,
-    surname: str,
-    birth_year: int | None = None,
-    supervised: bool = True,
-    mappa_level: int | None = None,
-    mappa_category: int | None = None,
-    restricted: bool = False,
-) -> None:
-    """Add one person by hand (a demo or a test), beside the seeded ones."""
-    await RECORDS.insert(
-        conn,
-        tenant=tenant,
-        rows=[
-            (
-                record_id,
-                forenames,
-                surname,
-                birth_year,
-                supervised,
-                mappa_level,
-                mappa_category,
-                restricted,
-            )
-        ],
-        source="added",
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from services.runtime.connection import Connection
@@ -17,6 +17,20 @@ class Records:
 
     table: str
     columns: tuple[str, ...]
+    defaults: Mapping[str, object] = field(default_factory=dict)  # a record added by hand
+
+    async def add(self, conn: Connection, *, tenant: str, **fields: object) -> None:
+        """Add one record by hand (a demo or a test), beside the seeded ones; a column left
+        out takes its default, and one without a default must be given."""
+        unknown = sorted(set(fields) - set(self.columns))
+        if unknown:
+            raise TypeError(f"{self.table} has no column {', '.join(unknown)}")
+        values = {**self.defaults, **fields}
+        missing = [column for column in self.columns if column not in values]
+        if missing:
+            raise TypeError(f"{self.table} needs {', '.join(missing)}")
+        row = tuple(values[column] for column in self.columns)
+        await self.insert(conn, tenant=tenant, rows=[row], source="added")
 
     async def insert(
         self, conn: Connection, *, tenant: str, rows: Sequence[tuple[object, ...]], source: Source
