@@ -14,7 +14,7 @@ import asyncpg
 from deploy.local import kafka as local_kafka
 from deploy.local import stack
 
-_PACKAGES = ("aiokafka", "faststream", "asyncpg", "pydantic")
+_PACKAGES = ("aiokafka", "asyncpg", "pydantic")
 
 
 def _cpu_model() -> str:

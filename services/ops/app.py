@@ -7,16 +7,14 @@ from pathlib import Path
 from services.ops import use_cases
 from services.ops.api import create_app, create_metrics_app
 from services.ops.handlers import HANDLERS, Deps
-from services.ops.read_model import Progress, consume, processors
 from services.ops.use_cases import SERVICE
 from services.runtime.clock import Clock
+from services.runtime.consuming import Progress
 from services.runtime.handlers import publishes, subscriptions
 from services.runtime.service import ServiceDefinition, Ticker, Wiring
-from services.runtime.settings import Settings
 from services.runtime.unit_of_work import Database
 
 DEADLINE_TICK_SECONDS = 10.0
-RESTART_SECONDS = 2.0  # the read model's consumer, restarted this long after a failure
 
 
 def wire(tenant: str, clock: Clock) -> Wiring:
@@ -24,18 +22,10 @@ def wire(tenant: str, clock: Clock) -> Wiring:
 
     One instance per force, like every service (architecture §5): the runtime's tenant
     walls, the force's broker principal (ACLs on `cso.<force>.`) and its RLS stay as they are.
-    The streams are read by one consumer (`read_model.consume`), run as a ticker that never
-    returns: the runtime restarts it after a failure and cancels it at shutdown.
+    The streams are read by the runtime's one consumer, as every service reads its topics;
+    the clocks wait until it has caught up.
     """
     progress = Progress()
-    routes = {s.topic: s.routes for s in subscriptions(SERVICE, tenant, HANDLERS, Deps())}
-
-    async def read_model(database: Database) -> None:
-        settings = Settings(tenant=tenant)  # the rest from the CSODS_* environment
-        by_topic = processors(
-            database, tenant=tenant, service=SERVICE, clock=clock, settings=settings, routes=routes
-        )
-        await consume(settings, by_topic, service=SERVICE, progress=progress)
 
     async def clocks(database: Database) -> None:
         if not progress.caught_up:
@@ -43,12 +33,10 @@ def wire(tenant: str, clock: Clock) -> Wiring:
         await use_cases.run_deadline_clocks(database, tenant=tenant, clock=clock)
 
     return Wiring(
-        subscriptions=[],
+        subscriptions=subscriptions(SERVICE, tenant, HANDLERS, Deps()),
         publishes=publishes(SERVICE, tenant),
-        tickers=[
-            Ticker("read-model", RESTART_SECONDS, read_model),
-            Ticker("deadline-clocks", DEADLINE_TICK_SECONDS, clocks),
-        ],
+        tickers=[Ticker("deadline-clocks", DEADLINE_TICK_SECONDS, clocks)],
+        progress=progress,
     )
 
 

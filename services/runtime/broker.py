@@ -1,4 +1,4 @@
-"""Kafka clients: the FastStream broker, the relay's producer, and the topics they need."""
+"""Kafka clients: the relay's producer, and the topics a service needs."""
 
 from __future__ import annotations
 
@@ -7,30 +7,14 @@ from collections.abc import Iterable
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from faststream.kafka import KafkaBroker
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
 from services.runtime.kafka_access import KafkaAccess
-from services.runtime.metrics import REGISTRY_IN_USE
 
 log = structlog.get_logger(__name__)
 
 
 class TopicsMissing(RuntimeError):  # noqa: N818 - a state of the deployment, not a bug
     """Topics a service needs were never provisioned (or its principal may not see them)."""
-
-
-def make_broker(access: KafkaAccess, *, client_id: str) -> KafkaBroker:
-    """The FastStream broker of a service: idempotent producer, every write acked by all."""
-    return KafkaBroker(
-        access.bootstrap,
-        security=access.faststream(),
-        client_id=client_id,
-        enable_idempotence=True,
-        acks="all",
-        logger=None,
-        middlewares=(KafkaPrometheusMiddleware(registry=REGISTRY_IN_USE, app_name=client_id),),
-    )
 
 
 async def start_producer(access: KafkaAccess, *, client_id: str) -> AIOKafkaProducer:

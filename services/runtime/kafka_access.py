@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiokafka.helpers import create_ssl_context
 
 if TYPE_CHECKING:  # imported where used: a bare aiokafka client (the bench's baseline) stays bare
-    from faststream.security import BaseSecurity
-
     from services.runtime.settings import Settings
 
 Protocol = Literal["SASL_SSL", "SSL"]
@@ -98,17 +96,6 @@ class KafkaAccess:
                 "sasl_plain_password": self.password,
             }
         return options
-
-    def faststream(self) -> BaseSecurity:
-        """The security object of a FastStream KafkaBroker."""
-        from faststream.security import BaseSecurity, SASLScram256, SASLScram512  # noqa: PLC0415
-
-        if self.protocol == "SSL":
-            return BaseSecurity(ssl_context=self.ssl_context, use_ssl=True)
-        assert self.username is not None
-        assert self.password is not None
-        kind = SASLScram512 if self.mechanism == "SCRAM-SHA-512" else SASLScram256
-        return kind(self.username, self.password, ssl_context=self.ssl_context, use_ssl=True)
 
     def confluent(self) -> dict[str, str]:
         """Configuration of a confluent-kafka (librdkafka) client."""

@@ -90,6 +90,11 @@ class OutboxRelay:
                     await self._db.pool.release(listener)
             await self._drop_producer()
 
+    async def ping(self) -> object:
+        """Ask the broker for its metadata through the relay's producer (the health probe)."""
+        producer = await self._ensure_producer()
+        return await producer.client.fetch_all_metadata()
+
     def stop(self) -> None:
         """Ask the loop to end after the batch in hand."""
         self._stopping = True

@@ -5,31 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import signal
 import ssl
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 import uvicorn
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from fastapi.responses import Response
-from faststream import AckPolicy, FastStream
-from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from schemas import topics
 from schemas.catalogue import REPLAYS
 from services.runtime import metrics, tracing
-from services.runtime.broker import TopicsMissing, make_broker, require_topics, start_producer
+from services.runtime.broker import TopicsMissing, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
-from services.runtime.consumer import Processor, Record, Route, Verdict, consumed, replayed
-from services.runtime.health import PROBE_SECONDS, install_health
+from services.runtime.consumer import Processor, Route
+from services.runtime.consuming import ConsumerLoop, Progress
+from services.runtime.health import install_health
 from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, login_role, migrate, role_name
@@ -43,14 +41,6 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 log = structlog.get_logger(__name__)
-
-# The longest the broker holds a fetch open when it has nothing new. aiokafka fetches from a
-# broker only when no fetch to it is in flight, and leaves out a partition whose records are
-# still being handed out one by one; so a record arriving on that partition waits for the
-# fetch of the others to come back, which at aiokafka's default (500 ms) is a half-second
-# stall on an idle broker. Short, the stall is short; the price is an empty fetch per idle
-# consumer this often.
-_FETCH_MAX_WAIT_MS = 50
 
 
 @dataclass(frozen=True)
@@ -100,6 +90,8 @@ class Wiring:
     tickers: Sequence[Ticker] = ()
     # Other tenants' inboxes this service writes to, created if missing before the first send.
     destinations: Sequence[str] = ()
+    # Kept up to date by the consumer: whether it has read its topics to their ends.
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True)
@@ -129,88 +121,6 @@ class ServiceDefinition:
     metrics_http: Callable[[HttpContext], ASGIApp] | None = None
 
 
-class OffsetCommitter(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Commits the offsets of finished records in the background, one commit at a time.
-
-    A record is marked finished only once its transaction has committed (or it was a
-    duplicate, ignored or dead-lettered), so a committed offset never passes unfinished work.
-    The consumer goes on to the next record instead of waiting a broker round trip for each;
-    the records finished meanwhile go in the next commit. A record finished but not yet
-    committed when the process dies is read again and found in the inbox. Before a rebalance
-    and at shutdown the finished offsets are committed first, and from shutdown on each
-    record's offset is committed before the next record is read.
-    """
-
-    def __init__(self) -> None:
-        self._consumer: AIOKafkaConsumer | None = None
-        self._finished: dict[TopicPartition, int] = {}
-        self._lock = asyncio.Lock()  # one commit at a time: a later offset is never overtaken
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
-
-    async def finished(self, consumer: AIOKafkaConsumer, record: Record) -> None:
-        """Mark a record done; its offset is committed soon, or now when shutting down."""
-        self._consumer = consumer
-        self._finished[TopicPartition(record.topic, record.partition)] = record.offset + 1
-        if self._closing:
-            await self.flush()
-            return
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="offset-commits")
-        self._wake.set()
-
-    async def flush(self) -> None:
-        """Commit every finished offset not yet committed."""
-        async with self._lock:
-            consumer, offsets = self._consumer, self._finished
-            if consumer is None or not offsets:
-                return
-            self._finished = {}
-            assigned = consumer.assignment()
-            offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
-            try:
-                if offsets:
-                    await consumer.commit(offsets)
-            except (CommitFailedError, IllegalStateError) as exc:
-                # The group moved on: whoever holds the partitions now reads those records
-                # again from the last commit and finds them in the inbox.
-                log.warning("offset_commit_dropped", **failure(exc))
-            except BaseException:
-                for tp, offset in offsets.items():  # a later record's offset supersedes
-                    self._finished.setdefault(tp, offset)
-                raise
-
-    async def close(self) -> None:
-        """Commit what is finished; from now on each record is committed as it finishes."""
-        self._closing = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.flush()
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """Before a rebalance: commit what this member finished while it still may."""
-        try:
-            await self.flush()
-        except KafkaError as exc:
-            log.warning("offset_commit_failed", **failure(exc))
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        """Nothing to do: positions start from the group's committed offsets."""
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.flush()
-            except KafkaError as exc:
-                log.warning("offset_commit_failed", **failure(exc))
-                await asyncio.sleep(0.2)
-                self._wake.set()
-
-
 @dataclass
 class Running:
     """A service's live parts, for tests and for shutdown."""
@@ -218,12 +128,11 @@ class Running:
     definition: ServiceDefinition
     settings: Settings
     database: Database
-    broker: KafkaBroker
     relay: OutboxRelay
     clock: Clock
+    consumer: ConsumerLoop | None = None  # none: a service that reads no topic
     processors: list[Processor] = field(default_factory=list)
     tickers: Sequence[Ticker] = ()
-    committer: OffsetCommitter = field(default_factory=OffsetCommitter)
     access: KafkaAccess | None = None
 
 
@@ -284,7 +193,6 @@ async def prepare(
         ],
     )
     client_id = group_id(tenant, name)
-    broker = make_broker(access, client_id=client_id)
     relay = OutboxRelay(
         database=database,
         tenant=tenant,
@@ -294,7 +202,7 @@ async def prepare(
         principal=access.principal,
     )
     running = Running(
-        definition, settings, database, broker, relay, clock, tickers=wiring.tickers, access=access
+        definition, settings, database, relay, clock, tickers=wiring.tickers, access=access
     )
     for subscription in wiring.subscriptions:
         processor = Processor(
@@ -311,12 +219,23 @@ async def prepare(
         )
         running.processors.append(processor)
     if running.processors:
-        _subscribe(
-            broker,
-            running.committer,
-            group_id(tenant, name),
-            list(zip(wiring.subscriptions, running.processors, strict=True)),
-            replays,
+        by_subscription = list(zip(wiring.subscriptions, running.processors, strict=True))
+
+        def processor_for(topic: str) -> Processor | None:
+            for subscription, processor in by_subscription:
+                if subscription.reads(topic):
+                    return processor
+            return None
+
+        running.consumer = ConsumerLoop(
+            access=access,
+            group=client_id,
+            client_id=client_id,
+            pattern=_pattern(wiring.subscriptions, replays),
+            processor_for=processor_for,
+            replay_topics=replays,
+            partitions_in_parallel=settings.partitions_in_parallel,
+            progress=wiring.progress,
         )
     return running
 
@@ -366,7 +285,7 @@ def staff_issuer(settings: Settings) -> Issuer | None:
 
 
 class _EmbeddedServer(uvicorn.Server):
-    """uvicorn inside the service's own loop: FastStream owns SIGTERM and SIGINT."""
+    """uvicorn inside the service's own loop: `run` owns SIGTERM and SIGINT."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -412,7 +331,9 @@ def _health(app: FastAPI, running: Running) -> None:
             return await conn.fetchval("SELECT 1")
 
     async def broker() -> object:
-        return await running.broker.ping(timeout=PROBE_SECONDS)
+        if running.consumer is None:  # nothing consumed: the relay's producer is what talks
+            return await running.relay.ping()
+        return await running.consumer.ping()
 
     install_health(
         app,
@@ -434,65 +355,6 @@ def _pattern(subscriptions: Sequence[Subscription], extra: Sequence[str]) -> str
     exact += [re.escape(topic) for topic in extra]
     inboxes = [re.escape(s.topic) + r"[a-z0-9-]+\.v1" for s in subscriptions if s.every_sender]
     return "^(?:" + "|".join([*exact, *inboxes]) + ")$"
-
-
-def _subscribe(
-    broker: KafkaBroker,
-    committer: OffsetCommitter,
-    group: str,
-    processors: Sequence[tuple[Subscription, Processor]],
-    replays: Sequence[str],
-) -> None:
-    """One consumer for all of a service's topics, each record to its topic's processor.
-
-    One member per process keeps rebalances few. A pattern subscription, so a tenant allowed
-    to send after the service started is read without a restart. Records are handled one at a
-    time; a finished one's offset goes to the committer, which commits only finished records'
-    offsets, and one to retry is sought back before the next is read.
-    """
-
-    def processor_for(topic: str) -> Processor | None:
-        for subscription, processor in processors:
-            if subscription.reads(topic):
-                return processor
-        return None
-
-    async def raw_body(message: KafkaMessage) -> bytes:
-        return message.body  # decoding is ours: bad bytes must reach the dead letters
-
-    # Manual ack: the offset is committed only once the transaction has committed.
-    @broker.subscriber(
-        pattern=_pattern([s for s, _ in processors], replays),
-        group_id=group,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=_FETCH_MAX_WAIT_MS,
-        listener=committer,
-        decoder=raw_body,
-    )
-    async def on_record(body: bytes, message: KafkaMessage) -> None:
-        raw = message.raw_message
-        assert not isinstance(raw, tuple), "subscribers here are never batch subscribers"
-        record = consumed(raw)
-        if raw.topic in replays:
-            record = replayed(record)
-        processor = processor_for(record.proof_topic)
-        with structlog.contextvars.bound_contextvars(
-            topic=raw.topic, partition=raw.partition, offset=raw.offset
-        ):
-            if processor is None:  # a replay for a topic this service does not read
-                verdict = Verdict.IGNORED
-            else:
-                verdict = await processor.process(record)
-        if verdict.commit_offset:
-            consumer = message.consumer
-            if isinstance(consumer, AIOKafkaConsumer):
-                await committer.finished(consumer, record)
-            else:  # an in-memory test broker's consumer
-                await message.ack()
-        else:
-            await message.nack()  # seek back: the same record is read again
-            await asyncio.sleep(processor.backoff_seconds if processor else 0.2)
 
 
 class StartRefused(RuntimeError):  # noqa: N818 - a verdict on the settings, not a bug
@@ -530,39 +392,60 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     )
     structlog.contextvars.bind_contextvars(service=definition.name, tenant=settings.tenant)
     running = await _prepare_or_refuse(definition, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    relay_task = asyncio.create_task(running.relay.run(), name="outbox-relay")
+    ticker_tasks = [
+        asyncio.create_task(_tick(ticker, running.database), name=ticker.name)
+        for ticker in running.tickers
+    ]
+    servers = _http_servers(running)
+    http_tasks = [asyncio.create_task(s.serve(), name="http") for s in servers]
+    log.info("service_started")
+    consuming = _consume(running)
+    try:
+        stopped = asyncio.create_task(stop.wait(), name="stop")
+        await asyncio.wait([stopped, consuming], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if running.consumer is not None:
+            running.consumer.stop()  # finishes the records in hand and commits their offsets
+        else:
+            consuming.cancel()
+        failed = await asyncio.gather(consuming, return_exceptions=True)
+        for server in servers:
+            server.should_exit = True  # finishes the requests in flight, then returns
+        await asyncio.gather(*http_tasks)
+        for task in ticker_tasks:
+            task.cancel()
+        await asyncio.gather(*ticker_tasks, return_exceptions=True)
+        running.relay.stop()
+        await relay_task
+        await running.database.pool.close()
+        log.info("service_stopped")
+    if isinstance(failed[0], Exception):
+        raise failed[0]  # the consumer gave up: the process exits and is restarted
 
-    @contextlib.asynccontextmanager
-    async def lifespan() -> AsyncIterator[None]:
-        relay_task = asyncio.create_task(running.relay.run(), name="outbox-relay")
-        ticker_tasks = [
-            asyncio.create_task(_tick(ticker, running.database), name=ticker.name)
-            for ticker in running.tickers
-        ]
-        servers = _http_servers(running)
-        http_tasks = [asyncio.create_task(s.serve(), name="http") for s in servers]
-        log.info("service_started")
-        try:
-            yield
-        finally:
-            for server in servers:
-                server.should_exit = True  # finishes the requests in flight, then returns
-            await asyncio.gather(*http_tasks)
-            for task in ticker_tasks:
-                task.cancel()
-            await asyncio.gather(*ticker_tasks, return_exceptions=True)
-            running.relay.stop()
-            await relay_task
-            await running.database.pool.close()
-            log.info("service_stopped")
 
-    async def ready() -> None:
-        # Subscribers are started: from here a message sent is consumed by this process.
-        log.info("service_ready", group=group_id(settings.tenant, definition.name))
+def _consume(running: Running) -> asyncio.Task[None]:
+    """The consumer loop's task; `service_ready` is logged once its consumer has started."""
+    consumer = running.consumer
+    group = group_id(running.settings.tenant, running.definition.name)
 
-    app = FastStream(
-        running.broker,
-        lifespan=lifespan,
-        after_startup=[ready],
-        on_shutdown=[running.committer.close],  # before the consumer stops
-    )
-    await app.run()
+    async def consume() -> None:
+        if consumer is None:
+            log.info("service_ready", group=group)
+            await asyncio.Event().wait()  # nothing to read: run until stopped
+            return
+        started = asyncio.create_task(consumer.started.wait())
+        task = asyncio.create_task(consumer.run(), name="consumer")
+        await asyncio.wait([started, task], return_when=asyncio.FIRST_COMPLETED)
+        if consumer.started.is_set():
+            # From here a message sent is consumed by this process.
+            log.info("service_ready", group=group)
+        else:
+            started.cancel()
+        await task
+
+    return asyncio.create_task(consume(), name="consuming")

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         "the service only its own login (CSODS_APP_DATABASE_URL).",
     )
     pool_size: int = Field(default=5, ge=2, description="Connections in the service's pool.")
+    partitions_in_parallel: int = Field(
+        default=2,
+        ge=1,
+        description="Partitions whose records are applied at once, each partition's in order "
+        "(as that many replicas would); keep it below pool_size.",
+    )
     outbox_batch: int = Field(default=200, ge=1, description="Outbox rows claimed per round.")
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="Outbox poll when no notification arrives."

@@ -48,7 +48,7 @@ def test_an_enquiry_from_contact_to_information_pack_over_http(
         assert http.get("/metrics").status_code == 404  # not on the API's port
         scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         assert "csods_outbox_pending" in scraped
-        assert "faststream_received_messages_total" in scraped
+        assert "csods_messages_total" in scraped
 
     steps = asyncio.run(
         journey.follow(

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas import topics
 from services.runtime.consumer import Record
-from services.runtime.service import OffsetCommitter
+from services.runtime.consuming import OffsetCommitter
 from tests.support.stack import FoundStack
 
 
