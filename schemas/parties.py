@@ -82,7 +82,11 @@ class ContactArrangements(Part):
     where: FreeText = personal("Where contact is safe: number, address.", "07700 900123")
     when: FreeText = personal("When contact is safe.", "Weekdays 09:00-15:00")
     not_to_contact: FreeText | None = personal(
-        "Where or how contact must not be made.", "Never call the home landline", default=None
+        "Where or how contact must not be made, or 'none'. Optional in the message, but "
+        "intake refuses to register an enquiry or record an application without it (5.1.6, "
+        "5.2.5): an applicant may be asking about someone they live with.",
+        "Never call the home landline",
+        default=None,
     )
 
 

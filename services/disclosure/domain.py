@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.checks import Finding, RecordKind
+from schemas.checks import CheckResult, Finding, MatchOutcome, RecordKind
 from schemas.disclosure import (
+    DeliveryDetails,
     DisclosureDeliveredV1,
     Extent,
     LegalTest,
@@ -24,6 +25,18 @@ _CONVICTION_KINDS = {
     RecordKind.REPRIMAND,
     RecordKind.FINAL_WARNING,
 }
+
+
+def presumption_findings(results: Iterable[CheckResult]) -> list[Finding]:
+    """2.4, 4.5, 5.5.3: the records the presumption may rest on are the subject's alone, from
+    a match; the applicant's and the children's records, and a possible match nobody has
+    settled (it may be a namesake, 5.2.5), never count towards it."""
+    return [
+        finding
+        for result in results
+        if result.party == "subject" and result.outcome is MatchOutcome.MATCH
+        for finding in result.findings
+    ]
 
 
 def presumption_to_disclose(findings: Iterable[Finding], *, risk_of_serious_harm: bool) -> bool:
@@ -82,11 +95,21 @@ def check_decision(
         )
 
 
-def check_delivery(delivery: DisclosureDeliveredV1) -> None:
+def check_delivery(delivery: DeliveryDetails) -> None:
     """5.6.21: in person, with the warning; a refused undertaking needs a decision."""
     if not delivery.warning_given:
         raise RuleViolation(
             "warning_given", "the warning of 5.6.21 is given with every disclosure (5.6.21)"
+        )
+    refused = delivery.undertaking is Undertaking.REFUSED
+    if refused and delivery.disclosed_despite_refusal is None:
+        raise RuleViolation(
+            "disclosed_despite_refusal",
+            "a refused undertaking records whether the disclosure still went ahead (5.6.21)",
+        )
+    if not refused and delivery.disclosed_despite_refusal is not None:
+        raise RuleViolation(
+            "disclosed_despite_refusal", "is recorded only when the undertaking was refused"
         )
 
 

@@ -80,7 +80,7 @@ async def note_checks(deps: Deps, tx: Transaction, delivery: Delivery[ChecksComp
     checks, cause = delivery.message, delivery.envelope
     await _refuse_if_closed(tx, checks.case_reference, "stage's completed checks")
     await _ensure(tx, checks.case_reference, cause)
-    found = [f.model_dump(mode="json") for result in checks.results for f in result.findings]
+    found = [f.model_dump(mode="json") for f in domain.presumption_findings(checks.results)]
     if found:
         await store.add_findings(
             tx.conn, tenant=tx.tenant, case_reference=checks.case_reference, findings=found
@@ -93,7 +93,7 @@ async def note_late_answer(
     """Add what a system found after its stage's checks completed: the presumption (2.4) too."""
     late, cause = delivery.message, delivery.envelope
     await _ensure(tx, late.case_reference, cause)
-    found = [finding.model_dump(mode="json") for finding in late.result.findings]
+    found = [f.model_dump(mode="json") for f in domain.presumption_findings([late.result])]
     if not found:
         return
     case = await _case(tx, late.case_reference)
@@ -187,11 +187,11 @@ async def deliver(
         raise WrongStage(
             f"the case is {case.status}: only a case decided for disclosure is delivered (5.6.19)"
         )
+    domain.check_delivery(details)  # before the event: its model would refuse it with less
     now = clock.now()
     delivery = DisclosureDeliveredV1(
         case_reference=case_reference, delivered_at=now, **details.model_dump()
     )
-    domain.check_delivery(delivery)
     made = domain.delivered(delivery)
     _emitter(tx, clock, case).emit(delivery)
     await store.update(

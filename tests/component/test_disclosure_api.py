@@ -92,7 +92,14 @@ def case_of(tenant: str) -> str:
     return f"{tenant}-2026-000001"
 
 
-async def arrive(d: Disclosure, *, route: str, verified: bool = True, findings: bool = True) -> str:
+async def arrive(
+    d: Disclosure,
+    *,
+    route: str,
+    verified: bool = True,
+    findings: bool = True,
+    results: list[dict[str, Any]] | None = None,
+) -> str:
     case = case_of(d.tenant)
     application = ApplicationSubmittedV1.model_validate(
         {**example_payload(ApplicationSubmittedV1), "case_reference": case}
@@ -109,7 +116,7 @@ async def arrive(d: Disclosure, *, route: str, verified: bool = True, findings: 
         {
             **example_payload(ChecksCompletedV1),
             "case_reference": case,
-            "results": [SCHEDULE_34A_CONVICTION] if findings else [],
+            "results": results if results is not None else [SCHEDULE_34A_CONVICTION] * findings,
         }
     )
     forum = ForumDecidedV1.model_validate(
@@ -171,6 +178,20 @@ async def test_a_disclosure_is_decided_delivered_in_person_and_closed(d: Disclos
     assert letter.status_code == 409  # nothing written is ever produced for a disclosure
 
 
+async def test_no_presumption_from_a_possible_match_or_another_partys_record(
+    d: Disclosure,
+) -> None:
+    """2.4, 4.5, 5.5.3: read from the checks' stream, a Schedule 34A conviction of a possible
+    match nobody settled, or of the applicant, does not make the presumption to disclose."""
+    not_the_subject = [
+        {**SCHEDULE_34A_CONVICTION, "outcome": "possible-match", "confidence": 0.7},
+        {**SCHEDULE_34A_CONVICTION, "party": "applicant"},
+    ]
+    case = await arrive(d, route="concerns", results=not_the_subject)
+    view = (await d.http.get(f"/cases/{case}")).json()
+    assert view["presumption_to_disclose"] is False
+
+
 async def test_a_decision_breaking_a_rule_is_refused_with_its_paragraph(d: Disclosure) -> None:
     case = await arrive(d, route="concerns", verified=False)
     refused = await d.http.post(f"/cases/{case}/decision", json=decision())
@@ -204,6 +225,32 @@ async def test_a_delivery_for_a_case_not_decided_or_decided_no_is_refused(d: Dis
     late = await d.http.post(f"/cases/{case}/delivery", json=delivery())
     assert late.status_code == 409
     assert "5.6.19" in late.json()["errors"][0]["rule"]
+
+
+async def test_a_refused_undertaking_without_a_decision_on_going_ahead_is_refused(
+    d: Disclosure,
+) -> None:
+    """5.6.21: a refused undertaking is recorded with whether disclosure still went ahead;
+    without it the delivery is a 422 naming the field and the paragraph, never a 500."""
+    case = await arrive(d, route="concerns")
+    assert (await d.http.post(f"/cases/{case}/decision", json=decision())).status_code == 200
+    refused = await d.http.post(f"/cases/{case}/delivery", json=delivery(undertaking="refused"))
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "disclosed_despite_refusal"
+    assert "5.6.21" in error["rule"]
+    stray = await d.http.post(
+        f"/cases/{case}/delivery", json=delivery(disclosed_despite_refusal=False)
+    )
+    assert stray.status_code == 422, stray.text
+    assert stray.json()["errors"][0]["field"] == "disclosed_despite_refusal"
+    assert await d.emitted() == ["disclosure-decided"]
+    decided = await d.http.post(
+        f"/cases/{case}/delivery",
+        json=delivery(undertaking="refused", disclosed_despite_refusal=False),
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["disclosed"] is False
 
 
 async def test_no_concerns_is_told_by_visit_or_letter_and_closed(d: Disclosure) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from schemas.checks import Finding, OffenceCategory, RecordKind
+from schemas.checks import CheckResult, Finding, MatchOutcome, OffenceCategory, RecordKind, System
 from schemas.disclosure import (
     DisclosureDeliveredV1,
     Extent,
@@ -62,6 +62,29 @@ def test_no_presumption_for_other_convictions_or_intelligence() -> None:
     adult = finding(RecordKind.CONVICTION, False, OffenceCategory.SEXUAL_ADULT)
     intelligence = finding(RecordKind.INTELLIGENCE, True, OffenceCategory.CHILD_SEXUAL)
     assert not domain.presumption_to_disclose([adult, intelligence], risk_of_serious_harm=True)
+
+
+def result(party: str, outcome: MatchOutcome, *findings: Finding) -> CheckResult:
+    return CheckResult(
+        system=System.PNC, party=party, outcome=outcome, confidence=0.9, findings=findings
+    )
+
+
+def test_the_presumption_rests_on_the_subjects_matched_records_only_2_4_4_5() -> None:
+    """2.4, 4.5, 5.5.3: a child sexual conviction of the applicant's or a child's, or of a
+    possible match nobody has settled (a namesake, 5.2.5), never makes the presumption."""
+    conviction = finding(RecordKind.CONVICTION, True, OffenceCategory.CHILD_SEXUAL)
+    not_the_subject = [
+        result("applicant", MatchOutcome.MATCH, conviction),
+        result("child-1", MatchOutcome.MATCH, conviction),
+        result("subject", MatchOutcome.POSSIBLE_MATCH, conviction),
+    ]
+    counted = domain.presumption_findings(not_the_subject)
+    assert counted == []
+    assert not domain.presumption_to_disclose(counted, risk_of_serious_harm=True)
+    matched = domain.presumption_findings([result("subject", MatchOutcome.MATCH, conviction)])
+    assert matched == [conviction]
+    assert domain.presumption_to_disclose(matched, risk_of_serious_harm=True)
 
 
 def test_other_convictions_may_still_be_disclosed_without_a_presumption() -> None:
