@@ -157,7 +157,6 @@ class ConsumerLoop:
         self._slots = asyncio.Semaphore(partitions_in_parallel)
         self._progress = progress
         self.committer = OffsetCommitter()
-        self.started = asyncio.Event()  # set once the consumer has started
         self._stopping = False
         self._consumer: AIOKafkaConsumer | None = None
 
@@ -171,8 +170,11 @@ class ConsumerLoop:
         """Finish the records being applied, commit their offsets, then leave the group."""
         self._stopping = True
 
-    async def run(self) -> None:
-        """Consume until stopped (or cancelled); finished offsets are committed on the way out."""
+    async def run(self, on_started: Callable[[], None] = lambda: None) -> None:
+        """Consume until stopped (or cancelled); finished offsets are committed on the way out.
+
+        `on_started` is called once the consumer has started: from then on a record sent to
+        one of its topics is read by it."""
         consumer = AIOKafkaConsumer(
             **self._access.aiokafka(),
             group_id=self._group,
@@ -185,7 +187,7 @@ class ConsumerLoop:
         consumer.subscribe(pattern=self._pattern, listener=self.committer)
         await consumer.start()
         self._consumer = consumer
-        self.started.set()
+        on_started()
         try:
             while not self._stopping:
                 batches = await consumer.getmany(timeout_ms=IDLE_POLL_MS, max_records=BATCH)

@@ -404,16 +404,20 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
     servers = _http_servers(running)
     http_tasks = [asyncio.create_task(s.serve(), name="http") for s in servers]
     log.info("service_started")
-    consuming = _consume(running)
+    consumer = running.consumer
+    if consumer is None:
+        _ready(running)  # nothing to read: ready as soon as it serves
+        tasks = []
+    else:
+        tasks = [asyncio.create_task(consumer.run(on_started=lambda: _ready(running)))]
+    stopped = asyncio.create_task(stop.wait(), name="stop")
     try:
-        stopped = asyncio.create_task(stop.wait(), name="stop")
-        await asyncio.wait([stopped, consuming], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        if running.consumer is not None:
-            running.consumer.stop()  # finishes the records in hand and commits their offsets
-        else:
-            consuming.cancel()
-        failed = await asyncio.gather(consuming, return_exceptions=True)
+        stopped.cancel()
+        if consumer is not None:
+            consumer.stop()  # finishes the records in hand and commits their offsets
+        failed = await asyncio.gather(*tasks, return_exceptions=True)
         for server in servers:
             server.should_exit = True  # finishes the requests in flight, then returns
         await asyncio.gather(*http_tasks)
@@ -424,28 +428,11 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
         await relay_task
         await running.database.pool.close()
         log.info("service_stopped")
-    if isinstance(failed[0], Exception):
-        raise failed[0]  # the consumer gave up: the process exits and is restarted
+    for outcome in failed:
+        if isinstance(outcome, Exception):
+            raise outcome  # the consumer gave up: the process exits and is restarted
 
 
-def _consume(running: Running) -> asyncio.Task[None]:
-    """The consumer loop's task; `service_ready` is logged once its consumer has started."""
-    consumer = running.consumer
-    group = group_id(running.settings.tenant, running.definition.name)
-
-    async def consume() -> None:
-        if consumer is None:
-            log.info("service_ready", group=group)
-            await asyncio.Event().wait()  # nothing to read: run until stopped
-            return
-        started = asyncio.create_task(consumer.started.wait())
-        task = asyncio.create_task(consumer.run(), name="consumer")
-        await asyncio.wait([started, task], return_when=asyncio.FIRST_COMPLETED)
-        if consumer.started.is_set():
-            # From here a message sent is consumed by this process.
-            log.info("service_ready", group=group)
-        else:
-            started.cancel()
-        await task
-
-    return asyncio.create_task(consume(), name="consuming")
+def _ready(running: Running) -> None:
+    # From here a message sent is consumed by this process.
+    log.info("service_ready", group=group_id(running.settings.tenant, running.definition.name))
