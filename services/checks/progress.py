@@ -76,8 +76,7 @@ async def send(
     )
     first_wait = timedelta(seconds=settings.retry_seconds)
     attempts = await store.mark_sent(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         query_id=query.query_id,
         sent_at=now,
         next_attempt_at=now + domain.retry_delay(query.attempts + 1, first_wait),
@@ -107,20 +106,14 @@ async def advance(
     wait_ended: bool = False,
 ) -> None:
     """Send what can be sent; complete the stage when nothing is awaited or its wait is over."""
-    request = await store.lock_request(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference, stage=stage
-    )
+    request = await store.lock_request(tx, case_reference=case_reference, stage=stage)
     if request is None or request.completed_at is not None:
         return
-    known = await store.particulars_of(tx.conn, tenant=tx.tenant, case_reference=case_reference)
-    sources, behaviour = await store.sources_of(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference
-    )
+    known = await store.particulars_of(tx, case_reference=case_reference)
+    sources, behaviour = await store.sources_of(tx, case_reference=case_reference)
     expected = domain.SOURCE_OF_STAGE.get(stage)
     ready = expected is None or expected in sources
-    queries = await store.queries_of(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference, stage=stage
-    )
+    queries = await store.queries_of(tx, case_reference=case_reference, stage=stage)
     for query in queries:
         if query.status is not Status.AWAITING_PARTICULARS or not ready:
             continue
@@ -134,12 +127,8 @@ async def advance(
                 settings=settings,
             )
         else:
-            await store.set_status(
-                tx.conn, tenant=tx.tenant, query_ids=[query.query_id], status=Status.INSUFFICIENT
-            )
-    queries = await store.queries_of(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference, stage=stage
-    )
+            await store.set_status(tx, query_ids=[query.query_id], status=Status.INSUFFICIENT)
+    queries = await store.queries_of(tx, case_reference=case_reference, stage=stage)
     # No particulars for PNC means none for ViSOR either: it will never see a marker.
     unsearchable = {
         q.party for q in queries if q.system is System.PNC and q.status is Status.INSUFFICIENT
@@ -150,12 +139,8 @@ async def advance(
         if q.status is Status.AWAITING_MARKER and q.party in unsearchable
     ]
     if stuck:
-        await store.set_status(
-            tx.conn, tenant=tx.tenant, query_ids=stuck, status=Status.INSUFFICIENT
-        )
-        queries = await store.queries_of(
-            tx.conn, tenant=tx.tenant, case_reference=case_reference, stage=stage
-        )
+        await store.set_status(tx, query_ids=stuck, status=Status.INSUFFICIENT)
+        queries = await store.queries_of(tx, case_reference=case_reference, stage=stage)
     if wait_ended or all(query.status.settled for query in queries):
         await complete(tx, request=request, queries=queries, behaviour=behaviour, clock=clock)
 
@@ -173,7 +158,7 @@ async def complete(
     closing = {q.query_id: domain.closing_status(q.status) for q in queries if not q.status.settled}
     for status in set(closing.values()):
         ids = [query_id for query_id, to in closing.items() if to is status]
-        await store.set_status(tx.conn, tenant=tx.tenant, query_ids=ids, status=status)
+        await store.set_status(tx, query_ids=ids, status=status)
     results = [
         query.result
         or domain.closed_result(
@@ -196,8 +181,7 @@ async def complete(
     _emit(tx, request, completed, now=now)
     checked = tuple(dict.fromkeys(q.system for q in queries if q.result is not None))
     await store.complete_request(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=request.case_reference,
         stage=request.stage,
         completed_at=now,

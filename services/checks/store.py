@@ -12,7 +12,8 @@ from schemas.checks import CheckResult, System
 from schemas.parties import SubjectParticulars
 from schemas.stages import Stage
 from services.checks.domain import Status
-from services.runtime.connection import Connection, fetch_one
+from services.runtime.connection import fetch_one
+from services.runtime.unit_of_work import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +85,7 @@ def _query(row: Any) -> Query:
     )
 
 
-async def lock_case(
-    conn: Connection, *, tenant: str, case_reference: str, wait: bool = True
-) -> bool:
+async def lock_case(tx: Transaction, *, case_reference: str, wait: bool = True) -> bool:
     """Hold a case until the transaction ends, so that its messages are applied one at a time.
 
     A request, intake's particulars and the systems' answers arrive on different topics and
@@ -94,16 +93,15 @@ async def lock_case(
     False when another transaction holds the case.
     """
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    held = await conn.fetchval(
-        f"SELECT {function}(hashtextextended($1, 0))", f"checks/{tenant}/{case_reference}"
+    held = await tx.conn.fetchval(
+        f"SELECT {function}(hashtextextended($1, 0))", f"checks/{tx.tenant}/{case_reference}"
     )
     return wait or bool(held)
 
 
 async def add_request(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     stage: Stage,
     parties: Sequence[str],
@@ -115,11 +113,11 @@ async def add_request(
     request_source: str,
 ) -> bool:
     """Record a check request; False when that case's stage was already asked for."""
-    row = await conn.fetchval(
+    row = await tx.conn.fetchval(
         "INSERT INTO check_requests (tenant, case_reference, stage, parties, systems,"
         " requested_at, due_at, request_id, correlation_id, request_source)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING 1",
-        tenant,
+        tx.tenant,
         case_reference,
         stage.value,
         list(parties),
@@ -133,53 +131,47 @@ async def add_request(
     return row is not None
 
 
-async def lock_request(
-    conn: Connection, *, tenant: str, case_reference: str, stage: Stage
-) -> Request | None:
+async def lock_request(tx: Transaction, *, case_reference: str, stage: Stage) -> Request | None:
     """A request, locked until the transaction ends: one writer decides its completion."""
     return await fetch_one(
-        conn,
+        tx.conn,
         _request,
         f"{_REQUEST} WHERE tenant = $1 AND case_reference = $2 AND stage = $3 FOR UPDATE",
-        tenant,
+        tx.tenant,
         case_reference,
         stage.value,
     )
 
 
-async def request_of(
-    conn: Connection, *, tenant: str, case_reference: str, stage: Stage
-) -> Request | None:
+async def request_of(tx: Transaction, *, case_reference: str, stage: Stage) -> Request | None:
     """A request, read without a lock."""
     return await fetch_one(
-        conn,
+        tx.conn,
         _request,
         f"{_REQUEST} WHERE tenant = $1 AND case_reference = $2 AND stage = $3",
-        tenant,
+        tx.tenant,
         case_reference,
         stage.value,
     )
 
 
-async def open_stages(conn: Connection, *, tenant: str, case_reference: str) -> list[Stage]:
+async def open_stages(tx: Transaction, *, case_reference: str) -> list[Stage]:
     """The stages of a case whose checks are not complete."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT stage FROM check_requests WHERE tenant = $1 AND case_reference = $2"
         " AND completed_at IS NULL ORDER BY requested_at",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return [Stage(row["stage"]) for row in rows]
 
 
-async def due_requests(
-    conn: Connection, *, tenant: str, now: datetime, limit: int
-) -> list[Request]:
+async def due_requests(tx: Transaction, *, now: datetime, limit: int) -> list[Request]:
     """Requests whose wait has ended (read without a lock: the case is locked first)."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         f"{_REQUEST} WHERE tenant = $1 AND completed_at IS NULL AND due_at <= $2"
         " ORDER BY due_at LIMIT $3",
-        tenant,
+        tx.tenant,
         now,
         limit,
     )
@@ -187,9 +179,8 @@ async def due_requests(
 
 
 async def complete_request(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     stage: Stage,
     completed_at: datetime,
@@ -197,10 +188,10 @@ async def complete_request(
     partial: bool,
 ) -> None:
     """Record that a case's stage checks are complete."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE check_requests SET completed_at = $4, systems_checked = $5, partial = $6"
         " WHERE tenant = $1 AND case_reference = $2 AND stage = $3",
-        tenant,
+        tx.tenant,
         case_reference,
         stage.value,
         completed_at,
@@ -209,15 +200,15 @@ async def complete_request(
     )
 
 
-async def add_queries(conn: Connection, *, tenant: str, queries: Sequence[Query]) -> None:
+async def add_queries(tx: Transaction, *, queries: Sequence[Query]) -> None:
     """Record the queries a request needs."""
-    await conn.executemany(
+    await tx.conn.executemany(
         "INSERT INTO check_queries (tenant, query_id, case_reference, stage, system, party,"
         " system_tenant, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT DO NOTHING",
         [
             (
-                tenant,
+                tx.tenant,
                 q.query_id,
                 q.case_reference,
                 q.stage.value,
@@ -231,37 +222,35 @@ async def add_queries(conn: Connection, *, tenant: str, queries: Sequence[Query]
     )
 
 
-async def queries_of(
-    conn: Connection, *, tenant: str, case_reference: str, stage: Stage
-) -> list[Query]:
+async def queries_of(tx: Transaction, *, case_reference: str, stage: Stage) -> list[Query]:
     """A stage's queries, in a stable order."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         f"{_QUERY} WHERE tenant = $1 AND case_reference = $2 AND stage = $3 ORDER BY party, system",
-        tenant,
+        tx.tenant,
         case_reference,
         stage.value,
     )
     return [_query(row) for row in rows]
 
 
-async def query_by_id(conn: Connection, *, tenant: str, query_id: UUID) -> Query | None:
+async def query_by_id(tx: Transaction, *, query_id: UUID) -> Query | None:
     """One query, by the id its answer carries (another force's query is not found)."""
     return await fetch_one(
-        conn, _query, f"{_QUERY} WHERE tenant = $1 AND query_id = $2", tenant, query_id
+        tx.conn, _query, f"{_QUERY} WHERE tenant = $1 AND query_id = $2", tx.tenant, query_id
     )
 
 
-async def due_retries(conn: Connection, *, tenant: str, now: datetime, limit: int) -> list[Query]:
+async def due_retries(tx: Transaction, *, now: datetime, limit: int) -> list[Query]:
     """Sent queries of open requests, unanswered, whose next attempt is due (no lock taken:
     the case is locked first, then the query read again)."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT q.query_id, q.case_reference, q.stage, q.system, q.party, q.system_tenant,"
         " q.status, q.attempts, q.result FROM check_queries q JOIN check_requests r"
         " ON r.tenant = q.tenant AND r.case_reference = q.case_reference AND r.stage = q.stage"
         " WHERE q.tenant = $1 AND q.status = 'sent' AND q.next_attempt_at <= $2"
         " AND r.completed_at IS NULL"
         " ORDER BY q.next_attempt_at LIMIT $3",
-        tenant,
+        tx.tenant,
         now,
         limit,
     )
@@ -269,13 +258,13 @@ async def due_retries(conn: Connection, *, tenant: str, now: datetime, limit: in
 
 
 async def mark_sent(
-    conn: Connection, *, tenant: str, query_id: UUID, sent_at: datetime, next_attempt_at: datetime
+    tx: Transaction, *, query_id: UUID, sent_at: datetime, next_attempt_at: datetime
 ) -> int:
     """Record one more sending of a query; return how many times it has been sent."""
-    attempts = await conn.fetchval(
+    attempts = await tx.conn.fetchval(
         "UPDATE check_queries SET status = 'sent', attempts = attempts + 1, sent_at = $3,"
         " next_attempt_at = $4 WHERE tenant = $1 AND query_id = $2 RETURNING attempts",
-        tenant,
+        tx.tenant,
         query_id,
         sent_at,
         next_attempt_at,
@@ -283,32 +272,29 @@ async def mark_sent(
     return int(attempts)
 
 
-async def set_status(
-    conn: Connection, *, tenant: str, query_ids: Sequence[UUID], status: Status
-) -> None:
+async def set_status(tx: Transaction, *, query_ids: Sequence[UUID], status: Status) -> None:
     """Move queries to a status."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE check_queries SET status = $3 WHERE tenant = $1 AND query_id = ANY($2::uuid[])",
-        tenant,
+        tx.tenant,
         list(query_ids),
         status.value,
     )
 
 
 async def record_result(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     query_id: UUID,
     result: CheckResult,
     answered_at: datetime,
     late: bool,
 ) -> None:
     """Keep a system's answer to a query."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE check_queries SET status = 'answered', result = $3, answered_at = $4,"
         " late = $5, next_attempt_at = NULL WHERE tenant = $1 AND query_id = $2",
-        tenant,
+        tx.tenant,
         query_id,
         result.model_dump_json(),
         answered_at,
@@ -317,9 +303,8 @@ async def record_result(
 
 
 async def save_particulars(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     party: str,
     particulars: SubjectParticulars,
@@ -327,12 +312,12 @@ async def save_particulars(
     recorded_at: datetime,
 ) -> None:
     """Keep what is known of a party; a later source replaces an earlier one."""
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO case_particulars (tenant, case_reference, party, particulars, source,"
         " recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, case_reference, party)"
         " DO UPDATE SET particulars = EXCLUDED.particulars, source = EXCLUDED.source,"
         " recorded_at = EXCLUDED.recorded_at",
-        tenant,
+        tx.tenant,
         case_reference,
         party,
         particulars.model_dump_json(),
@@ -341,13 +326,11 @@ async def save_particulars(
     )
 
 
-async def particulars_of(
-    conn: Connection, *, tenant: str, case_reference: str
-) -> dict[str, SubjectParticulars]:
+async def particulars_of(tx: Transaction, *, case_reference: str) -> dict[str, SubjectParticulars]:
     """What is known of each party of a case."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT party, particulars FROM case_particulars WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return {
@@ -356,19 +339,18 @@ async def particulars_of(
 
 
 async def record_source(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     source: str,
     concerning_behaviour: bool,
     received_at: datetime,
 ) -> None:
     """Note that one of intake's events about a case has arrived."""
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO case_sources (tenant, case_reference, source, concerning_behaviour,"
         " received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        tenant,
+        tx.tenant,
         case_reference,
         source,
         concerning_behaviour,
@@ -376,15 +358,13 @@ async def record_source(
     )
 
 
-async def sources_of(
-    conn: Connection, *, tenant: str, case_reference: str
-) -> tuple[set[str], bool]:
+async def sources_of(tx: Transaction, *, case_reference: str) -> tuple[set[str], bool]:
     """Which of intake's events have arrived for a case, and whether any showed concerning
     behaviour."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT source, concerning_behaviour FROM case_sources"
         " WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return {row["source"] for row in rows}, any(row["concerning_behaviour"] for row in rows)

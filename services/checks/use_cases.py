@@ -40,13 +40,12 @@ async def request_checks(deps: Deps, tx: Transaction, delivery: Delivery[Request
     command, cause, clock, settings = delivery.message, delivery.envelope, deps.clock, deps.settings
     now = clock.now()
     stage, case = command.stage, command.case_reference
-    await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
+    await store.lock_case(tx, case_reference=case)
     systems = domain.systems_for(stage, command.systems)
     parties = tuple(dict.fromkeys(command.parties))
     for given in command.particulars:  # e.g. a handoff's subject: no intake event here
         await store.save_particulars(
-            tx.conn,
-            tenant=tx.tenant,
+            tx,
             case_reference=case,
             party=given.party,
             particulars=given.particulars,
@@ -55,8 +54,7 @@ async def request_checks(deps: Deps, tx: Transaction, delivery: Delivery[Request
         )
     due = now + timedelta(seconds=settings.answer_wait_seconds)
     fresh = await store.add_request(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case,
         stage=stage,
         parties=parties,
@@ -86,7 +84,7 @@ async def request_checks(deps: Deps, tx: Transaction, delivery: Delivery[Request
         for party in parties
         for system in systems
     ]
-    await store.add_queries(tx.conn, tenant=tx.tenant, queries=queries)
+    await store.add_queries(tx, queries=queries)
     requested = ChecksRequestedV1(
         case_reference=case,
         stage=stage,
@@ -109,7 +107,7 @@ async def record_particulars(
     event, clock, settings = delivery.message, deps.clock, deps.settings
     now = clock.now()
     case = event.case_reference
-    await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=case)
+    await store.lock_case(tx, case_reference=case)
     source = APPLICATION if isinstance(event, ApplicationSubmittedV1) else ENQUIRY
     known: dict[str, SubjectParticulars] = {}
     if event.subject is not None:
@@ -120,8 +118,7 @@ async def record_particulars(
         known[child.party] = domain.child_particulars(child)
     for party, particulars in known.items():
         await store.save_particulars(
-            tx.conn,
-            tenant=tx.tenant,
+            tx,
             case_reference=case,
             party=party,
             particulars=particulars,
@@ -129,15 +126,14 @@ async def record_particulars(
             recorded_at=now,
         )
     await store.record_source(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case,
         source=source,
         concerning_behaviour=classification.concerning_behaviour(event.immediate_risk),
         received_at=now,
     )
     log.info("particulars_recorded", source=source, parties=len(known))
-    for stage in await store.open_stages(tx.conn, tenant=tx.tenant, case_reference=case):
+    for stage in await store.open_stages(tx, case_reference=case):
         await progress.advance(tx, case_reference=case, stage=stage, clock=clock, settings=settings)
 
 
@@ -152,7 +148,7 @@ async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAns
         deps.clock,
         deps.settings,
     )
-    query = await store.query_by_id(tx.conn, tenant=tx.tenant, query_id=answer.query_id)
+    query = await store.query_by_id(tx, query_id=answer.query_id)
     if query is None:
         raise Rejected(f"query_id: {answer.query_id} is no query of this force")
     if sender != query.system_tenant:
@@ -161,11 +157,9 @@ async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAns
     given = (answer.case_reference, answer.system, answer.answered_by, answer.result.party)
     if (*given, answer.result.system) != asked:
         raise Rejected("result: the answer does not fit the query it names (case, system, party)")
-    await store.lock_case(tx.conn, tenant=tx.tenant, case_reference=query.case_reference)
-    request = await store.lock_request(
-        tx.conn, tenant=tx.tenant, case_reference=query.case_reference, stage=query.stage
-    )
-    query = await store.query_by_id(tx.conn, tenant=tx.tenant, query_id=answer.query_id)
+    await store.lock_case(tx, case_reference=query.case_reference)
+    request = await store.lock_request(tx, case_reference=query.case_reference, stage=query.stage)
+    query = await store.query_by_id(tx, query_id=answer.query_id)
     assert request is not None
     assert query is not None
     if query.status is Status.ANSWERED:
@@ -174,8 +168,7 @@ async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAns
     result = classification.classified(answer.result)
     late = request.completed_at is not None
     await store.record_result(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         query_id=query.query_id,
         result=result,
         answered_at=answer.answered_at,
@@ -190,7 +183,7 @@ async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAns
     if query.system is System.PNC and domain.visor_needs_marker(query.stage):
         # 5.1.9: ViSOR is asked about a party only when PNC shows a ViSOR marker.
         for other in await store.queries_of(
-            tx.conn, tenant=tx.tenant, case_reference=query.case_reference, stage=query.stage
+            tx, case_reference=query.case_reference, stage=query.stage
         ):
             if (
                 other.system is System.VISOR
@@ -198,8 +191,7 @@ async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAns
                 and (other.status is Status.AWAITING_MARKER)
             ):
                 await store.set_status(
-                    tx.conn,
-                    tenant=tx.tenant,
+                    tx,
                     query_ids=[other.query_id],
                     status=domain.visor_after_pnc(result),
                 )
@@ -216,18 +208,16 @@ async def end_waits(
     # Each case in its own transaction, its lock taken first as every handler takes it; a
     # case busy with a message (or with another replica) waits for the next round.
     async with database.transaction(tenant) as tx:
-        silent = await store.due_retries(tx.conn, tenant=tenant, now=now, limit=batch)
+        silent = await store.due_retries(tx, now=now, limit=batch)
     retried = 0
     for due_query in silent:
         case = due_query.case_reference
         async with database.transaction(tenant) as tx:
-            if not await store.lock_case(tx.conn, tenant=tenant, case_reference=case, wait=False):
+            if not await store.lock_case(tx, case_reference=case, wait=False):
                 continue
-            query = await store.query_by_id(tx.conn, tenant=tenant, query_id=due_query.query_id)
-            request = await store.request_of(
-                tx.conn, tenant=tenant, case_reference=case, stage=due_query.stage
-            )
-            known = await store.particulars_of(tx.conn, tenant=tenant, case_reference=case)
+            query = await store.query_by_id(tx, query_id=due_query.query_id)
+            request = await store.request_of(tx, case_reference=case, stage=due_query.stage)
+            known = await store.particulars_of(tx, case_reference=case)
             if query is None or query.status is not Status.SENT or query.party not in known:
                 continue
             if request is None or request.completed_at is not None:
@@ -242,13 +232,13 @@ async def end_waits(
             )
             retried += 1
     async with database.transaction(tenant) as tx:
-        due = await store.due_requests(tx.conn, tenant=tenant, now=now, limit=batch)
+        due = await store.due_requests(tx, now=now, limit=batch)
     completed = 0
     for request in due:
         async with database.transaction(tenant) as tx:
             case = request.case_reference
             # A message of the case being applied, or another replica: the next round.
-            if not await store.lock_case(tx.conn, tenant=tenant, case_reference=case, wait=False):
+            if not await store.lock_case(tx, case_reference=case, wait=False):
                 continue
             await progress.advance(
                 tx,

@@ -31,8 +31,7 @@ async def note_flag(
     if not own:  # the schema ties case_reference to the told force; a wrong force is refused
         raise Rejected(f"requests: none is {tx.tenant}'s own, so {tx.tenant} is not concerned")
     kept = await store.keep_flag(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         flag=store.FlagRow(
             subject_reference=flag.subject_reference,
             case_reference=flag.case_reference,
@@ -62,4 +61,4 @@ async def note_flag(
 
 async def flags_for(tx: Transaction, *, case_reference: str | None = None) -> list[store.FlagRow]:
     """The force's flags, or those on one of its cases."""
-    return await store.flags(tx.conn, tenant=tx.tenant, case_reference=case_reference)
+    return await store.flags(tx, case_reference=case_reference)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.runtime.connection import Connection
+from services.runtime.unit_of_work import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +38,12 @@ _COLUMNS = ", ".join(CaseRow.__slots__)
 _JSON = ("applicant", "subject", "findings", "decision")
 
 
-async def get(
-    conn: Connection, *, tenant: str, case_reference: str, for_update: bool = False
-) -> CaseRow | None:
+async def get(tx: Transaction, *, case_reference: str, for_update: bool = False) -> CaseRow | None:
     """A case of the tenant, or None."""
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
+    row = await tx.conn.fetchrow(
         f"SELECT {_COLUMNS} FROM cases WHERE tenant = $1 AND case_reference = $2{lock}",  # noqa: S608
-        tenant,
+        tx.tenant,
         case_reference,
     )
     if row is None:
@@ -57,20 +55,20 @@ async def get(
 
 
 async def ensure(
-    conn: Connection, *, tenant: str, case_reference: str, correlation_id: UUID, event_id: UUID
+    tx: Transaction, *, case_reference: str, correlation_id: UUID, event_id: UUID
 ) -> None:
     """Create the case's row if this is the first the service hears of it."""
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO cases (tenant, case_reference, correlation_id, last_event_id)"
         " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        tenant,
+        tx.tenant,
         case_reference,
         correlation_id,
         event_id,
     )
 
 
-async def update(conn: Connection, *, tenant: str, case_reference: str, **values: Any) -> None:
+async def update(tx: Transaction, *, case_reference: str, **values: Any) -> None:
     """Set some columns of a case (names are this module's, never a caller's input)."""
     names = list(values)
     for name in names:
@@ -86,32 +84,32 @@ async def update(conn: Connection, *, tenant: str, case_reference: str, **values
         json.dumps(values[name]) if name in (*_JSON, "non_disclosure") else values[name]
         for name in names
     ]
-    await conn.execute(
+    await tx.conn.execute(
         f"UPDATE cases SET {assignments} WHERE tenant = $1 AND case_reference = $2",  # noqa: S608
-        tenant,
+        tx.tenant,
         case_reference,
         *arguments,
     )
 
 
 async def add_findings(
-    conn: Connection, *, tenant: str, case_reference: str, findings: list[dict[str, Any]]
+    tx: Transaction, *, case_reference: str, findings: list[dict[str, Any]]
 ) -> None:
     """Append what a stage's checks found."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE cases SET findings = findings || $3::jsonb"
         " WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
         json.dumps(findings),
     )
 
 
-async def letter(conn: Connection, *, tenant: str, case_reference: str) -> str | None:
+async def letter(tx: Transaction, *, case_reference: str) -> str | None:
     """The non-disclosure letter recorded for a case, if any."""
-    text = await conn.fetchval(
+    text = await tx.conn.fetchval(
         "SELECT non_disclosure ->> 'letter' FROM cases WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return None if text is None else str(text)
@@ -132,9 +130,9 @@ class FlagRow:
 _FLAG_COLUMNS = ", ".join(FlagRow.__slots__)
 
 
-async def keep_flag(conn: Connection, *, tenant: str, flag: FlagRow) -> bool:
+async def keep_flag(tx: Transaction, *, flag: FlagRow) -> bool:
     """Keep a flag unless a later one on the same subject is held; whether it was kept."""
-    kept = await conn.fetchval(
+    kept = await tx.conn.fetchval(
         f"INSERT INTO repeated_requests (tenant, {_FLAG_COLUMNS})"  # noqa: S608
         " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)"
         " ON CONFLICT (tenant, subject_reference) DO UPDATE SET"
@@ -143,7 +141,7 @@ async def keep_flag(conn: Connection, *, tenant: str, flag: FlagRow) -> bool:
         " flagged_at = excluded.flagged_at"
         " WHERE repeated_requests.flagged_at <= excluded.flagged_at"
         " RETURNING true",
-        tenant,
+        tx.tenant,
         flag.subject_reference,
         flag.case_reference,
         flag.own_cases,
@@ -154,13 +152,11 @@ async def keep_flag(conn: Connection, *, tenant: str, flag: FlagRow) -> bool:
     return bool(kept)
 
 
-async def flags(
-    conn: Connection, *, tenant: str, case_reference: str | None = None
-) -> list[FlagRow]:
+async def flags(tx: Transaction, *, case_reference: str | None = None) -> list[FlagRow]:
     """The tenant's flags, most recent first; only those naming a case when one is given."""
     condition = "" if case_reference is None else " AND $2 = ANY (own_cases)"
-    arguments = [tenant] if case_reference is None else [tenant, case_reference]
-    rows = await conn.fetch(
+    arguments = [tx.tenant] if case_reference is None else [tx.tenant, case_reference]
+    rows = await tx.conn.fetch(
         f"SELECT {_FLAG_COLUMNS} FROM repeated_requests WHERE tenant = $1{condition}"  # noqa: S608
         " ORDER BY flagged_at DESC",
         *arguments,

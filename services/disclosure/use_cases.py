@@ -66,8 +66,7 @@ async def note_application(
     await _refuse_if_closed(tx, application.case_reference, "face-to-face application")
     await _ensure(tx, application.case_reference, cause)
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=application.case_reference,
         identity_verified=application.identity.verified,
         applicant=application.applicant.model_dump(mode="json"),
@@ -82,9 +81,7 @@ async def note_checks(deps: Deps, tx: Transaction, delivery: Delivery[ChecksComp
     await _ensure(tx, checks.case_reference, cause)
     found = [f.model_dump(mode="json") for f in domain.presumption_findings(checks.results)]
     if found:
-        await store.add_findings(
-            tx.conn, tenant=tx.tenant, case_reference=checks.case_reference, findings=found
-        )
+        await store.add_findings(tx, case_reference=checks.case_reference, findings=found)
 
 
 async def note_late_answer(
@@ -97,9 +94,7 @@ async def note_late_answer(
     if not found:
         return
     case = await _case(tx, late.case_reference)
-    await store.add_findings(
-        tx.conn, tenant=tx.tenant, case_reference=late.case_reference, findings=found
-    )
+    await store.add_findings(tx, case_reference=late.case_reference, findings=found)
     log.info(
         "late_findings_added",
         case=late.case_reference,
@@ -116,8 +111,7 @@ async def take_route(deps: Deps, tx: Transaction, delivery: Delivery[ForumDecide
     await _ensure(tx, decision.case_reference, cause)
     status = "awaiting-decision" if decision.route is DecisionRoute.CONCERNS else "no-concerns"
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=decision.case_reference,
         route=decision.route.value,
         recommend_disclosure=decision.recommend_disclosure,
@@ -168,8 +162,7 @@ async def decide(
     )
     _emitter(tx, clock, case).emit(decided)
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         status="decided-disclose" if details.disclose else "decided-no-disclosure",
         decision=details.model_dump(mode="json"),
@@ -195,8 +188,7 @@ async def deliver(
     made = domain.delivered(delivery)
     _emitter(tx, clock, case).emit(delivery)
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         status="delivered" if made else "undertaking-refused",
         disclosed=made,
@@ -247,8 +239,7 @@ async def communicate_non_disclosure(
         ),
     )
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         status="non-disclosure-communicated",
         non_disclosure={"method": method.value, "letter": letter, "at": now.isoformat()},
@@ -277,8 +268,7 @@ async def record_protective_action(
         ),
     )
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         protective_actions=case.protective_actions + 1,
     )
@@ -342,8 +332,7 @@ async def close_case(
         reason="final intelligence report, retrievable by all forces (6.1)",
     )
     await store.update(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         status="closed",
         outcome=outcome.value,
@@ -362,7 +351,7 @@ async def read_case(tx: Transaction, *, case_reference: str) -> store.CaseRow:
 async def letter_sent(tx: Transaction, *, case_reference: str) -> str | None:
     """The 'no concerns' letter sent for a case, if one was."""
     case = await _case(tx, case_reference, lock=False)
-    return await store.letter(tx.conn, tenant=tx.tenant, case_reference=case.case_reference)
+    return await store.letter(tx, case_reference=case.case_reference)
 
 
 def presumption(case: store.CaseRow) -> bool:
@@ -378,15 +367,14 @@ def presumption(case: store.CaseRow) -> bool:
 
 async def _refuse_if_closed(tx: Transaction, case_reference: str, what: str) -> None:
     """A closed case stays closed: nothing that arrives later reopens or moves it (6.1)."""
-    case = await store.get(tx.conn, tenant=tx.tenant, case_reference=case_reference)
+    case = await store.get(tx, case_reference=case_reference)
     if case is not None and case.closed_at is not None:
         raise Rejected(f"case_reference: the case is closed (6.1); a {what} cannot move it")
 
 
 async def _ensure(tx: Transaction, case_reference: str, cause: Envelope) -> None:
     await store.ensure(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         correlation_id=cause.correlation_id,
         event_id=cause.id,
@@ -394,9 +382,7 @@ async def _ensure(tx: Transaction, case_reference: str, cause: Envelope) -> None
 
 
 async def _case(tx: Transaction, case_reference: str, *, lock: bool = True) -> store.CaseRow:
-    case = await store.get(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference, for_update=lock
-    )
+    case = await store.get(tx, case_reference=case_reference, for_update=lock)
     if case is None:
         raise CaseNotFound(case_reference)
     return case

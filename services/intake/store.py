@@ -11,7 +11,8 @@ from uuid import UUID
 import asyncpg
 
 from services.intake.domain import Deadlines
-from services.runtime.connection import Connection, fetch_one
+from services.runtime.connection import fetch_one
+from services.runtime.unit_of_work import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,37 +45,34 @@ def _enquiry(row: asyncpg.Record) -> EnquiryRow:
     return EnquiryRow(**dict(row))
 
 
-async def case_for_submission(
-    conn: Connection, *, tenant: str, submission_id: str
-) -> EnquiryRow | None:
+async def case_for_submission(tx: Transaction, *, submission_id: str) -> EnquiryRow | None:
     """The case already recorded for a submission, if any."""
     return await fetch_one(
-        conn,
+        tx.conn,
         _enquiry,
         f"SELECT {_COLUMNS} FROM enquiries WHERE tenant = $1 AND submission_id = $2",  # noqa: S608
-        tenant,
+        tx.tenant,
         submission_id,
     )
 
 
 async def get_enquiry(
-    conn: Connection, *, tenant: str, case_reference: str, for_update: bool = False
+    tx: Transaction, *, case_reference: str, for_update: bool = False
 ) -> EnquiryRow | None:
     """One enquiry of the tenant, or None (another force's case is simply not there)."""
     lock = " FOR UPDATE" if for_update else ""
     return await fetch_one(
-        conn,
+        tx.conn,
         _enquiry,
         f"SELECT {_COLUMNS} FROM enquiries WHERE tenant = $1 AND case_reference = $2{lock}",  # noqa: S608
-        tenant,
+        tx.tenant,
         case_reference,
     )
 
 
 async def add_enquiry(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     submission_id: str | None,
     status: str,
@@ -89,13 +87,13 @@ async def add_enquiry(
     escalations: int,
 ) -> None:
     """Record an initial contact, whatever its route."""
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO enquiries (tenant, case_reference, submission_id, status, channel,"
         " scheme_profile, received_at, registered_at, stage1_due_at, face_to_face_due_at,"
         " risk_assessment_due_at, closure_due_at, correlation_id, last_event_id,"
         " initial_contact, escalations)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        tenant,
+        tx.tenant,
         case_reference,
         submission_id,
         status,
@@ -115,9 +113,8 @@ async def add_enquiry(
 
 
 async def record_application(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     status: str,
     application: dict[str, Any],
@@ -127,11 +124,11 @@ async def record_application(
     escalations: int,
 ) -> None:
     """Record the face-to-face application (or its turn into intelligence)."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE enquiries SET status = $3, application = $4, identity_verified = $5,"
         " application_recorded_at = $6, last_event_id = $7, escalations = escalations + $8"
         " WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
         status,
         json.dumps(application),
@@ -143,19 +140,18 @@ async def record_application(
 
 
 async def record_pack(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     given_at: datetime,
     pack_format: str,
     last_event_id: UUID,
 ) -> None:
     """Record that the information pack was given."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE enquiries SET status = 'information-pack-given', pack_given_at = $3,"
         " pack_format = $4, last_event_id = $5 WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
         given_at,
         pack_format,

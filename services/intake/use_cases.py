@@ -80,9 +80,7 @@ async def record_initial_contact(
 ) -> Recorded:
     """Record stage 1: register, redirect or submit as intelligence; escalate any risk now."""
     if submission_id is not None:
-        existing = await store.case_for_submission(
-            tx.conn, tenant=tx.tenant, submission_id=submission_id
-        )
+        existing = await store.case_for_submission(tx, submission_id=submission_id)
         if existing is not None:  # the same submission again: one case only
             return Recorded(existing.case_reference, route_of(existing.status), created=False)
     triage = domain.triage(details)  # raises RuleViolation naming the field and the rule
@@ -130,8 +128,7 @@ async def record_initial_contact(
         now=now,
     )
     await store.add_enquiry(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=reference,
         submission_id=submission_id,
         status=_STATUS[triage.route],
@@ -307,8 +304,7 @@ async def record_application(
         now=now,
     )
     await store.record_application(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         status=status,
         application=details.model_dump(mode="json"),
@@ -343,8 +339,7 @@ async def record_information_pack(
         ),
     )
     await store.record_pack(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         given_at=now,
         pack_format=pack_format.value,
@@ -354,16 +349,14 @@ async def record_information_pack(
 
 async def read_case(tx: Transaction, *, case_reference: str) -> store.EnquiryRow:
     """A case's intake record; never anything the checks found (5.1.9)."""
-    enquiry = await store.get_enquiry(tx.conn, tenant=tx.tenant, case_reference=case_reference)
+    enquiry = await store.get_enquiry(tx, case_reference=case_reference)
     if enquiry is None:
         raise CaseNotFound(case_reference)
     return enquiry
 
 
 async def _case_at(tx: Transaction, case_reference: str, status: str) -> store.EnquiryRow:
-    enquiry = await store.get_enquiry(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference, for_update=True
-    )
+    enquiry = await store.get_enquiry(tx, case_reference=case_reference, for_update=True)
     if enquiry is None:
         raise CaseNotFound(case_reference)
     if enquiry.status != status:

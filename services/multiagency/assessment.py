@@ -76,9 +76,7 @@ async def request_stage4_checks(
         subject=case.case_reference,
         now=now,
     )
-    await store.update_case(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference, checks_requested_at=now
-    )
+    await store.update_case(tx, case_reference=case.case_reference, checks_requested_at=now)
     log.info("stage4_checks_requested", parties=len(request.parties))
 
 
@@ -87,8 +85,7 @@ async def start(
 ) -> None:
     """Hand the subject off if they live elsewhere, consult the agencies, or complete at once."""
     await store.update_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         state=CaseState.ASSESSING,
         assessment_started_at=now,
@@ -178,15 +175,12 @@ async def complete(
         late=late,
     )
     await store.add_assessment(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         assessment=assessment,
         decided_at=now,
     )
-    await store.update_case(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference, state=CaseState.ASSESSED
-    )
+    await store.update_case(tx, case_reference=case.case_reference, state=CaseState.ASSESSED)
     completed = RiskAssessmentCompletedV1(
         case_reference=case.case_reference,
         route=assessment.route,
@@ -250,9 +244,7 @@ async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:
     """Revise what the forum not yet decided weighs with the case's late answers (5.6.12)."""
     results, late = await late_answers.weighed(tx, case)
     consultations, handoffs = await _asked(tx, case)
-    scheduled = await store.load_forum(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
-    )
+    scheduled = await store.load_forum(tx, case_reference=case.case_reference)
     revised = domain.reassess_for_forum(
         results,
         late=late,
@@ -262,8 +254,7 @@ async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:
         scheduled=scheduled.forum if scheduled else None,
     )
     await store.revise_assessment(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         assessment=revised,
         revised_at=now,
@@ -290,14 +281,10 @@ async def _asked(
     tx: Transaction, case: Case
 ) -> tuple[list[store_requests.Consultation], list[store_requests.Handoff]]:
     """The case's consultations, and the handoffs it made as the owning force."""
-    consultations = await store_requests.consultations_of(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
-    )
+    consultations = await store_requests.consultations_of(tx, case_reference=case.case_reference)
     handoffs = [
         h
-        for h in await store_requests.handoffs_of(
-            tx.conn, tenant=tx.tenant, case_reference=case.case_reference
-        )
+        for h in await store_requests.handoffs_of(tx, case_reference=case.case_reference)
         if h.role == OWNING
     ]
     return consultations, handoffs

@@ -101,8 +101,7 @@ async def request_consultation(
         now=now,
     )
     await store_requests.add_consultation(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         consultation_id=consultation_id,
         case_reference=case.case_reference,
         agency=agency,
@@ -136,7 +135,7 @@ async def apply_answer(
 ) -> Consultation:
     """Record an agency's answer; an unknown, closed or unasked one can never be applied."""
     consultation = await store_requests.load_consultation(
-        tx.conn, tenant=tx.tenant, consultation_id=answer.consultation_id
+        tx, consultation_id=answer.consultation_id
     )
     if consultation is None:
         raise Rejected(
@@ -156,7 +155,7 @@ async def apply_answer(
             f"consultation_id: consultation {answer.consultation_id} is closed: "
             "it was answered already"
         )
-    await store_requests.record_answer(tx.conn, tenant=tx.tenant, answer=answer)
+    await store_requests.record_answer(tx, answer=answer)
     log.info(
         "consultation_answered",
         consultation=str(answer.consultation_id),
@@ -184,9 +183,7 @@ async def remind(tx: Transaction, consultation: Consultation, case: Case, *, now
         subject=consultation.case_reference,
         now=now,
     )
-    await store_requests.mark_reminded(
-        tx.conn, tenant=tx.tenant, consultation_id=consultation.consultation_id, at=now
-    )
+    await store_requests.mark_reminded(tx, consultation_id=consultation.consultation_id, at=now)
     log.info(
         "consultation_reminded",
         consultation=str(consultation.consultation_id),
@@ -198,9 +195,7 @@ async def mark_overdue(
     tx: Transaction, consultation: Consultation, case: Case, *, now: datetime
 ) -> None:
     """Record that an agency did not answer in time: the case goes on, and says so."""
-    await store_requests.mark_overdue(
-        tx.conn, tenant=tx.tenant, consultation_id=consultation.consultation_id, at=now
-    )
+    await store_requests.mark_overdue(tx, consultation_id=consultation.consultation_id, at=now)
     overdue = ConsultationOverdueV1(
         consultation_id=consultation.consultation_id,
         case_reference=consultation.case_reference,

@@ -70,11 +70,10 @@ async def schedule(
     now: datetime,
 ) -> ForumRecord:
     """Schedule the case's forum (or move it, keeping its id) and say so on the stream."""
-    existing = await store.load_forum(tx.conn, tenant=tx.tenant, case_reference=case.case_reference)
+    existing = await store.load_forum(tx, case_reference=case.case_reference)
     forum_id = existing.forum_id if existing else uuid4()
     await store.schedule_forum(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         forum_id=forum_id,
         forum=plan.forum,
@@ -101,8 +100,7 @@ async def schedule(
         now=now,
     )
     await store.update_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         state=CaseState.FORUM_SCHEDULED,
     )
@@ -130,8 +128,7 @@ async def conclude(
 ) -> None:
     """Record the forum's conclusion and hand it on: to disclosure, or to the owning force."""
     await store.record_forum_decision(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         decided_at=now,
         route=conclusion.route,
@@ -188,9 +185,7 @@ async def hand_to_disclosure(
         subject=case.case_reference,
         now=now,
     )
-    await store.update_case(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference, state=CaseState.DECIDED
-    )
+    await store.update_case(tx, case_reference=case.case_reference, state=CaseState.DECIDED)
     log.info(
         "forum_decided",
         route=decided.route.value,

@@ -82,8 +82,7 @@ async def request_handoff(
         now=now,
     )
     await store_requests.add_handoff(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         handoff_id=handoff_id,
         role=OWNING,
         case_reference=case.case_reference,
@@ -120,7 +119,7 @@ async def check_reply(
     allowed: tuple[HandoffStatus, ...],
 ) -> Handoff:
     """The owning side of a handoff a reply is for; an unknown or closed one is refused."""
-    handoff = await store_requests.load_handoff(tx.conn, tenant=tx.tenant, handoff_id=handoff_id)
+    handoff = await store_requests.load_handoff(tx, handoff_id=handoff_id)
     if handoff is None or handoff.role != OWNING:
         raise Rejected(f"handoff_id: {tx.tenant} made no handoff {handoff_id}")
     if sender != handoff.responding_force or responding_force != handoff.responding_force:
@@ -187,8 +186,7 @@ async def accept(
     number = await next_case_number(tx, year=now.year)
     reference = responding_case_reference(tx.tenant, now.year, number)
     await store.open_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=reference,
         correlation_id=cause.correlation_id,
         role=RESPONDING,
@@ -198,9 +196,7 @@ async def accept(
         respond_by=request.respond_by,
         closure_due_at=request.closure_due_at,
     )
-    await store.update_case(
-        tx.conn, tenant=tx.tenant, case_reference=reference, subject=request.particulars
-    )
+    await store.update_case(tx, case_reference=reference, subject=request.particulars)
     await _record_responding_side(
         tx, request, status=HandoffStatus.ACCEPTED, reference=reference, cause=cause, now=now
     )
@@ -236,14 +232,11 @@ async def accept(
             subject=reference,
             now=now,
         )
-        await store.update_case(
-            tx.conn, tenant=tx.tenant, case_reference=reference, checks_requested_at=now
-        )
+        await store.update_case(tx, case_reference=reference, checks_requested_at=now)
     else:
         # Nothing to check here: the assessment may start on what the owning force sent.
         await store.update_case(
-            tx.conn,
-            tenant=tx.tenant,
+            tx,
             case_reference=reference,
             checks_stage=Stage.FULL_RISK_ASSESSMENT,
             checks_completed_at=now,
@@ -289,11 +282,9 @@ async def return_findings(
         now=now,
     )
     await store_requests.settle_handoff(
-        tx.conn, tenant=tx.tenant, handoff_id=case.handoff_id, status=HandoffStatus.RETURNED, at=now
+        tx, handoff_id=case.handoff_id, status=HandoffStatus.RETURNED, at=now
     )
-    await store.update_case(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference, state=CaseState.RETURNED
-    )
+    await store.update_case(tx, case_reference=case.case_reference, state=CaseState.RETURNED)
     await tx.audit(
         audit.Action.DISCLOSURE,
         at=now,
@@ -315,8 +306,7 @@ async def _record_responding_side(
     now: datetime,
 ) -> None:
     await store_requests.add_handoff(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         handoff_id=request.handoff_id,
         role=RESPONDING,
         case_reference=reference or request.owning_case_reference,

@@ -32,8 +32,7 @@ async def keep(
     effect = domain.late_effect(assessed=case.state in _ASSESSED, decided=case.state in _DECIDED)
     answer = LateAnswer(stage=late.stage, result=late.result, concerns=late.concerns)
     kept = await store.add_late_answer(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         late=LateRecord(
             answer=answer,
@@ -76,9 +75,7 @@ async def weighed(
     tx: Transaction, case: Case
 ) -> tuple[tuple[CheckResult, ...], tuple[LateAnswer, ...]]:
     """The case's checks completed by its late answers, and the late answers they weigh."""
-    kept = await store.late_answers_of(
-        tx.conn, tenant=tx.tenant, case_reference=case.case_reference
-    )
+    kept = await store.late_answers_of(tx, case_reference=case.case_reference)
     late = domain.weighed_late((record.answer for record in kept), stage=case.checks_stage)
     results = domain.with_late_answers(case.checks_results, late, stage=case.checks_stage)
     return results, late

@@ -15,7 +15,8 @@ from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
 from schemas.parties import Child, SubjectParticulars
 from schemas.stages import Stage
 from services.multiagency.domain import Assessment, LateAnswer, LateEffect
-from services.runtime.connection import Connection, fetch_one
+from services.runtime.connection import fetch_one
+from services.runtime.unit_of_work import Transaction
 
 _RESULTS = TypeAdapter(tuple[CheckResult, ...])
 _CHILDREN = TypeAdapter(tuple[Child, ...])
@@ -120,9 +121,8 @@ _SERIALISERS: dict[str, Any] = {
 
 
 async def open_case(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     correlation_id: UUID,
     role: str = OWNING,
@@ -133,11 +133,11 @@ async def open_case(
     closure_due_at: datetime | None = None,
 ) -> bool:
     """Open a case unless it is open already; True when it was opened now."""
-    row = await conn.fetchval(
+    row = await tx.conn.fetchval(
         "INSERT INTO cases (tenant, case_reference, role, correlation_id, owning_force,"
         " owning_case_reference, handoff_id, respond_by, closure_due_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING 1",
-        tenant,
+        tx.tenant,
         case_reference,
         role,
         correlation_id,
@@ -150,20 +150,18 @@ async def open_case(
     return row is not None
 
 
-async def load_case(conn: Connection, *, tenant: str, case_reference: str) -> Case | None:
+async def load_case(tx: Transaction, *, case_reference: str) -> Case | None:
     """A case, locked for the rest of the transaction so its steps never interleave."""
     return await fetch_one(
-        conn,
+        tx.conn,
         _case,
         "SELECT * FROM cases WHERE tenant = $1 AND case_reference = $2 FOR UPDATE",
-        tenant,
+        tx.tenant,
         case_reference,
     )
 
 
-async def update_case(
-    conn: Connection, *, tenant: str, case_reference: str, **changes: Any
-) -> None:
+async def update_case(tx: Transaction, *, case_reference: str, **changes: Any) -> None:
     """Change some of a case's columns."""
     unknown = set(changes) - _CASE_COLUMNS
     if unknown:
@@ -173,28 +171,27 @@ async def update_case(
         f"{name} = ${index}" + ("::jsonb" if name in _JSON_COLUMNS else "")
         for index, name in enumerate(names, start=3)
     )
-    await conn.execute(
+    await tx.conn.execute(
         f"UPDATE cases SET {assignments} WHERE tenant = $1 AND case_reference = $2",  # noqa: S608 - names are whitelisted
-        tenant,
+        tx.tenant,
         case_reference,
         *(_column_value(name, changes[name]) for name in names),
     )
 
 
 async def add_assessment(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     assessment: Assessment,
     decided_at: datetime,
 ) -> bool:
     """Record a case's completed risk assessment; False when it was recorded before."""
-    row = await conn.fetchval(
+    row = await tx.conn.fetchval(
         "INSERT INTO assessments (tenant, case_reference, forum, route, rationale, decided_at,"
         " categories, meets_mappa, decision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT DO NOTHING RETURNING 1",
-        tenant,
+        tx.tenant,
         case_reference,
         assessment.forum.value,
         assessment.route.value,
@@ -207,33 +204,30 @@ async def add_assessment(
     return row is not None
 
 
-async def load_assessment(
-    conn: Connection, *, tenant: str, case_reference: str
-) -> dict[str, Any] | None:
+async def load_assessment(tx: Transaction, *, case_reference: str) -> dict[str, Any] | None:
     """A case's risk assessment as stored."""
     return await fetch_one(
-        conn,
+        tx.conn,
         dict,
         "SELECT forum, route, categories, meets_mappa, decision, rationale, decided_at,"
         " revised_at FROM assessments WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
     )
 
 
 async def revise_assessment(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     assessment: Assessment,
     revised_at: datetime,
 ) -> None:
     """Revise what a forum not yet decided weighs: route, concerns, MAPPA, forum, rationale."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE assessments SET route = $3, categories = $4, meets_mappa = $5, rationale = $6,"
         " revised_at = $7, forum = $8 WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
         assessment.route.value,
         [category.value for category in assessment.categories],
@@ -245,20 +239,19 @@ async def revise_assessment(
 
 
 async def add_late_answer(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     late: LateRecord,
 ) -> bool:
     """Keep a late answer against its case; False when that system's answer was kept before."""
     answer = late.answer
-    row = await conn.fetchval(
+    row = await tx.conn.fetchval(
         "INSERT INTO late_answers (tenant, case_reference, stage, system, party, result,"
         " concerns, answered_at, checks_completed_at, recorded_at, effect)"
         " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)"
         " ON CONFLICT DO NOTHING RETURNING 1",
-        tenant,
+        tx.tenant,
         case_reference,
         answer.stage.value,
         answer.result.system.value,
@@ -273,15 +266,13 @@ async def add_late_answer(
     return row is not None
 
 
-async def late_answers_of(
-    conn: Connection, *, tenant: str, case_reference: str
-) -> list[LateRecord]:
+async def late_answers_of(tx: Transaction, *, case_reference: str) -> list[LateRecord]:
     """A case's late answers, in the order they came."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT stage, result, concerns, answered_at, checks_completed_at, recorded_at, effect"
         " FROM late_answers WHERE tenant = $1 AND case_reference = $2"
         " ORDER BY recorded_at, answered_at, system, party",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return [
@@ -301,9 +292,8 @@ async def late_answers_of(
 
 
 async def schedule_forum(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     forum_id: UUID,
     forum: Forum,
@@ -314,7 +304,7 @@ async def schedule_forum(
     scheduled_at: datetime,
 ) -> None:
     """Schedule a case's forum, or move it (the forum keeps its id)."""
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO forums (tenant, case_reference, forum_id, forum, scheduled_for, urgent,"
         " urgency_justification, exception_reason, scheduled_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -322,7 +312,7 @@ async def schedule_forum(
         " scheduled_for = EXCLUDED.scheduled_for, urgent = EXCLUDED.urgent,"
         " urgency_justification = EXCLUDED.urgency_justification,"
         " exception_reason = EXCLUDED.exception_reason, scheduled_at = EXCLUDED.scheduled_at",
-        tenant,
+        tx.tenant,
         case_reference,
         forum_id,
         forum.value,
@@ -334,12 +324,12 @@ async def schedule_forum(
     )
 
 
-async def load_forum(conn: Connection, *, tenant: str, case_reference: str) -> ForumRecord | None:
+async def load_forum(tx: Transaction, *, case_reference: str) -> ForumRecord | None:
     """A case's forum, if one was scheduled."""
-    row = await conn.fetchrow(
+    row = await tx.conn.fetchrow(
         "SELECT forum_id, forum, scheduled_for, urgent, decided_at, route FROM forums"
         " WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     if row is None:
@@ -355,9 +345,8 @@ async def load_forum(conn: Connection, *, tenant: str, case_reference: str) -> F
 
 
 async def record_forum_decision(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     case_reference: str,
     decided_at: datetime,
     route: DecisionRoute,
@@ -368,11 +357,11 @@ async def record_forum_decision(
     information_shared: str | None,
 ) -> None:
     """Record what the forum concluded, who attended and each agency's position."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE forums SET decided_at = $3, route = $4, recommend_disclosure = $5,"
         " rationale = $6, attendance = $7::jsonb, positions = $8::jsonb,"
         " information_shared = $9 WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
         decided_at,
         route.value,

@@ -21,7 +21,8 @@ from services.multiagency.domain import (
     HandoffResult,
     HandoffStatus,
 )
-from services.runtime.connection import Connection, fetch_one
+from services.runtime.connection import fetch_one
+from services.runtime.unit_of_work import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,8 @@ class Handoff:
 
 
 async def add_consultation(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     consultation_id: UUID,
     case_reference: str,
     agency: str,
@@ -74,12 +74,12 @@ async def add_consultation(
     request_message_id: UUID,
 ) -> None:
     """Record a consultation sent to an agency."""
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO consultations (tenant, consultation_id, case_reference, agency,"
         " agency_kind, lawful_basis, necessity_reason, status, requested_at, respond_by,"
         " remind_at, request_message_id)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested', $8, $9, $10, $11)",
-        tenant,
+        tx.tenant,
         consultation_id,
         case_reference,
         agency,
@@ -93,39 +93,35 @@ async def add_consultation(
     )
 
 
-async def load_consultation(
-    conn: Connection, *, tenant: str, consultation_id: UUID
-) -> Consultation | None:
+async def load_consultation(tx: Transaction, *, consultation_id: UUID) -> Consultation | None:
     """A consultation, locked for the transaction."""
     return await fetch_one(
-        conn,
+        tx.conn,
         _consultation,
         "SELECT * FROM consultations WHERE tenant = $1 AND consultation_id = $2 FOR UPDATE",
-        tenant,
+        tx.tenant,
         consultation_id,
     )
 
 
-async def consultations_of(
-    conn: Connection, *, tenant: str, case_reference: str
-) -> list[Consultation]:
+async def consultations_of(tx: Transaction, *, case_reference: str) -> list[Consultation]:
     """A case's consultations, oldest first."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT * FROM consultations WHERE tenant = $1 AND case_reference = $2"
         " ORDER BY requested_at, agency",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return [_consultation(row) for row in rows]
 
 
-async def record_answer(conn: Connection, *, tenant: str, answer: ConsultationAnsweredV1) -> None:
+async def record_answer(tx: Transaction, *, answer: ConsultationAnsweredV1) -> None:
     """Record an agency's answer, including a refusal to share."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE consultations SET status = 'answered', outcome = $3, information = $4,"
         " child_protection_plan = $5, supervised_by_probation = $6, mappa_level = $7,"
         " answered_at = $8 WHERE tenant = $1 AND consultation_id = $2",
-        tenant,
+        tx.tenant,
         answer.consultation_id,
         answer.outcome.value,
         answer.information,
@@ -136,58 +132,53 @@ async def record_answer(conn: Connection, *, tenant: str, answer: ConsultationAn
     )
 
 
-async def due_reminders(conn: Connection, *, tenant: str, now: datetime) -> list[Consultation]:
+async def due_reminders(tx: Transaction, *, now: datetime) -> list[Consultation]:
     """Unanswered consultations whose reminder is due, claimed for this transaction."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT * FROM consultations WHERE tenant = $1 AND status = 'requested'"
         " AND reminded_at IS NULL AND remind_at <= $2 AND respond_by > $2"
         " ORDER BY remind_at FOR UPDATE SKIP LOCKED",
-        tenant,
+        tx.tenant,
         now,
     )
     return [_consultation(row) for row in rows]
 
 
-async def due_overdue(conn: Connection, *, tenant: str, now: datetime) -> list[Consultation]:
+async def due_overdue(tx: Transaction, *, now: datetime) -> list[Consultation]:
     """Unanswered consultations past their time, claimed for this transaction."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT * FROM consultations WHERE tenant = $1 AND status = 'requested'"
         " AND respond_by <= $2 ORDER BY respond_by FOR UPDATE SKIP LOCKED",
-        tenant,
+        tx.tenant,
         now,
     )
     return [_consultation(row) for row in rows]
 
 
-async def mark_reminded(
-    conn: Connection, *, tenant: str, consultation_id: UUID, at: datetime
-) -> None:
+async def mark_reminded(tx: Transaction, *, consultation_id: UUID, at: datetime) -> None:
     """Record that the agency was reminded."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE consultations SET reminded_at = $3 WHERE tenant = $1 AND consultation_id = $2",
-        tenant,
+        tx.tenant,
         consultation_id,
         at,
     )
 
 
-async def mark_overdue(
-    conn: Connection, *, tenant: str, consultation_id: UUID, at: datetime
-) -> None:
+async def mark_overdue(tx: Transaction, *, consultation_id: UUID, at: datetime) -> None:
     """Record that the agency did not answer in time."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE consultations SET status = 'overdue', overdue_at = $3"
         " WHERE tenant = $1 AND consultation_id = $2",
-        tenant,
+        tx.tenant,
         consultation_id,
         at,
     )
 
 
 async def add_handoff(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     handoff_id: UUID,
     role: str,
     case_reference: str,
@@ -204,13 +195,13 @@ async def add_handoff(
     responding_case_reference: str | None = None,
 ) -> bool:
     """Record one side of a handoff; False when this side had it already."""
-    row = await conn.fetchval(
+    row = await tx.conn.fetchval(
         "INSERT INTO handoffs (tenant, handoff_id, role, case_reference, owning_force,"
         " responding_force, owning_case_reference, responding_case_reference, party, actions,"
         " status, requested_at, respond_by, closure_due_at, request_message_id)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         " ON CONFLICT DO NOTHING RETURNING 1",
-        tenant,
+        tx.tenant,
         handoff_id,
         role,
         case_reference,
@@ -229,31 +220,30 @@ async def add_handoff(
     return row is not None
 
 
-async def load_handoff(conn: Connection, *, tenant: str, handoff_id: UUID) -> Handoff | None:
+async def load_handoff(tx: Transaction, *, handoff_id: UUID) -> Handoff | None:
     """One side of a handoff, locked for the transaction."""
     return await fetch_one(
-        conn,
+        tx.conn,
         _handoff,
         "SELECT * FROM handoffs WHERE tenant = $1 AND handoff_id = $2 FOR UPDATE",
-        tenant,
+        tx.tenant,
         handoff_id,
     )
 
 
-async def handoffs_of(conn: Connection, *, tenant: str, case_reference: str) -> list[Handoff]:
+async def handoffs_of(tx: Transaction, *, case_reference: str) -> list[Handoff]:
     """The handoffs a case made (or answers), oldest first."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT * FROM handoffs WHERE tenant = $1 AND case_reference = $2 ORDER BY requested_at",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return [_handoff(row) for row in rows]
 
 
 async def settle_handoff(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     handoff_id: UUID,
     status: HandoffStatus,
     at: datetime,
@@ -262,14 +252,14 @@ async def settle_handoff(
     returned: HandoffReturnedV1 | None = None,
 ) -> None:
     """Move a handoff on: accepted, declined, returned or overdue."""
-    await conn.execute(
+    await tx.conn.execute(
         "UPDATE handoffs SET status = $3,"
         " responding_case_reference = coalesce($4, responding_case_reference),"
         " declined_reason = coalesce($5, declined_reason),"
         " returned = coalesce($6::jsonb, returned),"
         " settled_at = CASE WHEN $3 = 'accepted' THEN settled_at ELSE $7 END"
         " WHERE tenant = $1 AND handoff_id = $2",
-        tenant,
+        tx.tenant,
         handoff_id,
         status.value,
         responding_case_reference,
@@ -279,13 +269,13 @@ async def settle_handoff(
     )
 
 
-async def due_handoffs(conn: Connection, *, tenant: str, now: datetime) -> list[Handoff]:
+async def due_handoffs(tx: Transaction, *, now: datetime) -> list[Handoff]:
     """Handoffs this force owns whose findings are late, claimed for this transaction."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT * FROM handoffs WHERE tenant = $1 AND role = 'owning'"
         " AND status IN ('requested', 'accepted') AND respond_by <= $2"
         " ORDER BY respond_by FOR UPDATE SKIP LOCKED",
-        tenant,
+        tx.tenant,
         now,
     )
     return [_handoff(row) for row in rows]

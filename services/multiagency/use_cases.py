@@ -45,12 +45,11 @@ log = structlog.get_logger(__name__)
 
 async def _case(tx: Transaction, case_reference: str, cause: Envelope) -> Case:
     await store.open_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case_reference,
         correlation_id=cause.correlation_id,
     )
-    case = await store.load_case(tx.conn, tenant=tx.tenant, case_reference=case_reference)
+    case = await store.load_case(tx, case_reference=case_reference)
     assert case is not None
     return case
 
@@ -78,8 +77,7 @@ async def record_enquiry(
     enquiry = delivery.message
     case = await _case(tx, enquiry.case_reference, delivery.envelope)
     await store.update_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         enquiry_at=enquiry.registered_at,
         consent_to_share=enquiry.consent.to_share_with_agencies,
@@ -104,8 +102,7 @@ async def record_application(
         log.info("application_after_assessment", state=case.state)
         return
     await store.update_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         application_at=application.seen_at,
         children=application.children,
@@ -132,8 +129,7 @@ async def record_checks(deps: Deps, tx: Transaction, delivery: Delivery[ChecksCo
         log.info("checks_of_an_earlier_stage", stage=checks.stage.value)
         return
     await store.update_case(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         case_reference=case.case_reference,
         checks_stage=checks.stage,
         checks_results=checks.results,
@@ -159,7 +155,7 @@ async def record_consultation_answer(
 ) -> None:
     """Record an agency's answer or refusal, and complete the assessment if it was the last."""
     answer = delivery.message
-    case = await store.load_case(tx.conn, tenant=tx.tenant, case_reference=answer.case_reference)
+    case = await store.load_case(tx, case_reference=answer.case_reference)
     if case is None:
         raise Rejected(
             f"consultation_id: {tx.tenant} asked no consultation {answer.consultation_id}"
@@ -179,7 +175,7 @@ async def receive_handoff(
     """As the responding force: accept the party under a linked case of ours, or decline (4.10)."""
     request, cause, directory = delivery.message, delivery.envelope, deps.context.directory
     handoff.check_request(request, sender=cause.tenant, force=tx.tenant, directory=directory)
-    seen = await requests.load_handoff(tx.conn, tenant=tx.tenant, handoff_id=request.handoff_id)
+    seen = await requests.load_handoff(tx, handoff_id=request.handoff_id)
     if seen is not None:
         log.info("handoff_already_received", handoff=str(request.handoff_id))
         return
@@ -264,8 +260,7 @@ async def _settle_reply(
         _still_assessing(case, reply.handoff_id)
     now = deps.clock.now()
     await requests.settle_handoff(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         handoff_id=reply.handoff_id,
         status=status,
         at=now,
@@ -288,20 +283,19 @@ async def sweep_deadlines(tx: Transaction, *, clock: Clock, context: Context) ->
     """Remind agencies, mark late answers overdue, and let their cases go on; return how many."""
     now = clock.now()
     touched: set[str] = set()
-    reminders = await requests.due_reminders(tx.conn, tenant=tx.tenant, now=now)
+    reminders = await requests.due_reminders(tx, now=now)
     for consultation in reminders:
         case = await _loaded(tx, consultation.case_reference)
         await consulting.remind(tx, consultation, case, now=now)
-    overdue = await requests.due_overdue(tx.conn, tenant=tx.tenant, now=now)
+    overdue = await requests.due_overdue(tx, now=now)
     for consultation in overdue:
         case = await _loaded(tx, consultation.case_reference)
         await consulting.mark_overdue(tx, consultation, case, now=now)
         touched.add(consultation.case_reference)
-    late = await requests.due_handoffs(tx.conn, tenant=tx.tenant, now=now)
+    late = await requests.due_handoffs(tx, now=now)
     for item in late:
         await requests.settle_handoff(
-            tx.conn,
-            tenant=tx.tenant,
+            tx,
             handoff_id=item.handoff_id,
             status=HandoffStatus.OVERDUE,
             at=now,
@@ -368,10 +362,7 @@ async def schedule_forum(
         exception_reason=plan.exception_reason,
     )
     consulted = [
-        c.agency
-        for c in await requests.consultations_of(
-            tx.conn, tenant=tx.tenant, case_reference=case_reference
-        )
+        c.agency for c in await requests.consultations_of(tx, case_reference=case_reference)
     ]
     invitations = forum.invited(
         plan.forum, force=tx.tenant, consulted=consulted, directory=context.directory
@@ -386,7 +377,7 @@ async def record_forum_decision(
 ) -> None:
     """Staff record the forum's conclusion; it goes to disclosure or back to the owning force."""
     case = await _existing(tx, case_reference)
-    scheduled = await store.load_forum(tx.conn, tenant=tx.tenant, case_reference=case_reference)
+    scheduled = await store.load_forum(tx, case_reference=case_reference)
     if case.state != CaseState.FORUM_SCHEDULED or scheduled is None:
         raise WrongStage(f"{case_reference} has no forum waiting for its conclusion")
     domain.check_decision(
@@ -418,19 +409,11 @@ async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
     case = await _existing(tx, case_reference)
     return CaseView(
         case=case,
-        consultations=await requests.consultations_of(
-            tx.conn, tenant=tx.tenant, case_reference=case_reference
-        ),
-        handoffs=await requests.handoffs_of(
-            tx.conn, tenant=tx.tenant, case_reference=case_reference
-        ),
-        assessment=await store.load_assessment(
-            tx.conn, tenant=tx.tenant, case_reference=case_reference
-        ),
-        forum=await store.load_forum(tx.conn, tenant=tx.tenant, case_reference=case_reference),
-        late_answers=await store.late_answers_of(
-            tx.conn, tenant=tx.tenant, case_reference=case_reference
-        ),
+        consultations=await requests.consultations_of(tx, case_reference=case_reference),
+        handoffs=await requests.handoffs_of(tx, case_reference=case_reference),
+        assessment=await store.load_assessment(tx, case_reference=case_reference),
+        forum=await store.load_forum(tx, case_reference=case_reference),
+        late_answers=await store.late_answers_of(tx, case_reference=case_reference),
     )
 
 
@@ -440,20 +423,20 @@ async def _advance(deps: Deps, tx: Transaction, reference: str, trigger: Cause) 
 
 
 async def _loaded(tx: Transaction, reference: str) -> Case:
-    case = await store.load_case(tx.conn, tenant=tx.tenant, case_reference=reference)
+    case = await store.load_case(tx, case_reference=reference)
     assert case is not None, "cases are never deleted"
     return case
 
 
 async def _existing(tx: Transaction, reference: str) -> Case:
-    case = await store.load_case(tx.conn, tenant=tx.tenant, case_reference=reference)
+    case = await store.load_case(tx, case_reference=reference)
     if case is None:
         raise CaseNotFound(reference)
     return case
 
 
 async def _owning_case(tx: Transaction, reference: str, handoff_id: UUID) -> Case:
-    case = await store.load_case(tx.conn, tenant=tx.tenant, case_reference=reference)
+    case = await store.load_case(tx, case_reference=reference)
     if case is None or case.role != store.OWNING:
         raise Rejected(f"handoff_id: {tx.tenant} made no handoff {handoff_id}")
     return case

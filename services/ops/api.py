@@ -79,7 +79,7 @@ def create_metrics_app(context: HttpContext) -> FastAPI:
         """Prometheus metrics: cases, clocks, breaches, lag, outbox backlog, dead letters."""
         now = context.clock.now()
         async with context.database.transaction(context.tenant) as tx:
-            board = await views.board(tx.conn, tenant=context.tenant, now=now)
+            board = await views.board(tx, now=now)
         text = metrics.render([board], await monitor.snapshot(), now=now)
         return Response(process_metrics() + text, media_type=CONTENT_TYPE_LATEST)
 
@@ -108,7 +108,7 @@ def create_dashboard(
         now = clock.now()
         start = (now - timedelta(days=MI_DAYS)).date().isoformat()
         async with database.transaction(force) as tx:
-            board = await views.board(tx.conn, tenant=force, now=now)
+            board = await views.board(tx, now=now)
         return dashboard.page(
             [board],
             await monitor.snapshot(),
@@ -127,7 +127,7 @@ def create_dashboard(
         first = _day(start) if start else now - timedelta(days=MI_DAYS)
         last = _day(end) + timedelta(days=1) if end else now
         async with database.transaction(force) as tx:
-            figures = await mi.figures(tx.conn, tenant=force, start=first, end=last, now=now)
+            figures = await mi.figures(tx, start=first, end=last, now=now)
         with tempfile.TemporaryDirectory() as folder:
             try:
                 path = await asyncio.to_thread(mi.chart, Path(folder) / "chart.png", figures)
@@ -139,7 +139,7 @@ def create_dashboard(
     async def board(force: str) -> views.Board:
         """One force's board as data."""
         async with database.transaction(force) as tx:
-            return await views.board(tx.conn, tenant=force, now=clock.now())
+            return await views.board(tx, now=clock.now())
 
     @app.get(
         "/forces/{force}/cases/{case_reference}",
@@ -152,7 +152,7 @@ def create_dashboard(
         Every read is written to the audit log with who read it and why (DPA 2018 s.62).
         """
         async with database.transaction(force) as tx:
-            found = await views.history(tx.conn, tenant=force, case_reference=case_reference)
+            found = await views.history(tx, case_reference=case_reference)
         if not found:
             raise HTTPException(404, "no such case")
         return found

@@ -95,9 +95,7 @@ async def _figures(forces: list[str], first: datetime, last: datetime) -> list[m
         database = await rebuild.open_schema(Settings(tenant=force), rebuild.LIVE_SCHEMA)
         try:
             async with database.transaction(force) as tx:
-                found.append(
-                    await mi.figures(tx.conn, tenant=force, start=first, end=last, now=now)
-                )
+                found.append(await mi.figures(tx, start=first, end=last, now=now))
         finally:
             await database.pool.close()
     return [*found, mi.overall(found, start=first, end=last)]

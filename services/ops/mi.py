@@ -12,7 +12,7 @@ from typing import Any
 
 from schemas.disclosure import Outcome
 from schemas.stages import Deadline
-from services.runtime.connection import Connection
+from services.runtime.unit_of_work import Transaction
 
 # The four categories of the 2009 case studies, in the press release's order (note 7).
 CASE_STUDY_OUTCOMES: tuple[tuple[Outcome, str], ...] = (
@@ -193,28 +193,26 @@ def overall(figures: Sequence[Figures], *, start: datetime, end: datetime) -> Fi
     )
 
 
-async def figures(
-    conn: Connection, *, tenant: str, start: datetime, end: datetime, now: datetime
-) -> Figures:
+async def figures(tx: Transaction, *, start: datetime, end: datetime, now: datetime) -> Figures:
     """One force's figures for the period [start, end), read from its read model."""
     cases = [
         dict(row)
-        for row in await conn.fetch(
+        for row in await tx.conn.fetch(
             "SELECT contact_at, applied_at, assessed_at, decided_at, disclosed_at, closed_at,"
             " outcome, registered_offender FROM cases WHERE tenant = $1",
-            tenant,
+            tx.tenant,
         )
     ]
     clocks = [
         dict(row)
-        for row in await conn.fetch(
+        for row in await tx.conn.fetch(
             "SELECT d.deadline, COALESCE(d.moved_due_at, d.registered_due_at) AS due_at,"
             " d.met_at, c.ended_at FROM deadlines d JOIN cases c USING (tenant, case_reference)"
             " WHERE d.tenant = $1",
-            tenant,
+            tx.tenant,
         )
     ]
-    return tally(tenant, cases, clocks, start=start, end=end, now=now)
+    return tally(tx.tenant, cases, clocks, start=start, end=end, now=now)
 
 
 def days(span: timedelta | None) -> str:

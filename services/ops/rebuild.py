@@ -129,7 +129,7 @@ async def rebuild(
     await consumer.start()
     try:
         async with database.transaction(force) as tx:
-            await store.forget(tx.conn, tenant=force, consumer=use_cases.SERVICE)
+            await store.forget(tx, consumer=use_cases.SERVICE)
         partitions = await partitions_of(access, [spec.name(force) for spec in read_streams()])
         if partitions:
             consumer.assign(partitions)
@@ -167,9 +167,9 @@ async def differences(settings: Settings, *, schema: str = REBUILD_SCHEMA) -> di
     try:
         for table in store.TABLES:
             async with live.transaction(settings.tenant) as tx:
-                ours = await store.rows(tx.conn, tenant=settings.tenant, table=table)
+                ours = await store.rows(tx, table=table)
             async with rebuilt.transaction(settings.tenant) as tx:
-                theirs = await store.rows(tx.conn, tenant=settings.tenant, table=table)
+                theirs = await store.rows(tx, table=table)
             found[table] = sum(row not in theirs for row in ours) + sum(
                 row not in ours for row in theirs
             )

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from schemas.stages import Deadline
 from services.ops.domain import CaseChange, Clock, ClockChange, stage_rank
-from services.runtime.connection import Connection
+from services.runtime.unit_of_work import Transaction
 
 # Columns of `cases` an event may set, and how a second value merges with the first.
 _MERGE = {
@@ -34,9 +34,8 @@ TABLES = ("cases", "deadlines", "case_history", "escalations")
 
 
 async def apply(
-    conn: Connection,
+    tx: Transaction,
     *,
-    tenant: str,
     change: CaseChange,
     message_id: UUID,
     type_: str,
@@ -50,7 +49,7 @@ async def apply(
     names = ", ".join(columns)
     values = ", ".join(f"${index}" for index in range(7, 7 + len(columns)))
     merges = ", ".join(f"{name} = {_MERGE[name].format(name)}" for name in columns)
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO cases (tenant, case_reference, correlation_id, stage_rank, events,"  # noqa: S608 - names from _MERGE only
         f" last_event_at{', ' + names if names else ''})"
         f" VALUES ($1, $2, $3, $4, $5, $6{', ' + values if values else ''})"
@@ -60,7 +59,7 @@ async def apply(
         " events = cases.events + 1,"
         " last_event_at = GREATEST(cases.last_event_at, EXCLUDED.last_event_at)"
         f"{', ' + merges if merges else ''}",
-        tenant,
+        tx.tenant,
         change.case_reference,
         correlation_id,
         stage_rank(change.stage) if change.stage else 0,
@@ -69,11 +68,11 @@ async def apply(
         *(change.case[name] for name in columns),
     )
     for clock in change.clocks:
-        await _apply_clock(conn, tenant=tenant, case_reference=change.case_reference, clock=clock)
-    await conn.execute(
+        await _apply_clock(tx, case_reference=change.case_reference, clock=clock)
+    await tx.conn.execute(
         "INSERT INTO case_history (tenant, message_id, case_reference, type, occurred_at, note)"
         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        tenant,
+        tx.tenant,
         message_id,
         change.case_reference,
         type_,
@@ -82,10 +81,10 @@ async def apply(
     )
     if change.escalation is not None:
         raised = change.escalation
-        await conn.execute(
+        await tx.conn.execute(
             "INSERT INTO escalations (tenant, message_id, case_reference, stage, risk,"
             " section_47, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            tenant,
+            tx.tenant,
             message_id,
             change.case_reference,
             raised.stage,
@@ -95,15 +94,13 @@ async def apply(
         )
 
 
-async def _apply_clock(
-    conn: Connection, *, tenant: str, case_reference: str, clock: ClockChange
-) -> None:
+async def _apply_clock(tx: Transaction, *, case_reference: str, clock: ClockChange) -> None:
     counted = {
         "deviations": int(clock.moved_to is not None),
         "warnings": int(clock.warned_for is not None),
         "breaches": int(clock.breached_for is not None),
     }
-    await conn.execute(
+    await tx.conn.execute(
         "INSERT INTO deadlines (tenant, case_reference, deadline, registered_due_at,"
         " moved_due_at, moved_at, met_at, warned_due_at, breached_due_at, breached_at,"
         " deviations, warnings, breaches)"
@@ -122,7 +119,7 @@ async def _apply_clock(
         " deviations = deadlines.deviations + EXCLUDED.deviations,"
         " warnings = deadlines.warnings + EXCLUDED.warnings,"
         " breaches = deadlines.breaches + EXCLUDED.breaches",
-        tenant,
+        tx.tenant,
         case_reference,
         clock.deadline.value,
         clock.due_at,
@@ -138,9 +135,9 @@ async def _apply_clock(
     )
 
 
-async def running_clocks(conn: Connection, *, tenant: str, limit: int) -> list[Clock]:
+async def running_clocks(tx: Transaction, *, limit: int) -> list[Clock]:
     """Clocks of open cases not yet met, locked so that one replica alone raises their alarms."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT d.case_reference, d.deadline,"
         " COALESCE(d.moved_due_at, d.registered_due_at) AS due_at,"
         " d.warned_due_at, d.breached_due_at"
@@ -148,7 +145,7 @@ async def running_clocks(conn: Connection, *, tenant: str, limit: int) -> list[C
         " WHERE d.tenant = $1 AND d.met_at IS NULL AND c.ended_at IS NULL"
         " AND COALESCE(d.moved_due_at, d.registered_due_at) IS NOT NULL"
         " ORDER BY due_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-        tenant,
+        tx.tenant,
         limit,
     )
     return [
@@ -163,43 +160,43 @@ async def running_clocks(conn: Connection, *, tenant: str, limit: int) -> list[C
     ]
 
 
-async def correlation_of(conn: Connection, *, tenant: str, case_reference: str) -> UUID | None:
+async def correlation_of(tx: Transaction, *, case_reference: str) -> UUID | None:
     """The correlation id of a case: its first message's id."""
-    value = await conn.fetchval(
+    value = await tx.conn.fetchval(
         "SELECT correlation_id FROM cases WHERE tenant = $1 AND case_reference = $2",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return value if isinstance(value, UUID) else None
 
 
-async def due_at(
-    conn: Connection, *, tenant: str, case_reference: str, deadline: Deadline
-) -> datetime | None:
+async def due_at(tx: Transaction, *, case_reference: str, deadline: Deadline) -> datetime | None:
     """A clock's current due date, after any deviation."""
-    value = await conn.fetchval(
+    value = await tx.conn.fetchval(
         "SELECT COALESCE(moved_due_at, registered_due_at) FROM deadlines"
         " WHERE tenant = $1 AND case_reference = $2 AND deadline = $3",
-        tenant,
+        tx.tenant,
         case_reference,
         deadline.value,
     )
     return value if isinstance(value, datetime) else None
 
 
-async def rows(conn: Connection, *, tenant: str, table: str) -> list[dict[str, Any]]:
+async def rows(tx: Transaction, *, table: str) -> list[dict[str, Any]]:
     """Every row of one read-model table for a force, in a stable order (for comparisons)."""
     if table not in TABLES:
         raise ValueError(f"not a read-model table: {table}")
-    records = await conn.fetch(
+    records = await tx.conn.fetch(
         f"SELECT * FROM {table} WHERE tenant = $1 ORDER BY 2, 3",  # noqa: S608 - TABLES only
-        tenant,
+        tx.tenant,
     )
     return [dict(record) for record in records]
 
 
-async def forget(conn: Connection, *, tenant: str, consumer: str) -> None:
+async def forget(tx: Transaction, *, consumer: str) -> None:
     """Remove a force's read model and inbox claims: the start of a rebuild."""
     for table in TABLES:
-        await conn.execute(f"DELETE FROM {table} WHERE tenant = $1", tenant)  # noqa: S608
-    await conn.execute("DELETE FROM inbox WHERE tenant = $1 AND consumer = $2", tenant, consumer)
+        await tx.conn.execute(f"DELETE FROM {table} WHERE tenant = $1", tx.tenant)  # noqa: S608
+    await tx.conn.execute(
+        "DELETE FROM inbox WHERE tenant = $1 AND consumer = $2", tx.tenant, consumer
+    )

@@ -31,8 +31,7 @@ async def project(tx: Transaction, *, envelope: Envelope, message: Message) -> N
     if change is None:
         return
     await store.apply(
-        tx.conn,
-        tenant=tx.tenant,
+        tx,
         change=change,
         message_id=envelope.id,
         type_=envelope.type,
@@ -47,9 +46,7 @@ async def _emit_and_project(
     tx: Transaction, *, message: Message, case_reference: str, now: datetime
 ) -> Envelope:
     """Publish an event of ours and apply it to our own model in the same transaction."""
-    correlation = await store.correlation_of(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference
-    )
+    correlation = await store.correlation_of(tx, case_reference=case_reference)
     cause = Cause.resumed(correlation, None)  # the clock acts: the case's correlation, no cause
     envelope = emit(tx, message, service=SERVICE, subject=case_reference, now=now, cause=cause)
     # Claimed now, so that reading it back from the stream is a duplicate: the live model
@@ -64,7 +61,7 @@ async def run_deadline_clocks(database: Database, *, tenant: str, clock: Clock) 
     raised = 0
     now = clock.now()
     async with database.transaction(tenant) as tx:
-        for running in await store.running_clocks(tx.conn, tenant=tenant, limit=CLOCKS_PER_ROUND):
+        for running in await store.running_clocks(tx, limit=CLOCKS_PER_ROUND):
             alarm = domain.alarm_for(running, now)
             if alarm is None:
                 continue
@@ -107,9 +104,7 @@ async def record_deviation(
     clock: Clock,
 ) -> UUID:
     """Move a clock with the justification the guidance asks for (5.4.8); return the event id."""
-    previous = await store.due_at(
-        tx.conn, tenant=tx.tenant, case_reference=case_reference, deadline=deadline
-    )
+    previous = await store.due_at(tx, case_reference=case_reference, deadline=deadline)
     if previous is None:
         raise CaseNotFound(f"no {deadline.value} clock for {case_reference}")
     now = clock.now()

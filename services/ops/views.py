@@ -7,7 +7,7 @@ from datetime import datetime
 
 from schemas.stages import Deadline
 from services.ops.domain import WARNING_LEAD, stage_of
-from services.runtime.connection import Connection
+from services.runtime.unit_of_work import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,31 +51,31 @@ def _stage_name(rank: int) -> str:
     return stage.value if stage else "unknown"
 
 
-async def board(conn: Connection, *, tenant: str, now: datetime, limit: int = 50) -> Board:
+async def board(tx: Transaction, *, now: datetime, limit: int = 50) -> Board:
     """The force's board at `now`."""
     stages: dict[str, int] = {}
-    for row in await conn.fetch(
+    for row in await tx.conn.fetch(
         "SELECT stage_rank, count(*) AS n FROM cases WHERE tenant = $1 AND ended_at IS NULL"
         " GROUP BY stage_rank ORDER BY stage_rank",
-        tenant,
+        tx.tenant,
     ):
         stages[_stage_name(row["stage_rank"])] = int(row["n"])
-    ended = await conn.fetchval(
-        "SELECT count(*) FROM cases WHERE tenant = $1 AND ended_at IS NOT NULL", tenant
+    ended = await tx.conn.fetchval(
+        "SELECT count(*) FROM cases WHERE tenant = $1 AND ended_at IS NOT NULL", tx.tenant
     )
     escalations = [
         EscalationView(
             row["case_reference"], row["stage"], row["risk"], row["section_47"], row["raised_at"]
         )
-        for row in await conn.fetch(
+        for row in await tx.conn.fetch(
             "SELECT e.case_reference, e.stage, e.risk, e.section_47, e.raised_at"
             " FROM escalations e JOIN cases c USING (tenant, case_reference)"
             " WHERE e.tenant = $1 AND c.ended_at IS NULL ORDER BY e.raised_at DESC LIMIT $2",
-            tenant,
+            tx.tenant,
             limit,
         )
     ]
-    clocks = await conn.fetch(
+    clocks = await tx.conn.fetch(
         "SELECT d.case_reference, d.deadline, COALESCE(d.moved_due_at, d.registered_due_at)"
         " AS due_at, c.stage_rank, d.breached_at, d.breached_due_at,"
         " d.moved_at IS NOT NULL AND d.moved_at >= d.breached_at AS justified"
@@ -83,7 +83,7 @@ async def board(conn: Connection, *, tenant: str, now: datetime, limit: int = 50
         " WHERE d.tenant = $1 AND d.met_at IS NULL AND c.ended_at IS NULL"
         " AND COALESCE(d.moved_due_at, d.registered_due_at) IS NOT NULL"
         " ORDER BY due_at",
-        tenant,
+        tx.tenant,
     )
     at_risk: list[ClockView] = []
     breaches: list[ClockView] = []
@@ -102,23 +102,23 @@ async def board(conn: Connection, *, tenant: str, now: datetime, limit: int = 50
             at_risk.append(view)
     raised = {
         row["deadline"]: int(row["n"])
-        for row in await conn.fetch(
+        for row in await tx.conn.fetch(
             "SELECT deadline, sum(breaches) AS n FROM deadlines WHERE tenant = $1"
             " GROUP BY deadline",
-            tenant,
+            tx.tenant,
         )
     }
     return Board(
-        tenant, stages, int(ended or 0), escalations, at_risk[:limit], breaches[:limit], raised
+        tx.tenant, stages, int(ended or 0), escalations, at_risk[:limit], breaches[:limit], raised
     )
 
 
-async def history(conn: Connection, *, tenant: str, case_reference: str) -> list[dict[str, object]]:
+async def history(tx: Transaction, *, case_reference: str) -> list[dict[str, object]]:
     """A case's history, oldest first, in words that carry no personal data."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT occurred_at, type, note FROM case_history WHERE tenant = $1"
         " AND case_reference = $2 ORDER BY occurred_at, message_id",
-        tenant,
+        tx.tenant,
         case_reference,
     )
     return [dict(row) for row in rows]

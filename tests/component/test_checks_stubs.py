@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -306,7 +306,8 @@ async def test_the_search_blocks_on_indexes_not_a_full_scan(seeded: Seeded, stub
     async with pnc.database.transaction(pnc.tenant) as tx:
         # Forbid sequential scans: any left in the plan would be the only way to answer.
         await tx.conn.execute("SET LOCAL enable_seqscan = off")
-        await search.block(Explaining(tx.conn), tenant=pnc.tenant, query=person)  # type: ignore[arg-type]
+        explaining = replace(tx, conn=Explaining(tx.conn))
+        await search.block(explaining, query=person)
 
     assert plans
     assert not [line for line in plans if "Seq Scan" in line], "\n".join(plans)

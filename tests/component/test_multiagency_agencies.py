@@ -121,9 +121,7 @@ async def test_seeding_replaces_seeded_records_and_keeps_added_ones(
     agency = f"probation-{tenant}"
     database = await opened("probation", agency)
     async with database.transaction(agency) as tx:
-        await probation.RECORDS.add(
-            tx.conn, tenant=agency, record_id="added-1", forenames="Mark", surname="Taylor"
-        )
+        await probation.RECORDS.add(tx, record_id="added-1", forenames="Mark", surname="Taylor")
     url = settings_for(agency).database_url
     for seed in (3, 4):
         assert (
@@ -144,8 +142,7 @@ async def test_probation_answers_from_its_records(
     database = await opened("probation", agency)
     async with database.transaction(agency) as tx:
         await probation.RECORDS.add(
-            tx.conn,
-            tenant=agency,
+            tx,
             record_id="p-1",
             forenames="Mark John",
             surname="TAYLOR",
@@ -179,8 +176,7 @@ async def test_childrens_social_care_answers_plans_and_refuses_restricted_record
     database = await opened("childrens-social-care", agency)
     async with database.transaction(agency) as tx:
         await childrens_social_care.RECORDS.add(
-            tx.conn,
-            tenant=agency,
+            tx,
             record_id="c-1",
             forenames="Amy",
             surname="Jones",
@@ -189,8 +185,7 @@ async def test_childrens_social_care_answers_plans_and_refuses_restricted_record
             plan_since=2025,
         )
         await childrens_social_care.RECORDS.add(
-            tx.conn,
-            tenant=agency,
+            tx,
             record_id="c-2",
             forenames="Ben",
             surname="Hall",

@@ -84,8 +84,7 @@ async def test_the_four_case_studies_project_to_their_outcomes_in_the_mi(ops: Op
         assert set(verdicts) == {Verdict.APPLIED}
     async with ops.database.transaction(ops.tenant) as tx:
         figures = await mi.figures(
-            tx.conn,
-            tenant=ops.tenant,
+            tx,
             start=START,
             end=START + timedelta(days=90),
             now=START + timedelta(days=90),
@@ -110,8 +109,8 @@ async def test_events_read_in_any_order_or_twice_give_the_same_case(ops: Ops, te
     again = await ops.feed(events)
     assert set(again) == {Verdict.DUPLICATE}
     async with ops.database.transaction(tenant) as tx:
-        (case,) = await store.rows(tx.conn, tenant=tenant, table="cases")
-        history = await views.history(tx.conn, tenant=tenant, case_reference=case["case_reference"])
+        (case,) = await store.rows(tx, table="cases")
+        history = await views.history(tx, case_reference=case["case_reference"])
     assert case["stage_rank"] == 6
     assert case["outcome"] == "disclosure"
     assert case["events"] == len(events)
@@ -154,10 +153,7 @@ async def test_fast_forward_raises_each_breach_once_and_only_once(ops: Ops, tena
     assert raised.count(DeadlineBreachedV1.TYPE) == 2
     assert raised.count("csods.ops.deadline-warning.v1") == 2
     async with ops.database.transaction(tenant) as tx:
-        clocks = {
-            row["deadline"]: row
-            for row in await store.rows(tx.conn, tenant=tenant, table="deadlines")
-        }
+        clocks = {row["deadline"]: row for row in await store.rows(tx, table="deadlines")}
     assert clocks["risk-assessment"]["breaches"] == 1
     assert clocks["closure"]["breaches"] == 1
     assert clocks["stage-one"]["breaches"] == 0
@@ -182,7 +178,7 @@ async def test_fast_forward_raises_each_breach_once_and_only_once(ops: Ops, tena
 async def test_an_escalation_shows_on_the_board_at_once(ops: Ops, tenant: str) -> None:
     await ops.feed(open_cases(tenant, now=START, first_number=1))
     async with ops.database.transaction(tenant) as tx:
-        board = await views.board(tx.conn, tenant=tenant, now=START)
+        board = await views.board(tx, now=START)
     (shown,) = board.escalations
     assert shown.risk == "immediate"
     assert shown.case_reference.endswith("000003")

@@ -140,8 +140,7 @@ async def seed_probation(agency: str, database_url: str) -> None:
     try:
         async with database.transaction(agency) as tx:
             await probation.RECORDS.add(
-                tx.conn,
-                tenant=agency,
+                tx,
                 record_id="known-subject",
                 forenames="Mark",
                 surname="Taylor",

@@ -45,8 +45,8 @@ async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1
     """Search the system's records for the person asked about and say what it found."""
     person = matching.person_from(query.particulars)
     enough = not matching.missing_detail(person)
-    ids = await search.block(tx.conn, tenant=tx.tenant, query=person) if enough else []
-    loaded = await search.load(tx.conn, tenant=tx.tenant, ids=ids) if ids else []
+    ids = await search.block(tx, query=person) if enough else []
+    loaded = await search.load(tx, ids=ids) if ids else []
     decision = matching.decide(person, (nominal for nominal, _, _ in loaded))
     base = CheckResult(
         system=system,
@@ -62,7 +62,7 @@ async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1
         return base
     reference = decision.best.nominal.reference
     nominal_id, marker = next((i, m) for n, m, i in loaded if n.reference == reference)
-    found = await search.findings(tx.conn, tenant=tx.tenant, nominal_id=nominal_id)
+    found = await search.findings(tx, nominal_id=nominal_id)
     return base.model_copy(
         update={
             "findings": found,

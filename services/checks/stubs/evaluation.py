@@ -192,8 +192,8 @@ async def decide(database: Database, tenant: str, asked: SubjectParticulars) -> 
     """One search, as the PNC stand-in makes it."""
     person = matching.person_from(asked)
     async with database.transaction(tenant) as tx:
-        ids = await search.block(tx.conn, tenant=tenant, query=person)
-        loaded = await search.load(tx.conn, tenant=tenant, ids=ids) if ids else []
+        ids = await search.block(tx, query=person)
+        loaded = await search.load(tx, ids=ids) if ids else []
     return matching.decide(person, (nominal for nominal, _, _ in loaded))
 
 

@@ -15,7 +15,7 @@ from schemas.checks import Finding, OffenceCategory, RecordKind, RiskLevel
 from schemas.parties import PartialDate
 from services.checks.names import forms_of, normalise, sound_key
 from services.checks.persons import Dob, Name, Nominal, Person, Place, street_of
-from services.runtime.connection import Connection
+from services.runtime.unit_of_work import Transaction
 
 # Enough rows per block for any real name; a larger block means a common name and few details,
 # which ranks as 'possible match' however it is cut.
@@ -45,7 +45,7 @@ def keys_of(query: Person) -> tuple[list[str], list[str], list[str] | None]:
     return sorted(keys - {""}), sorted(spellings), None if any_initial else sorted(initials)
 
 
-async def spellings_like(conn: Connection, *, tenant: str, query: Person) -> list[str]:
+async def spellings_like(tx: Transaction, *, query: Person) -> list[str]:
     """The surname spellings the system holds that sound or look like those asked."""
     keys, spellings, _ = keys_of(query)
     if not keys and not spellings:
@@ -58,18 +58,18 @@ async def spellings_like(conn: Connection, *, tenant: str, query: Person) -> lis
             f"(SELECT surname FROM (SELECT surname, {distance} AS distance FROM surnames"  # noqa: S608 - a placeholder only
             f" WHERE tenant = $1 ORDER BY {distance} LIMIT $4) nearest WHERE distance <= $3)"
         )
-    rows = await conn.fetch(
-        " UNION ".join(parts), tenant, keys, TRIGRAM_DISTANCE, NEAREST_SPELLINGS, *spellings
+    rows = await tx.conn.fetch(
+        " UNION ".join(parts), tx.tenant, keys, TRIGRAM_DISTANCE, NEAREST_SPELLINGS, *spellings
     )
     return sorted(str(row[0]) for row in rows)
 
 
-async def block(conn: Connection, *, tenant: str, query: Person) -> list[int]:
+async def block(tx: Transaction, *, query: Person) -> list[int]:
     """The ids of the nominals worth scoring for a query."""
-    spellings = await spellings_like(conn, tenant=tenant, query=query)
+    spellings = await spellings_like(tx, query=query)
     _, _, initials = keys_of(query)
     year = query.dob.year if query.dob else None
-    args: list[Any] = [tenant, spellings, initials, year, BLOCK]
+    args: list[Any] = [tx.tenant, spellings, initials, year, BLOCK]
     parts = [
         "(SELECT nominal_id FROM nominal_names WHERE tenant = $1 AND surname = ANY($2)"
         " AND ($3::text[] IS NULL OR forename_initial = ANY($3))"
@@ -99,20 +99,20 @@ async def block(conn: Connection, *, tenant: str, query: Person) -> list[int]:
             f"(SELECT id FROM nominals WHERE tenant = $1"  # noqa: S608 - a placeholder only
             f" AND previous_postcode = ANY({at}) LIMIT $5)"
         )
-    rows = await conn.fetch(" UNION ".join(parts), *args)
+    rows = await tx.conn.fetch(" UNION ".join(parts), *args)
     return [int(row[0]) for row in rows]
 
 
-async def load(conn: Connection, *, tenant: str, ids: list[int]) -> list[tuple[Nominal, bool, int]]:
+async def load(tx: Transaction, *, ids: list[int]) -> list[tuple[Nominal, bool, int]]:
     """The candidates with every name they are known by: (nominal, ViSOR marker, id)."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT n.id, n.reference, n.dob_year, n.dob_month, n.dob_day, n.address_lines, n.town,"
         " n.postcode, n.previous_lines, n.previous_town, n.previous_postcode, n.description,"
         " n.visor_marker, array_agg(nn.forenames ORDER BY nn.position) AS forenames,"
         " array_agg(nn.surname ORDER BY nn.position) AS surnames"
         " FROM nominals n JOIN nominal_names nn ON nn.tenant = n.tenant AND nn.nominal_id = n.id"
         " WHERE n.tenant = $1 AND n.id = ANY($2::bigint[]) GROUP BY n.tenant, n.id",
-        tenant,
+        tx.tenant,
         ids,
     )
     found = []
@@ -143,13 +143,13 @@ async def load(conn: Connection, *, tenant: str, ids: list[int]) -> list[tuple[N
     return found
 
 
-async def findings(conn: Connection, *, tenant: str, nominal_id: int) -> tuple[Finding, ...]:
+async def findings(tx: Transaction, *, nominal_id: int) -> tuple[Finding, ...]:
     """What the system records against one nominal, oldest first."""
-    rows = await conn.fetch(
+    rows = await tx.conn.fetch(
         "SELECT reference, kind, category, schedule_34a, recorded_year, summary, grading,"
         " managing_force, mappa_category, mappa_level, risk_level, conditions FROM records"
         " WHERE tenant = $1 AND nominal_id = $2 ORDER BY recorded_year, reference",
-        tenant,
+        tx.tenant,
         nominal_id,
     )
     return tuple(

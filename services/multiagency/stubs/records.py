@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from services.runtime.connection import Connection
+from services.runtime.unit_of_work import Transaction
 
 Source = Literal["seed", "added"]
 
@@ -19,7 +19,7 @@ class Records:
     columns: tuple[str, ...]
     defaults: Mapping[str, object] = field(default_factory=dict)  # a record added by hand
 
-    async def add(self, conn: Connection, *, tenant: str, **fields: object) -> None:
+    async def add(self, tx: Transaction, **fields: object) -> None:
         """Add one record by hand (a demo or a test), beside the seeded ones; a column left
         out takes its default, and one without a default must be given."""
         unknown = sorted(set(fields) - set(self.columns))
@@ -30,23 +30,23 @@ class Records:
         if missing:
             raise TypeError(f"{self.table} needs {', '.join(missing)}")
         row = tuple(values[column] for column in self.columns)
-        await self.insert(conn, tenant=tenant, rows=[row], source="added")
+        await self.insert(tx, rows=[row], source="added")
 
     async def insert(
-        self, conn: Connection, *, tenant: str, rows: Sequence[tuple[object, ...]], source: Source
+        self, tx: Transaction, *, rows: Sequence[tuple[object, ...]], source: Source
     ) -> None:
         """Add `rows` (values in `columns` order) to the tenant's records."""
         columns = ", ".join(self.columns)
         values = ", ".join(f"${index}" for index in range(2, len(self.columns) + 3))
-        await conn.executemany(
+        await tx.conn.executemany(
             f"INSERT INTO {self.table} (tenant, {columns}, source)"  # noqa: S608 - fixed names
             f" VALUES ($1, {values})",
-            [(tenant, *row, source) for row in rows],
+            [(tx.tenant, *row, source) for row in rows],
         )
 
-    async def delete_seeded(self, conn: Connection, *, tenant: str) -> None:
+    async def delete_seeded(self, tx: Transaction) -> None:
         """Remove the tenant's seeded records, keeping those added by hand."""
-        await conn.execute(
+        await tx.conn.execute(
             f"DELETE FROM {self.table} WHERE tenant = $1 AND source = 'seed'",  # noqa: S608 - fixed names
-            tenant,
+            tx.tenant,
         )

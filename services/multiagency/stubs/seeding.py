@@ -59,8 +59,8 @@ async def seed(*, agency: str, tenant: str, seed: int, count: int, database_url:
     database = await open_agency_database(agency, tenant=tenant, database_url=database_url)
     try:
         async with database.transaction(tenant) as tx:
-            await seedable.records.delete_seeded(tx.conn, tenant=tenant)
-            await seedable.records.insert(tx.conn, tenant=tenant, rows=rows, source="seed")
+            await seedable.records.delete_seeded(tx)
+            await seedable.records.insert(tx, rows=rows, source="seed")
     finally:
         await database.pool.close()
     return len(rows)
