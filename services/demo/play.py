@@ -9,7 +9,6 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -19,10 +18,9 @@ from rich.table import Table
 
 from deploy.local import stack
 from deploy.local.databases import create_database, database_name
-from services.access.operator import provision_deployment
 from services.demo import cast
 from services.demo.stories import STORIES, Story
-from services.demo.system import PILOT_FORCES, LocalSystem, deployment, plan
+from services.demo.system import PILOT_FORCES, LocalSystem, bring_up, deployment, plan
 from services.demo.worker import CaseWorker
 from services.identity.client import local_token
 
@@ -67,14 +65,7 @@ def stop_kept(console: Console) -> int:
 
 def play_case_studies(console: Console, *, keep: bool = False) -> int:
     """Start everything, play the stories, print paths and figures; 0 when all ended right."""
-    say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
-    addresses, started = stack.up(progress=say)
-    # The broker refuses whatever is not provisioned: the forces' topics, principals, ACLs.
-    made, logins = provision_deployment(deployment(PILOT_FORCES))
-    say(
-        f"provisioned the pilot forces: {made.principals} principals, {made.acls} ACLs, "
-        f"{logins} database logins"
-    )
+    say, addresses, started = bring_up(console, deployment(PILOT_FORCES), "the pilot forces")
     database_url = asyncio.run(create_database(addresses.database_url, prefix="csods_demo"))
     say(f"a fresh database for this run: {database_name(database_url)}")
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"

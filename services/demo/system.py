@@ -8,7 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
+
+from deploy.local import stack
 from services.access.grants import Agency, Deployment
+from services.access.operator import provision_deployment
 from services.runtime.supervisor import ServiceProcess
 
 # The four forces of the 2009 pilot (press release note 2; circular 1.2).
@@ -21,6 +25,27 @@ PROBATION: Mapping[str, str] = {
     "cambridgeshire": "probation-east-of-england",
 }
 WITH_HTTP = frozenset({"intake", "multiagency", "disclosure"})
+
+Say = Callable[[str], None]
+
+
+def bring_up(
+    console: Console, provisioned: Deployment, what: str
+) -> tuple[Say, stack.StackAddresses, list[str]]:
+    """Start the local stack and provision `provisioned` on it (the broker refuses whatever
+    is not provisioned: topics, principals, ACLs); return how to say progress, the stack's
+    addresses and the components this call started."""
+
+    def say(text: str) -> None:
+        console.print(f"[dim]{text}[/dim]")
+
+    addresses, started = stack.up(progress=say)
+    made, logins = provision_deployment(provisioned)
+    say(
+        f"provisioned {what}: {made.principals} principals, {made.acls} ACLs, "
+        f"{logins} database logins"
+    )
+    return say, addresses, started
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -28,8 +27,9 @@ from schemas.parties import (
 )
 from services import journey
 from services.access.grants import Agency, Deployment
-from services.access.operator import principal_access, provision_deployment
+from services.access.operator import principal_access
 from services.catalogue import SERVICES
+from services.demo.system import bring_up
 from services.runtime.clock import SystemClock
 from services.runtime.kafka_access import KafkaAccess
 from services.runtime.supervisor import ServiceProcess
@@ -119,12 +119,8 @@ def submit_enquiry(access: KafkaAccess, tenant: str) -> str:
 
 def run_demo(console: Console, *, tenant: str = "warwickshire", timeout: float = 90.0) -> int:
     """Start the stack, the services and their stand-ins, push a case to closure, print, stop."""
-    say: Callable[[str], None] = lambda text: console.print(f"[dim]{text}[/dim]")  # noqa: E731
-    addresses, started = stack.up(progress=say)
-    made, logins = provision_deployment(skeleton_deployment(tenant))
-    say(
-        f"provisioned {tenant} and its stand-ins: {made.principals} principals, "
-        f"{made.acls} ACLs, {logins} database logins"
+    say, addresses, started = bring_up(
+        console, skeleton_deployment(tenant), f"{tenant} and its stand-ins"
     )
     env = {**addresses.client_env(), **skeleton_env(tenant)}
     log_dir = stack.project_root() / ".stack" / "logs" / "demo"

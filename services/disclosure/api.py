@@ -6,12 +6,13 @@ person (5.6.21, 5.6.22). The only letter is the 'no concerns' letter of 5.6.5.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from functools import partial
 
-from fastapi import FastAPI, Path
+from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from schemas.disclosure import (
     DecisionDetails,
@@ -20,42 +21,40 @@ from schemas.disclosure import (
     ProtectiveAction,
     RequestOnRecord,
 )
-from schemas.types import CASE_REFERENCE_PATTERN, FreeText
+from schemas.types import FreeText
 from services.disclosure import flags, use_cases
 from services.disclosure.store import CaseRow, FlagRow
 from services.runtime.errors import WrongStage
-from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
 from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import Role, allow, install_sign_in
-
-CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+from services.runtime.unit_of_work import Transaction
 
 
 class DecisionRequest(DecisionDetails):
     """The decision as the decision maker records it (5.6)."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
 
 class DeliveryRequest(DeliveryDetails):
     """The delivery as the officer records it (5.6.21)."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
 
 class NonDisclosureRequest(BaseModel):
     """How 'nothing to disclose' was told: a visit, or the template letter (5.6.4, 5.6.5)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     method: NonDisclosureMethod
 
 
 class ProtectiveActionRequest(BaseModel):
     """Action taken to protect a child."""
 
-    model_config = _STRICT
+    model_config = STRICT
     actions: tuple[ProtectiveAction, ...] = Field(min_length=1)
     description: FreeText
 
@@ -63,7 +62,7 @@ class ProtectiveActionRequest(BaseModel):
 class CloseRequest(BaseModel):
     """Closing a case: every case closes, whatever stage it stops at (6.1)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     withdrawn: bool = False
     summary: FreeText
 
@@ -112,6 +111,14 @@ def create_app(context: HttpContext) -> FastAPI:
     deciders = [allow(Role.DECISION_MAKER)]  # 5.6: whoever decides on disclosure
     tenant, clock = context.tenant, context.clock
 
+    async def step(
+        case_reference: str, act: Callable[[Transaction], Awaitable[object]]
+    ) -> CaseView:
+        """Take one step of a case in its own transaction; answer with the case as it stands."""
+        async with context.database.transaction(tenant) as tx:
+            await act(tx)
+            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+
     @app.get("/cases/{case_reference}", responses=REFUSALS, dependencies=readers)
     async def read_case(case_reference: CaseRef) -> CaseView:
         """A case's disclosure record."""
@@ -121,27 +128,33 @@ def create_app(context: HttpContext) -> FastAPI:
     @app.post("/cases/{case_reference}/decision", responses=REFUSALS, dependencies=deciders)
     async def decide(case_reference: CaseRef, request: DecisionRequest) -> CaseView:
         """Record whether to disclose, with the three-stage test, recipient and extent."""
-        async with context.database.transaction(tenant) as tx:
-            await use_cases.decide(tx, case_reference=case_reference, details=request, clock=clock)
-            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+        return await step(
+            case_reference,
+            partial(use_cases.decide, case_reference=case_reference, details=request, clock=clock),
+        )
 
     @app.post("/cases/{case_reference}/delivery", responses=REFUSALS, dependencies=team)
     async def deliver(case_reference: CaseRef, request: DeliveryRequest) -> CaseView:
         """Record a disclosure delivered in person, what was said verbatim, the undertaking."""
-        async with context.database.transaction(tenant) as tx:
-            await use_cases.deliver(tx, case_reference=case_reference, details=request, clock=clock)
-            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+        return await step(
+            case_reference,
+            partial(use_cases.deliver, case_reference=case_reference, details=request, clock=clock),
+        )
 
     @app.post("/cases/{case_reference}/non-disclosure", responses=REFUSALS, dependencies=team)
     async def tell_nothing_to_disclose(
         case_reference: CaseRef, request: NonDisclosureRequest
     ) -> CaseView:
         """Record that the applicant was told there is nothing to disclose (5.6.1-5.6.7)."""
-        async with context.database.transaction(tenant) as tx:
-            await use_cases.communicate_non_disclosure(
-                tx, case_reference=case_reference, method=request.method, clock=clock
-            )
-            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+        return await step(
+            case_reference,
+            partial(
+                use_cases.communicate_non_disclosure,
+                case_reference=case_reference,
+                method=request.method,
+                clock=clock,
+            ),
+        )
 
     @app.get(
         "/cases/{case_reference}/non-disclosure-letter",
@@ -160,28 +173,30 @@ def create_app(context: HttpContext) -> FastAPI:
     @app.post("/cases/{case_reference}/protective-action", responses=REFUSALS, dependencies=team)
     async def protect(case_reference: CaseRef, request: ProtectiveActionRequest) -> CaseView:
         """Record protective action for a child (case studies 1, 2 and 4)."""
-        async with context.database.transaction(tenant) as tx:
-            await use_cases.record_protective_action(
-                tx,
+        return await step(
+            case_reference,
+            partial(
+                use_cases.record_protective_action,
                 case_reference=case_reference,
                 actions=request.actions,
                 description=request.description,
                 clock=clock,
-            )
-            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+            ),
+        )
 
     @app.post("/cases/{case_reference}/close", responses=REFUSALS, dependencies=team)
     async def close(case_reference: CaseRef, request: CloseRequest) -> CaseView:
         """Close the case with its outcome and final intelligence report (6.1)."""
-        async with context.database.transaction(tenant) as tx:
-            await use_cases.close_case(
-                tx,
+        return await step(
+            case_reference,
+            partial(
+                use_cases.close_case,
                 case_reference=case_reference,
                 withdrawn=request.withdrawn,
                 summary=request.summary,
                 clock=clock,
-            )
-            return _view(await use_cases.read_case(tx, case_reference=case_reference))
+            ),
+        )
 
     @app.get("/repeated-requests", responses=REFUSALS, dependencies=readers)
     async def repeated_requests() -> list[RepeatedRequestsView]:

@@ -7,29 +7,25 @@ applicant's presence and intake never sees their results (5.1.9).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import FastAPI, Path
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from fastapi import FastAPI
+from pydantic import AwareDatetime, BaseModel
 
 from schemas.intake import FaceToFaceDetails, InitialContactDetails, PackFormat
-from schemas.types import CASE_REFERENCE_PATTERN, SubmissionId
+from schemas.types import SubmissionId
 from services.intake import use_cases
 from services.intake.domain import Route
 from services.intake.store import EnquiryRow
-from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
 from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import ANY_STAFF, Role, allow, install_sign_in
-
-CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
-_STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
 class InitialContactRequest(InitialContactDetails):
     """Stage 1 as staff or the portal record it; `received_at` defaults to now."""
 
-    model_config = _STRICT
+    model_config = STRICT
     received_at: AwareDatetime | None = None  # type: ignore[assignment]
     submission_id: SubmissionId | None = None
 
@@ -37,13 +33,13 @@ class InitialContactRequest(InitialContactDetails):
 class FaceToFaceRequest(FaceToFaceDetails):
     """Stage 2 as recorded at the face-to-face meeting."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
 
 class InformationPackRequest(BaseModel):
     """Stage 3: how the information pack was given."""
 
-    model_config = _STRICT
+    model_config = STRICT
     format: PackFormat
 
 

@@ -9,11 +9,10 @@ the runtime serves it beside the subscribers when CSODS_HTTP_PORT is set.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import FastAPI, Path
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi import FastAPI
+from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.checks import Concern, MatchOutcome, System
 from schemas.multiagency import (
@@ -25,24 +24,21 @@ from schemas.multiagency import (
     LawfulBasis,
 )
 from schemas.stages import Stage
-from schemas.types import CASE_REFERENCE_PATTERN, FreeText, Tenant
-from services.multiagency import forum, use_cases
+from schemas.types import FreeText, Tenant
+from services.multiagency import domain, use_cases
 from services.multiagency.config import Context, MultiagencyConfig, context_of
 from services.multiagency.domain import LateEffect
 from services.multiagency.store import ForumRecord
-from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
 from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import Role, allow, install_sign_in
-
-CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
-_STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
 class ConsultationRequest(BaseModel):
     """Ask another agency that can inform the risk assessment (5.4.5)."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     agency: Tenant
     agency_kind: AgencyKind
@@ -54,7 +50,7 @@ class ConsultationRequest(BaseModel):
 class ForumRequest(BaseModel):
     """Schedule or move the case's forum."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     forum: Forum
     scheduled_for: AwareDatetime
@@ -68,7 +64,7 @@ class ForumRequest(BaseModel):
 class DecisionRequest(BaseModel):
     """What the forum concluded, who attended, what was shared, each agency's position."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     route: DecisionRoute
     recommend_disclosure: bool
@@ -195,7 +191,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
     @app.put("/cases/{case_reference}/forum", responses=refused, dependencies=team)
     async def schedule(case_reference: CaseRef, body: ForumRequest) -> ForumView:
         """Schedule or move the forum (5.6.12; 5.6.27: within 28 days, urgent if justified)."""
-        plan = forum.Schedule(
+        plan = domain.Schedule(
             forum=body.forum,
             scheduled_for=body.scheduled_for,
             urgent=body.urgent,
@@ -216,7 +212,7 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
     )
     async def decide(case_reference: CaseRef, body: DecisionRequest) -> dict[str, str]:
         """Record the forum's conclusion; it goes to disclosure, or back to the owning force."""
-        conclusion = forum.Conclusion(
+        conclusion = domain.Conclusion(
             route=body.route,
             recommend_disclosure=body.recommend_disclosure,
             rationale=body.rationale,

@@ -10,7 +10,6 @@ import structlog
 from schemas.checks import RequestChecksV1, System
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import (
-    AgencyKind,
     DecisionRoute,
     ForumDecidedV1,
     RiskAssessmentCompletedV1,
@@ -92,26 +91,25 @@ async def start(
     )
     case = replace(case, state=CaseState.ASSESSING, assessment_started_at=now)
     results, _ = await late_answers.weighed(tx, case)
-    findings = domain.subject_findings(results)
-    preliminary = domain.categorise(findings, behaviour=case.behaviour_of_concern)
     area = context.directory.area(tx.tenant)
     responding = handoff.responding_force_for(case, context.directory, tx.tenant)
     if responding is not None:
         await handoff.request_handoff(
             tx, case, responding_force=responding, trigger=trigger, now=now
         )
-    consultations: list[tuple[str, AgencyKind, domain.SharingDecision]] = []
-    if case.children and case.subject is not None:
-        sharing = domain.childrens_social_care_sharing(
-            consent=case.consent_to_share, categories=preliminary
+    consultations = (
+        domain.consultations(
+            childrens_social_care=area.childrens_social_care,
+            probation=area.probation,
+            children=bool(case.children),
+            handed_off=responding is not None,
+            consent=case.consent_to_share,
+            findings=domain.subject_findings(results),
+            behaviour=case.behaviour_of_concern,
         )
-        consultations.append(
-            (area.childrens_social_care, AgencyKind.CHILDRENS_SOCIAL_CARE, sharing)
-        )
-    # 4.10: a subject handed off is the responding force's to take to its own probation.
-    if responding is None and case.subject is not None:
-        sharing = domain.probation_sharing(consent=case.consent_to_share, findings=findings)
-        consultations.append((area.probation, AgencyKind.PROBATION, sharing))
+        if case.subject is not None
+        else ()
+    )
     for agency, kind, sharing in consultations:
         if not sharing.consult:
             log.info("consultation_not_requested", kind=kind.value)

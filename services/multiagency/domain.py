@@ -17,6 +17,8 @@ from schemas.checks import (
 )
 from schemas.multiagency import (
     AgencyKind,
+    AgencyPosition,
+    Attendee,
     ConcernCategory,
     ConsultationOutcome,
     DecisionRoute,
@@ -349,6 +351,30 @@ def probation_sharing(*, consent: bool | None, findings: Sequence[Finding]) -> S
     )
 
 
+def consultations(
+    *,
+    childrens_social_care: str,
+    probation: str,
+    children: bool,
+    handed_off: bool,
+    consent: bool | None,
+    findings: Sequence[Finding],
+    behaviour: bool,
+) -> tuple[tuple[str, AgencyKind, SharingDecision], ...]:
+    """The agencies stage 4 weighs consulting (5.4.5), each with the decision and its reason:
+    children's social care where there are children, probation unless the subject was handed
+    off (4.10: the responding force takes the subject to its own probation)."""
+    weighed = []
+    if children:
+        categories = categorise(findings, behaviour=behaviour)
+        sharing = childrens_social_care_sharing(consent=consent, categories=categories)
+        weighed.append((childrens_social_care, AgencyKind.CHILDRENS_SOCIAL_CARE, sharing))
+    if not handed_off:
+        sharing = probation_sharing(consent=consent, findings=findings)
+        weighed.append((probation, AgencyKind.PROBATION, sharing))
+    return tuple(weighed)
+
+
 def meets_mappa_criteria(findings: Iterable[Finding], *, mappa_levels: Iterable[int]) -> bool:
     """MAPPA manages registered sexual and violent offenders (press release note 6)."""
     registered = any(finding.kind is RecordKind.REGISTRATION for finding in findings)
@@ -589,3 +615,26 @@ def _rationale(  # noqa: PLR0917 - the parts of one sentence
         )
         parts.append(f"Answered after the checks were completed, and weighed (5.4.4): {answered}.")
     return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When and how a forum meets."""
+
+    forum: Forum
+    scheduled_for: datetime
+    urgent: bool = False
+    urgency_justification: str | None = None
+    exception_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conclusion:
+    """What the forum concluded, who attended, what was shared, and each agency's position."""
+
+    route: DecisionRoute
+    recommend_disclosure: bool
+    rationale: str
+    attendance: tuple[Attendee, ...]
+    positions: tuple[AgencyPosition, ...] = ()
+    information_shared: str | None = None

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
 import structlog
 
 from schemas.multiagency import (
-    AgencyPosition,
-    Attendee,
-    DecisionRoute,
     Forum,
     ForumDecidedV1,
     ForumScheduledV1,
 )
 from services.multiagency import domain, handoff, store
 from services.multiagency.areas import Directory
+from services.multiagency.domain import Conclusion, Schedule
 from services.multiagency.messaging import emit
 from services.multiagency.store import Case, CaseState, ForumRecord
 from services.runtime import audit
@@ -26,29 +23,6 @@ from services.runtime.emitter import Cause
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """When and how a forum meets."""
-
-    forum: Forum
-    scheduled_for: datetime
-    urgent: bool = False
-    urgency_justification: str | None = None
-    exception_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Conclusion:
-    """What the forum concluded, who attended, what was shared, and each agency's position."""
-
-    route: DecisionRoute
-    recommend_disclosure: bool
-    rationale: str
-    attendance: tuple[Attendee, ...]
-    positions: tuple[AgencyPosition, ...] = ()
-    information_shared: str | None = None
 
 
 def invited(
@@ -73,15 +47,7 @@ async def schedule(
     existing = await store.load_forum(tx, case_reference=case.case_reference)
     forum_id = existing.forum_id if existing else uuid4()
     await store.schedule_forum(
-        tx,
-        case_reference=case.case_reference,
-        forum_id=forum_id,
-        forum=plan.forum,
-        scheduled_for=plan.scheduled_for,
-        urgent=plan.urgent,
-        urgency_justification=plan.urgency_justification,
-        exception_reason=plan.exception_reason,
-        scheduled_at=now,
+        tx, case_reference=case.case_reference, forum_id=forum_id, plan=plan, scheduled_at=now
     )
     scheduled = ForumScheduledV1(
         case_reference=case.case_reference,
@@ -128,15 +94,7 @@ async def conclude(
 ) -> None:
     """Record the forum's conclusion and hand it on: to disclosure, or to the owning force."""
     await store.record_forum_decision(
-        tx,
-        case_reference=case.case_reference,
-        decided_at=now,
-        route=conclusion.route,
-        recommend_disclosure=conclusion.recommend_disclosure,
-        rationale=conclusion.rationale,
-        attendance=conclusion.attendance,
-        positions=conclusion.positions,
-        information_shared=conclusion.information_shared,
+        tx, case_reference=case.case_reference, decided_at=now, conclusion=conclusion
     )
     others = sorted({a.agency for a in conclusion.attendance} - {tx.tenant})
     if conclusion.information_shared and others:

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
+from schemas.base import Message
 from schemas.checks import PartyParticulars, RequestChecksV1, System
 from schemas.envelope import Envelope
 from schemas.multiagency import (
@@ -154,6 +155,20 @@ def decline_reason(request: HandoffRequestedV1, *, force: str, directory: Direct
     return None
 
 
+def _answer(
+    tx: Transaction, request: HandoffRequestedV1, answer: Message, *, cause: Cause, now: datetime
+) -> None:
+    """Answer a handoff request in the owning force's inbox, under the owning force's case."""
+    emit(
+        tx,
+        answer,
+        to=request.owning_force,
+        cause=cause,
+        subject=request.owning_case_reference,
+        now=now,
+    )
+
+
 async def decline(
     tx: Transaction, request: HandoffRequestedV1, *, reason: str, cause: Envelope, now: datetime
 ) -> None:
@@ -168,14 +183,7 @@ async def decline(
         reason=reason,
         declined_at=now,
     )
-    emit(
-        tx,
-        declined,
-        to=request.owning_force,
-        cause=Cause.of(cause),
-        subject=request.owning_case_reference,
-        now=now,
-    )
+    _answer(tx, request, declined, cause=Cause.of(cause), now=now)
     log.info("handoff_declined", handoff=str(request.handoff_id))
 
 
@@ -208,14 +216,7 @@ async def accept(
         accepted_at=now,
     )
     trigger = Cause.of(cause)
-    emit(
-        tx,
-        accepted,
-        to=request.owning_force,
-        cause=trigger,
-        subject=request.owning_case_reference,
-        now=now,
-    )
+    _answer(tx, request, accepted, cause=trigger, now=now)
     if HandoffAction.LOCAL_CHECKS in request.actions:
         checks = RequestChecksV1(
             case_reference=reference,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from schemas.checks import CheckResult, Concern
 from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
 from schemas.parties import Child, SubjectParticulars
 from schemas.stages import Stage
-from services.multiagency.domain import Assessment, LateAnswer, LateEffect
+from services.multiagency.domain import Assessment, Conclusion, LateAnswer, LateEffect, Schedule
 from services.runtime.connection import fetch_one
 from services.runtime.unit_of_work import Transaction
 
@@ -296,11 +295,7 @@ async def schedule_forum(
     *,
     case_reference: str,
     forum_id: UUID,
-    forum: Forum,
-    scheduled_for: datetime,
-    urgent: bool,
-    urgency_justification: str | None,
-    exception_reason: str | None,
+    plan: Schedule,
     scheduled_at: datetime,
 ) -> None:
     """Schedule a case's forum, or move it (the forum keeps its id)."""
@@ -315,11 +310,11 @@ async def schedule_forum(
         tx.tenant,
         case_reference,
         forum_id,
-        forum.value,
-        scheduled_for,
-        urgent,
-        urgency_justification,
-        exception_reason,
+        plan.forum.value,
+        plan.scheduled_for,
+        plan.urgent,
+        plan.urgency_justification,
+        plan.exception_reason,
         scheduled_at,
     )
 
@@ -349,12 +344,7 @@ async def record_forum_decision(
     *,
     case_reference: str,
     decided_at: datetime,
-    route: DecisionRoute,
-    recommend_disclosure: bool,
-    rationale: str,
-    attendance: Sequence[Attendee],
-    positions: Sequence[AgencyPosition],
-    information_shared: str | None,
+    conclusion: Conclusion,
 ) -> None:
     """Record what the forum concluded, who attended and each agency's position."""
     await tx.conn.execute(
@@ -364,12 +354,12 @@ async def record_forum_decision(
         tx.tenant,
         case_reference,
         decided_at,
-        route.value,
-        recommend_disclosure,
-        rationale,
-        _ATTENDANCE.dump_json(tuple(attendance)).decode(),
-        _POSITIONS.dump_json(tuple(positions)).decode(),
-        information_shared,
+        conclusion.route.value,
+        conclusion.recommend_disclosure,
+        conclusion.rationale,
+        _ATTENDANCE.dump_json(conclusion.attendance).decode(),
+        _POSITIONS.dump_json(conclusion.positions).decode(),
+        conclusion.information_shared,
     )
 
 

@@ -344,7 +344,7 @@ async def schedule_forum(
     tx: Transaction,
     *,
     case_reference: str,
-    plan: forum.Schedule,
+    plan: domain.Schedule,
     clock: Clock,
     context: Context,
 ) -> ForumRecord:
@@ -373,7 +373,7 @@ async def schedule_forum(
 
 
 async def record_forum_decision(
-    tx: Transaction, *, case_reference: str, conclusion: forum.Conclusion, clock: Clock
+    tx: Transaction, *, case_reference: str, conclusion: domain.Conclusion, clock: Clock
 ) -> None:
     """Staff record the forum's conclusion; it goes to disclosure or back to the owning force."""
     case = await _existing(tx, case_reference)

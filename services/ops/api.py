@@ -13,18 +13,16 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.stages import Deadline
-from schemas.types import CASE_REFERENCE_PATTERN
 from services.ops import dashboard, metrics, mi, use_cases, views
 from services.ops.monitor import Monitor
 from services.runtime.browser_sign_in import install_browser_sign_in
 from services.runtime.clock import Clock
-from services.runtime.http import REFUSALS, install_problem_handlers
+from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
 from services.runtime.metrics import process_metrics
 from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
@@ -32,14 +30,13 @@ from services.runtime.settings import Settings
 from services.runtime.staff import Issuer, Role, allow, install_sign_in
 from services.runtime.unit_of_work import Database
 
-CaseRef = Annotated[str, PathParam(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
 MI_DAYS = 365
 
 
 class DeviationRequest(BaseModel):
     """A clock moved with the justification the guidance asks for (5.4.8)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
     deadline: Deadline
     new_due_at: AwareDatetime
     justification: str = Field(min_length=1, max_length=8000)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -48,30 +48,20 @@ class Entry:
     hash: str
 
 
-def entry_hash(
-    *,
-    tenant: str,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: Action,
-    case_ref: str | None,
-    recipients: Sequence[str],
-    reason: str,
-    prev_hash: str,
-) -> str:
-    """The hash of an entry's content chained to the previous entry's hash."""
+def entry_hash(entry: Entry) -> str:
+    """The hash of an entry's content chained to the previous entry's hash (its own `hash`
+    is not part of it)."""
     content = json.dumps(
         [
-            tenant,
-            seq,
-            at.isoformat(),
-            actor,
-            action.value,
-            case_ref,
-            list(recipients),
-            reason,
-            prev_hash,
+            entry.tenant,
+            entry.seq,
+            entry.at.isoformat(),
+            entry.actor,
+            entry.action.value,
+            entry.case_ref,
+            list(entry.recipients),
+            entry.reason,
+            entry.prev_hash,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -104,38 +94,29 @@ async def record(
     )
     assert head is not None
     seq, prev = int(head["last_seq"]) + 1, str(head["last_hash"])
-    digest = entry_hash(
-        tenant=tenant,
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        case_ref=case_ref,
-        recipients=recipients,
-        reason=reason,
-        prev_hash=prev,
-    )
+    unhashed = Entry(tenant, seq, at, actor, action, case_ref, tuple(recipients), reason, prev, "")
+    entry = replace(unhashed, hash=entry_hash(unhashed))
     await conn.execute(
         "INSERT INTO audit_log (tenant, seq, at, actor, action, case_ref, recipients, reason,"
         " prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        tenant,
-        seq,
-        at,
-        actor,
-        action.value,
-        case_ref,
-        list(recipients),
-        reason,
-        prev,
-        digest,
+        entry.tenant,
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.action.value,
+        entry.case_ref,
+        list(entry.recipients),
+        entry.reason,
+        entry.prev_hash,
+        entry.hash,
     )
     await conn.execute(
         "UPDATE audit_heads SET last_seq = $2, last_hash = $3 WHERE tenant = $1",
         tenant,
         seq,
-        digest,
+        entry.hash,
     )
-    return Entry(tenant, seq, at, actor, action, case_ref, tuple(recipients), reason, prev, digest)
+    return entry
 
 
 async def entries(conn: Connection, *, tenant: str, case_ref: str | None = None) -> list[Entry]:
@@ -168,17 +149,7 @@ def broken_links(chain: Sequence[Entry]) -> list[int]:
     broken = []
     previous = GENESIS
     for expected_seq, entry in enumerate(chain, start=1):
-        recomputed = entry_hash(
-            tenant=entry.tenant,
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            case_ref=entry.case_ref,
-            recipients=entry.recipients,
-            reason=entry.reason,
-            prev_hash=entry.prev_hash,
-        )
+        recomputed = entry_hash(entry)
         if entry.seq != expected_seq or entry.prev_hash != previous or entry.hash != recomputed:
             broken.append(entry.seq)
         previous = entry.hash

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from schemas.types import CASE_REFERENCE_PATTERN
 from services.runtime.consumer import TRANSIENT
 from services.runtime.errors import CaseNotFound, RuleViolation, WrongStage
 from services.runtime.staff import Refused
+
+CaseRef = Annotated[str, Path(pattern=CASE_REFERENCE_PATTERN, max_length=80)]
+"""A case reference in a route's path, refused (422) unless it is one."""
+
+STRICT = ConfigDict(extra="forbid", frozen=True)
+"""What every request model is: an unknown field is refused, not ignored."""
 
 
 class Problem(BaseModel):

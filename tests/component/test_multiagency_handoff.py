@@ -23,7 +23,7 @@ from schemas.multiagency import (
     RequestConsultationV1,
     RiskAssessmentCompletedV1,
 )
-from services.multiagency import forum, use_cases
+from services.multiagency import domain, use_cases
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
 from tests.component.test_multiagency_harness import (
@@ -161,7 +161,7 @@ async def test_the_responding_force_takes_the_subject_and_returns_its_findings(
     assert scheduled.scheduled_for <= request.respond_by
 
     # The responding force's MAPPA meeting decides; its conclusion goes back to the owner.
-    conclusion = forum.Conclusion(
+    conclusion = domain.Conclusion(
         route=DecisionRoute.CONCERNS,
         recommend_disclosure=True,
         rationale="Registered; MAPPA level 2; access to the child.",

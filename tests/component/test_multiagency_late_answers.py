@@ -28,7 +28,7 @@ from schemas.multiagency import (
     RiskAssessmentCompletedV1,
 )
 from schemas.stages import Stage
-from services.multiagency import forum, use_cases
+from services.multiagency import domain, use_cases
 from services.multiagency.api import create_app
 from services.multiagency.domain import LateEffect
 from services.multiagency.store import CaseState
@@ -187,7 +187,7 @@ async def test_a_late_answer_after_the_forum_decided_is_kept_and_changes_nothing
     exchange: Exchange, tenant: str
 ) -> None:
     case = await awaiting_forum(exchange, tenant)
-    conclusion = forum.Conclusion(
+    conclusion = domain.Conclusion(
         route=DecisionRoute.NO_CONCERNS,
         recommend_disclosure=False,
         rationale="Nothing known to any agency present.",

@@ -134,6 +134,33 @@ def test_probation_not_consulted_about_intelligence_alone() -> None:
     assert not domain.probation_sharing(consent=True, findings=()).consult
 
 
+@pytest.mark.parametrize(
+    ("children", "handed_off", "weighed"),
+    [
+        (True, False, ["csc-a", "probation-a"]),
+        (True, True, ["csc-a"]),  # 4.10: the responding force takes the subject to probation
+        (False, False, ["probation-a"]),
+        (False, True, []),
+    ],
+)
+def test_stage4_weighs_the_agencies_the_case_calls_for(
+    children: bool, handed_off: bool, weighed: list[str]
+) -> None:
+    consulted = domain.consultations(
+        childrens_social_care="csc-a",
+        probation="probation-a",
+        children=children,
+        handed_off=handed_off,
+        consent=True,
+        findings=(found(),),
+        behaviour=False,
+    )
+    assert [agency for agency, _, _ in consulted] == weighed
+    assert all(
+        sharing.consult and sharing.basis is LawfulBasis.CONSENT for *_, sharing in consulted
+    )
+
+
 # 5.5.3 and 5.5.5: 'concerns' and 'no concerns'
 
 

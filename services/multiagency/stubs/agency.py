@@ -79,8 +79,12 @@ class AgencySystem:
 
     name: str
     kind: AgencyKind
-    migrations: Path
     lookup: Lookup
+
+    @property
+    def migrations(self) -> Path:
+        """The folder of its own tables' migrations, named after it."""
+        return Path(__file__).parent / "migrations" / self.name
 
     def definition(self) -> ServiceDefinition:
         """The runnable definition of this stand-in (`csods run <name> --tenant <agency>`)."""

@@ -7,7 +7,6 @@ records `csods agencies seed childrens-social-care --tenant csc-warwickshire` pu
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from faker import Faker
 
@@ -86,7 +85,6 @@ def generate(faker: Faker, rng: random.Random, number: int) -> tuple[object, ...
 SYSTEM = AgencySystem(
     name=NAME,
     kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
-    migrations=Path(__file__).parent / "migrations" / NAME,
     lookup=lookup,
 )
 definition = SYSTEM.definition()

@@ -7,7 +7,6 @@ records `csods agencies seed probation --tenant probation-west-midlands` put the
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from faker import Faker
 
@@ -94,7 +93,6 @@ def generate(faker: Faker, rng: random.Random, number: int) -> tuple[object, ...
 SYSTEM = AgencySystem(
     name=NAME,
     kind=AgencyKind.PROBATION,
-    migrations=Path(__file__).parent / "migrations" / NAME,
     lookup=lookup,
 )
 definition = SYSTEM.definition()
