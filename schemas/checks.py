@@ -13,14 +13,9 @@ from pydantic import AwareDatetime
 
 from schemas.base import Message, Part
 from schemas.fields import field, offence, personal
-from schemas.parties import PartialDate, SubjectParticulars
+from schemas.parties import SUBJECT_EXAMPLE, PartialDate, SubjectParticulars
 from schemas.stages import Stage
 from schemas.types import CaseReference, CorrelationId, PartyId, Tenant
-
-_PARTICULARS = {
-    "names": [{"forenames": ["Mark"], "surname": "Taylor"}],
-    "date_of_birth": {"year": 1981},
-}
 
 
 class System(StrEnum):
@@ -180,7 +175,7 @@ class PartyParticulars(Part):
     """What a requester knows of one party, sent with a request for checks."""
 
     party: PartyId
-    particulars: SubjectParticulars = personal("Who the party is.", _PARTICULARS)
+    particulars: SubjectParticulars = personal("Who the party is.", SUBJECT_EXAMPLE)
 
 
 class RequestChecksV1(Message):
@@ -230,7 +225,7 @@ class CheckQueryV1(Message):
     system: System = field("The system asked.", "pnc")
     party: PartyId
     particulars: SubjectParticulars = personal(
-        "What is known of the person to search for.", _PARTICULARS
+        "What is known of the person to search for.", SUBJECT_EXAMPLE
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from schemas.base import Message, Part
 from schemas.fields import field, personal
 from schemas.parties import (
+    SUBJECT_EXAMPLE,
     Applicant,
     Child,
     Consent,
@@ -24,10 +25,6 @@ from schemas.types import CaseReference, FreeText, SubmissionId, Tenant
 _CONTACT = {"how": "mobile-phone", "where": "07700 900123", "when": "Weekdays 09:00-15:00"}
 _CONSENT = {"to_share_with_agencies": True, "told_sharing_may_happen_without_consent": True}
 _RISK = [{"question": "subject-has-unsupervised-access-now", "answer": False}]
-_SUBJECT = {
-    "names": [{"forenames": ["Mark"], "surname": "Taylor"}],
-    "date_of_birth": {"year": 1981},
-}
 
 
 class Channel(StrEnum):
@@ -103,7 +100,7 @@ class InitialContactDetails(Part):
         default=(),
     )
     subject: SubjectParticulars | None = personal(
-        "What the person knows of the subject.", _SUBJECT, default=None
+        "What the person knows of the subject.", SUBJECT_EXAMPLE, default=None
     )
     children_identified: bool = field(
         "Whether specific children are identified (5.2.5).", True, default=True
@@ -180,7 +177,7 @@ class EnquiryRegisteredV1(Message):
         "The immediate-risk checklist answers (5.1.8).", _RISK
     )
     subject: SubjectParticulars | None = personal(
-        "What is known of the subject so far.", _SUBJECT, default=None
+        "What is known of the subject so far.", SUBJECT_EXAMPLE, default=None
     )
     face_to_face_due_at: AwareDatetime | None = field(
         "The face-to-face meeting must take place by then (5.1.7: within 10 days).",
@@ -248,7 +245,9 @@ class FaceToFaceDetails(Part):
             }
         ],
     )
-    subject: SubjectParticulars = personal("Everything known of the subject (5.2.5).", _SUBJECT)
+    subject: SubjectParticulars = personal(
+        "Everything known of the subject (5.2.5).", SUBJECT_EXAMPLE
+    )
     contact: ContactArrangements = personal("Safe contact arrangements (5.2.5).", _CONTACT)
     warnings_given: tuple[ApplicantWarning, ...] = field(
         "The warnings given (5.2.4, 5.2.9-5.2.11).",

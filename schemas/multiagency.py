@@ -10,13 +10,8 @@ from pydantic import AwareDatetime, model_validator
 from schemas.base import Message, Part
 from schemas.checks import Finding
 from schemas.fields import field, offence, personal
-from schemas.parties import Child, SubjectParticulars
+from schemas.parties import SUBJECT_EXAMPLE, Child, SubjectParticulars
 from schemas.types import CaseReference, CorrelationId, FreeText, PartyId, Tenant
-
-_SUBJECT = {
-    "names": [{"forenames": ["Mark"], "surname": "Taylor"}],
-    "date_of_birth": {"year": 1981},
-}
 
 
 class DecisionRoute(StrEnum):
@@ -119,7 +114,7 @@ class RequestConsultationV1(Message):
     necessity_reason: FreeText | None = personal(
         "Why sharing without consent is necessary (5.4.5).", None, default=None
     )
-    subject: SubjectParticulars = personal("Who the subject is.", _SUBJECT)
+    subject: SubjectParticulars = personal("Who the subject is.", SUBJECT_EXAMPLE)
     children: tuple[Child, ...] = personal("The children concerned.", [], default=())
     question: FreeText = personal(
         "What the force needs to know.", "Is the subject or the child known to you?"
@@ -224,7 +219,7 @@ class HandoffRequestedV1(Message):
     responding_force: Tenant = field("The force asked to respond (4.10).", "cleveland")
     owning_case_reference: CaseReference
     party: PartyId
-    particulars: SubjectParticulars = personal("Who the party is.", _SUBJECT)
+    particulars: SubjectParticulars = personal("Who the party is.", SUBJECT_EXAMPLE)
     actions: tuple[HandoffAction, ...] = field(
         "What is asked.", ["local-checks", "forum"], min_length=1
     )

@@ -161,6 +161,13 @@ class Child(Part):
     )
 
 
+SUBJECT_EXAMPLE = {
+    "names": [{"forenames": ["Mark"], "surname": "Taylor"}],
+    "date_of_birth": {"year": 1981},
+}
+"""The subject every contract's examples speak of (as the schemas show him)."""
+
+
 class SubjectParticulars(Part):
     """Everything known of the subject: possibly partial, possibly false (5.2.5)."""
 
