@@ -48,21 +48,26 @@ class Entry:
     hash: str
 
 
+def _columns(entry: Entry) -> tuple[object, ...]:
+    """An entry's content in column order, its own hash left out."""
+    return (
+        entry.tenant,
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.action.value,
+        entry.case_ref,
+        list(entry.recipients),
+        entry.reason,
+        entry.prev_hash,
+    )
+
+
 def entry_hash(entry: Entry) -> str:
-    """The hash of an entry's content chained to the previous entry's hash (its own `hash`
-    is not part of it)."""
+    """The hash of an entry's content chained to the previous entry's hash."""
     content = json.dumps(
-        [
-            entry.tenant,
-            entry.seq,
-            entry.at.isoformat(),
-            entry.actor,
-            entry.action.value,
-            entry.case_ref,
-            list(entry.recipients),
-            entry.reason,
-            entry.prev_hash,
-        ],
+        _columns(entry),
+        default=datetime.isoformat,  # the time, the one value JSON has no form for
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -99,15 +104,7 @@ async def record(
     await conn.execute(
         "INSERT INTO audit_log (tenant, seq, at, actor, action, case_ref, recipients, reason,"
         " prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        entry.tenant,
-        entry.seq,
-        entry.at,
-        entry.actor,
-        entry.action.value,
-        entry.case_ref,
-        list(entry.recipients),
-        entry.reason,
-        entry.prev_hash,
+        *_columns(entry),
         entry.hash,
     )
     await conn.execute(
