@@ -155,18 +155,17 @@ def decline_reason(request: HandoffRequestedV1, *, force: str, directory: Direct
     return None
 
 
-def _answer(
-    tx: Transaction, request: HandoffRequestedV1, answer: Message, *, cause: Cause, now: datetime
+def _to_owning_force(
+    tx: Transaction,
+    answer: Message,
+    *,
+    force: str,
+    case_reference: str,
+    cause: Cause,
+    now: datetime,
 ) -> None:
-    """Answer a handoff request in the owning force's inbox, under the owning force's case."""
-    emit(
-        tx,
-        answer,
-        to=request.owning_force,
-        cause=cause,
-        subject=request.owning_case_reference,
-        now=now,
-    )
+    """Write to the owning force's inbox, keyed by the owning force's case."""
+    emit(tx, answer, to=force, cause=cause, subject=case_reference, now=now)
 
 
 async def decline(
@@ -183,7 +182,14 @@ async def decline(
         reason=reason,
         declined_at=now,
     )
-    _answer(tx, request, declined, cause=Cause.of(cause), now=now)
+    _to_owning_force(
+        tx,
+        declined,
+        force=request.owning_force,
+        case_reference=request.owning_case_reference,
+        cause=Cause.of(cause),
+        now=now,
+    )
     log.info("handoff_declined", handoff=str(request.handoff_id))
 
 
@@ -216,7 +222,14 @@ async def accept(
         accepted_at=now,
     )
     trigger = Cause.of(cause)
-    _answer(tx, request, accepted, cause=trigger, now=now)
+    _to_owning_force(
+        tx,
+        accepted,
+        force=request.owning_force,
+        case_reference=request.owning_case_reference,
+        cause=trigger,
+        now=now,
+    )
     if HandoffAction.LOCAL_CHECKS in request.actions:
         checks = RequestChecksV1(
             case_reference=reference,
@@ -274,12 +287,12 @@ async def return_findings(
         rationale=rationale,
         returned_at=now,
     )
-    emit(
+    _to_owning_force(
         tx,
         returned,
-        to=case.owning_force,
+        force=case.owning_force,
+        case_reference=case.owning_case_reference,
         cause=trigger,
-        subject=case.owning_case_reference,
         now=now,
     )
     await store_requests.settle_handoff(
