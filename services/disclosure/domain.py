@@ -58,13 +58,21 @@ def check_decision(
     recipients: int,
     extent: Extent | None,
     community_risk_assessment: bool,
+    forum_recommends: bool | None,
     subject_notification_reason: str | None = "recorded",
 ) -> None:
     """Refuse a decision that breaks a rule, naming the rule's paragraph."""
     if route is None:
         raise RuleViolation("case_reference", "no forum has decided this case yet (5.6.12)")
     if not disclose:
+        _check_against_the_forum(forum_recommends=forum_recommends, tests=tests)
         return
+    if not forum_recommends:
+        raise RuleViolation(
+            "disclose",
+            "the multi-agency forum did not recommend disclosure; the decision to disclose "
+            "is the forum's, and only it may revisit it (5.6.12)",
+        )
     if route is not DecisionRoute.CONCERNS:
         raise RuleViolation("disclose", "a 'no concerns' case ends in non-disclosure (5.6.3)")
     if not identity_verified:
@@ -92,6 +100,19 @@ def check_decision(
         raise RuleViolation(
             "community_risk_assessment_required",
             "a community risk assessment whenever a disclosure is made (5.6.26)",
+        )
+
+
+def _check_against_the_forum(*, forum_recommends: bool | None, tests: Iterable[TestAnswer]) -> None:
+    """5.6.12, 5.6.14: not disclosing where the forum recommended disclosure records which
+    stage of the test is not met, and why; a bare 'no' against the forum is refused."""
+    if not forum_recommends:
+        return
+    if not any(not answer.met and answer.rationale.strip() for answer in tests):
+        raise RuleViolation(
+            "tests",
+            "the forum recommended disclosure: a decision not to disclose names the stage of "
+            "the test that is not met, with its rationale (5.6.12, 5.6.14)",
         )
 
 

@@ -152,6 +152,7 @@ async def decide(
         recipients=int(details.recipient is not None) + len(details.other_recipients),
         extent=details.extent,
         community_risk_assessment=details.community_risk_assessment_required,
+        forum_recommends=case.recommend_disclosure,
         subject_notification_reason=(
             details.subject_notification.reason if details.subject_notification else None
         ),

@@ -99,6 +99,7 @@ async def arrive(
     verified: bool = True,
     findings: bool = True,
     results: list[dict[str, Any]] | None = None,
+    recommend: bool | None = None,
 ) -> str:
     case = case_of(d.tenant)
     application = ApplicationSubmittedV1.model_validate(
@@ -124,7 +125,7 @@ async def arrive(
             **example_payload(ForumDecidedV1),
             "case_reference": case,
             "route": route,
-            "recommend_disclosure": route == "concerns",
+            "recommend_disclosure": route == "concerns" if recommend is None else recommend,
         }
     )
     await d.feed(
@@ -210,7 +211,7 @@ async def test_a_disclosure_without_all_three_tests_is_refused(d: Disclosure) ->
 
 
 async def test_a_delivery_for_a_case_not_decided_or_decided_no_is_refused(d: Disclosure) -> None:
-    case = await arrive(d, route="concerns")
+    case = await arrive(d, route="concerns", recommend=False)
     early = await d.http.post(f"/cases/{case}/delivery", json=delivery())
     assert early.status_code == 409
     no = decision(
@@ -225,6 +226,36 @@ async def test_a_delivery_for_a_case_not_decided_or_decided_no_is_refused(d: Dis
     late = await d.http.post(f"/cases/{case}/delivery", json=delivery())
     assert late.status_code == 409
     assert "5.6.19" in late.json()["errors"][0]["rule"]
+
+
+async def test_the_decision_maker_follows_the_forum_5_6_12(d: Disclosure) -> None:
+    """5.6.12: the forum decides; a decision maker cannot disclose what it did not recommend,
+    and goes against a recommendation to disclose only by naming the test not met (5.6.14)."""
+    not_recommended = await arrive(d, route="concerns", recommend=False)
+    refused = await d.http.post(f"/cases/{not_recommended}/decision", json=decision())
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "disclose"
+    assert "5.6.12" in refused.json()["errors"][0]["rule"]
+
+    recommended = await arrive(d, route="concerns")
+    bare_no = decision(
+        disclose=False, recipient=None, extent=None, content=None, subject_notification=None
+    )
+    refused = await d.http.post(f"/cases/{recommended}/decision", json=bare_no)
+    assert refused.status_code == 422
+    assert "5.6.14" in refused.json()["errors"][0]["rule"]
+    assert await d.emitted() == []
+    reasoned = [
+        {**answer, "met": False, "rationale": "No contact since the order; no pressing need."}
+        if answer["test"] == "pressing-need"
+        else answer
+        for answer in bare_no["tests"]
+    ]
+    accepted = await d.http.post(
+        f"/cases/{recommended}/decision", json={**bare_no, "tests": reasoned}
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "decided-no-disclosure"
 
 
 async def test_a_refused_undertaking_without_a_decision_on_going_ahead_is_refused(

@@ -41,6 +41,7 @@ def decision(**changes: Any) -> None:
         "recipients": 1,
         "extent": Extent.FULL,
         "community_risk_assessment": True,
+        "forum_recommends": True,
         **changes,
     }
     domain.check_decision(**arguments)
@@ -142,7 +143,29 @@ def test_a_disclosure_requires_a_community_risk_assessment() -> None:
 
 
 def test_deciding_not_to_disclose_needs_no_tests() -> None:
-    decision(disclose=False, tests=(), recipients=0, extent=None)
+    decision(disclose=False, tests=(), recipients=0, extent=None, forum_recommends=False)
+
+
+def test_no_disclosure_the_forum_did_not_recommend_5_6_12() -> None:
+    """5.6.12: the decision to disclose is the multi-agency forum's; a decision maker alone
+    cannot disclose against its recommendation (nor where no forum recommended at all)."""
+    for recommended in (False, None):
+        with pytest.raises(RuleViolation, match=r"5\.6\.12") as refused:
+            decision(forum_recommends=recommended)
+        assert refused.value.field == "disclose"
+
+
+def test_not_disclosing_against_the_forum_names_the_test_not_met_5_6_14() -> None:
+    """5.6.12, 5.6.14: going against a recommendation to disclose records which stage of the
+    test fails and why."""
+    with pytest.raises(RuleViolation, match=r"5\.6\.14") as refused:
+        decision(disclose=False, tests=ALL_MET, recipients=0, extent=None)
+    assert refused.value.field == "tests"
+    not_pressing = tuple(
+        TestAnswer(test=a.test, met=a.test is not LegalTest.PRESSING_NEED, rationale="Reasoned.")
+        for a in ALL_MET
+    )
+    decision(disclose=False, tests=not_pressing, recipients=0, extent=None)
 
 
 def test_a_delivery_gives_the_warning() -> None:
