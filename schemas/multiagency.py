@@ -344,3 +344,11 @@ class ForumDecidedV1(Message):
         None,
         default=None,
     )
+    forum_met: bool = field(
+        "Whether a forum met and reached this conclusion. False where nothing was found and "
+        "every agency consulted answered, so the case was concluded 'no concerns' without a "
+        "meeting (5.6.3): `forum` then names the forum the case would have gone to, and "
+        "`attendance` is empty. Messages from before this field read as a forum that met.",
+        True,
+        default=True,
+    )

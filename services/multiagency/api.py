@@ -84,6 +84,14 @@ class ConsultationView(BaseModel):
     status: str
     outcome: str | None
     respond_by: datetime
+    answered_at: datetime | None = Field(description="When the agency sent its answer.")
+    answered_in_time: bool | None = Field(
+        description="Whether it was sent by the time asked, however late it was read (6.3)."
+    )
+    answer_effect: str | None = Field(
+        description="What the answer did: weighed by the assessment, revised what the forum "
+        "weighs, or joined the case after the decision, for review (6.2, 6.3)."
+    )
 
 
 class HandoffView(BaseModel):
@@ -261,6 +269,11 @@ def _case_out(view: use_cases.CaseView) -> CaseView:
                 status=c.status.value,
                 outcome=c.answer.outcome.value if c.answer.outcome else None,
                 respond_by=c.respond_by,
+                answered_at=c.answered_at,
+                answered_in_time=(
+                    domain.answered_in_time(c.answered_at, c.respond_by) if c.answered_at else None
+                ),
+                answer_effect=c.effect.value if c.effect else None,
             )
             for c in view.consultations
         ],

@@ -233,13 +233,16 @@ async def complete(
             decided_at=now,
             rationale=assessment.rationale,
             decided_by_force=responding.responding_force if responding else None,
+            # 5.6.3, 6.2: concluded at once without a meeting, or by the responding force's forum.
+            forum_met=assessment.decision is Decision.RESPONDING_FORUM,
         )
         await forum.hand_to_disclosure(tx, case, decided, trigger=trigger, now=now)
     return assessment
 
 
 async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:
-    """Revise what the forum not yet decided weighs with the case's late answers (5.6.12)."""
+    """Revise what the forum not yet decided weighs with answers that came after the
+    assessment: national systems' late answers and agencies' (5.4.4, 5.6.12, 6.3)."""
     results, late = await late_answers.weighed(tx, case)
     consultations, handoffs = await _asked(tx, case)
     scheduled = await store.load_forum(tx, case_reference=case.case_reference)
@@ -262,8 +265,8 @@ async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:
         at=now,
         case_ref=case.case_reference,
         recipients=(),
-        reason="the risk assessment the forum weighs revised with late check answers "
-        f"(5.4.4, 5.6.12): route {revised.route.value}",
+        reason="the risk assessment the forum weighs revised with answers that came after it "
+        f"(5.4.4, 5.6.12, 6.3): route {revised.route.value}",
     )
     log.info(
         "risk_assessment_revised",

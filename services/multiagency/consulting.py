@@ -16,9 +16,9 @@ from schemas.multiagency import (
     RemindConsultationV1,
     RequestConsultationV1,
 )
-from services.multiagency import domain, store_requests
+from services.multiagency import domain, late_answers, store_requests
 from services.multiagency.config import Context
-from services.multiagency.domain import ConsultationStatus, SharingDecision
+from services.multiagency.domain import ConsultationStatus, LateEffect, SharingDecision
 from services.multiagency.messaging import emit
 from services.multiagency.store import Case
 from services.multiagency.store_requests import Consultation
@@ -131,9 +131,11 @@ async def request_consultation(
 
 
 async def apply_answer(
-    tx: Transaction, answer: ConsultationAnsweredV1, *, sender: str
-) -> Consultation:
-    """Record an agency's answer; an unknown, closed or unasked one can never be applied."""
+    tx: Transaction, case: Case, answer: ConsultationAnsweredV1, *, sender: str, now: datetime
+) -> LateEffect:
+    """Record an agency's answer and what it does; an unknown, closed or unasked one never
+    applies. 6.3: an answer counts by when it was sent, so one read after the overdue clock
+    ran is weighed like any other, and one that truly came late is kept, never refused."""
     consultation = await store_requests.load_consultation(
         tx, consultation_id=answer.consultation_id
     )
@@ -155,15 +157,33 @@ async def apply_answer(
             f"consultation_id: consultation {answer.consultation_id} is closed: "
             "it was answered already"
         )
-    await store_requests.record_answer(tx, answer=answer)
-    log.info(
-        "consultation_answered",
-        consultation=str(answer.consultation_id),
-        agency=consultation.agency,
-        outcome=answer.outcome.value,
-        late=consultation.status is ConsultationStatus.OVERDUE,
+    effect = late_answers.effect_on(case)
+    await store_requests.record_answer(tx, answer=answer, received_at=now, effect=effect)
+    in_time = domain.answered_in_time(answer.answered_at, consultation.respond_by)
+    fields = {
+        "consultation": str(answer.consultation_id),
+        "agency": consultation.agency,
+        "outcome": answer.outcome.value,
+        "in_time": in_time,
+        "effect": effect.value,
+    }
+    if effect is not LateEffect.AFTER_DECISION:
+        log.info("consultation_answered", **fields)
+        return effect
+    # 6.2, 6.3: the decision stands; the answer joins the record for the case's officer.
+    sent = "sent in time" if in_time else "sent after the time asked"
+    await tx.audit(
+        audit.Action.COMBINATION,
+        at=now,
+        case_ref=case.case_reference,
+        recipients=(),
+        reason=(
+            f"{consultation.agency}'s answer to its consultation, {sent}, joined to the case "
+            "after the forum decided; kept for review, the decision stands (6.2, 6.3)"
+        ),
     )
-    return consultation
+    log.warning("consultation_answer_after_decision", **fields)
+    return effect
 
 
 async def remind(tx: Transaction, consultation: Consultation, case: Case, *, now: datetime) -> None:

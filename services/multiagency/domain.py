@@ -338,6 +338,29 @@ def childrens_social_care_sharing(
     )
 
 
+NECESSITY_REASON_LEAST = 20  # a sentence that says why, not a word that ticks a box
+
+
+def check_sharing(*, basis: LawfulBasis, consent: bool | None, reason: str) -> None:
+    """5.1.12, 5.4.5: staff share a case on the basis the applicant's answers allow.
+
+    Consent is a basis only where the applicant gave it at the initial contact (5.1.12); without
+    it an agency may be consulted only where the circumstances require it, and the reason that
+    they do is written down (it is audited with the sharing)."""
+    if basis is LawfulBasis.CONSENT and not consent:
+        raise RuleViolation(
+            "lawful_basis",
+            "the applicant did not consent to sharing with other agencies (5.1.12); consult on "
+            "necessity, stating why the circumstances require it (5.4.5)",
+        )
+    if basis is LawfulBasis.NECESSITY and len(reason.strip()) < NECESSITY_REASON_LEAST:
+        raise RuleViolation(
+            "reason",
+            "sharing without consent records why the circumstances require it, in a sentence "
+            f"of at least {NECESSITY_REASON_LEAST} characters (5.4.5)",
+        )
+
+
 def probation_sharing(*, consent: bool | None, findings: Sequence[Finding]) -> SharingDecision:
     """5.4.5: probation 'where appropriate': when the subject has a record it may manage."""
     if not any(finding.kind in _CONVICTION_LIKE for finding in findings):
@@ -401,6 +424,11 @@ def consultation_deadlines(
         # 5.4.8: within stage 4's limit, but never less time than an agency could manage.
         respond_by = max(risk_assessment_due_at, now + window / 4)
     return respond_by, now + (respond_by - now) / 2
+
+
+def answered_in_time(answered_at: datetime, respond_by: datetime) -> bool:
+    """6.3: an agency's answer is in time by when it was sent, however late it is read."""
+    return answered_at <= respond_by
 
 
 def handoff_respond_by(now: datetime, *, closure_due_at: datetime | None) -> datetime:

@@ -25,11 +25,16 @@ _ASSESSED = frozenset({CaseState.ASSESSED, CaseState.FORUM_SCHEDULED})
 _DECIDED = frozenset({CaseState.DECIDED, CaseState.RETURNED})
 
 
+def effect_on(case: Case) -> LateEffect:
+    """What an answer read now does to its case, by where the case stands."""
+    return domain.late_effect(assessed=case.state in _ASSESSED, decided=case.state in _DECIDED)
+
+
 async def keep(
     tx: Transaction, case: Case, late: CheckAnsweredLateV1, *, now: datetime
 ) -> LateEffect | None:
     """Keep a late answer against its case; what it does there, or None if kept before."""
-    effect = domain.late_effect(assessed=case.state in _ASSESSED, decided=case.state in _DECIDED)
+    effect = effect_on(case)
     answer = LateAnswer(stage=late.stage, result=late.result, concerns=late.concerns)
     kept = await store.add_late_answer(
         tx,

@@ -20,6 +20,7 @@ from services.multiagency.domain import (
     ConsultationStatus,
     HandoffResult,
     HandoffStatus,
+    LateEffect,
 )
 from services.runtime.connection import fetch_one
 from services.runtime.unit_of_work import Transaction
@@ -38,6 +39,9 @@ class Consultation:
     respond_by: datetime
     request_message_id: UUID
     answer: AgencyAnswer
+    answered_at: datetime | None = None  # when the agency sent its answer (6.3)
+    received_at: datetime | None = None  # when this service read it
+    effect: LateEffect | None = None  # what the answer did, by where the case stood
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +119,19 @@ async def consultations_of(tx: Transaction, *, case_reference: str) -> list[Cons
     return [_consultation(row) for row in rows]
 
 
-async def record_answer(tx: Transaction, *, answer: ConsultationAnsweredV1) -> None:
-    """Record an agency's answer, including a refusal to share."""
+async def record_answer(
+    tx: Transaction,
+    *,
+    answer: ConsultationAnsweredV1,
+    received_at: datetime,
+    effect: LateEffect,
+) -> None:
+    """Record an agency's answer, including a refusal to share, and what it did (6.3)."""
     await tx.conn.execute(
         "UPDATE consultations SET status = 'answered', outcome = $3, information = $4,"
         " child_protection_plan = $5, supervised_by_probation = $6, mappa_level = $7,"
-        " answered_at = $8 WHERE tenant = $1 AND consultation_id = $2",
+        " answered_at = $8, received_at = $9, answer_effect = $10"
+        " WHERE tenant = $1 AND consultation_id = $2",
         tx.tenant,
         answer.consultation_id,
         answer.outcome.value,
@@ -129,6 +140,8 @@ async def record_answer(tx: Transaction, *, answer: ConsultationAnsweredV1) -> N
         answer.supervised_by_probation,
         answer.mappa_level,
         answer.answered_at,
+        received_at,
+        effect.value,
     )
 
 
@@ -302,6 +315,9 @@ def _consultation(row: Any) -> Consultation:
             supervised_by_probation=row["supervised_by_probation"],
             mappa_level=row["mappa_level"],
         ),
+        answered_at=row["answered_at"],
+        received_at=row["received_at"],
+        effect=LateEffect(row["answer_effect"]) if row["answer_effect"] else None,
     )
 
 

@@ -153,20 +153,22 @@ async def record_late_answer(
 async def record_consultation_answer(
     deps: Deps, tx: Transaction, delivery: Delivery[ConsultationAnsweredV1]
 ) -> None:
-    """Record an agency's answer or refusal, and complete the assessment if it was the last."""
+    """Record an agency's answer or refusal; it completes the assessment if it was the last,
+    revises what a forum not yet decided weighs, or is kept after the decision (6.3)."""
     answer = delivery.message
     case = await store.load_case(tx, case_reference=answer.case_reference)
     if case is None:
         raise Rejected(
             f"consultation_id: {tx.tenant} asked no consultation {answer.consultation_id}"
         )
-    await consulting.apply_answer(tx, answer, sender=delivery.envelope.tenant)
-    if case.state != CaseState.ASSESSING:
-        raise Rejected(
-            f"consultation_id: consultation {answer.consultation_id} is closed: "
-            "the risk assessment was completed without it"
-        )
-    await _complete_if_settled(deps, tx, case, Cause.of(delivery.envelope), deps.clock.now())
+    now = deps.clock.now()
+    effect = await consulting.apply_answer(
+        tx, case, answer, sender=delivery.envelope.tenant, now=now
+    )
+    if effect is LateEffect.AWAITS_ASSESSMENT:
+        await _complete_if_settled(deps, tx, case, Cause.of(delivery.envelope), now)
+    elif effect is LateEffect.REVISES_ASSESSMENT:
+        await assessment.revise(tx, case, now=now)
 
 
 async def receive_handoff(
@@ -327,6 +329,7 @@ async def request_consultation(
     case = await _existing(tx, case_reference)
     if case.state != CaseState.ASSESSING:
         raise WrongStage(f"the risk assessment of {case_reference} is not under way")
+    domain.check_sharing(basis=basis, consent=case.consent_to_share, reason=reason)
     return await consulting.request_consultation(
         tx,
         case,

@@ -237,7 +237,11 @@ def _forum_decided(message: multiagency.ForumDecidedV1) -> CaseChange:
     return CaseChange(
         message.case_reference,
         message.decided_at,
-        f"{message.forum.value} decided: {message.route.value}",
+        (
+            f"{message.forum.value} decided: {message.route.value}"
+            if message.forum_met
+            else f"concluded without a forum: {message.route.value} (5.6.3)"
+        ),
         Stage.DECISION,
         {"decided_at": message.decided_at},
     )

@@ -51,11 +51,13 @@ async def staff(exchange: Exchange, tenant: str) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-async def assessing(exchange: Exchange, tenant: str, *found: Any) -> tuple[str, list[Any]]:
+async def assessing(
+    exchange: Exchange, tenant: str, *found: Any, consent: bool = True
+) -> tuple[str, list[Any]]:
     """A case whose risk assessment waits for the agencies it consulted."""
     case = f"{tenant}-2026-000001"
     for stream, message in (
-        ("enquiry-registered", enquiry(case, exchange.clock)),
+        ("enquiry-registered", enquiry(case, exchange.clock, consent=consent)),
         ("application-submitted", application(case, exchange.clock)),
     ):
         await exchange.send(
@@ -195,6 +197,7 @@ async def test_the_forum_decision_is_recorded_and_handed_to_disclosure(
     [decided] = exchange.of_type(ForumDecidedV1)
     assert decided.forum is Forum.MAPPA_MEETING
     assert decided.recommend_disclosure
+    assert decided.forum_met
     assert {p.agency for p in decided.positions} == {f"probation-{tenant}", f"csc-{tenant}"}
     assert len(decided.attendance) == 3
     assert decided.information_shared == "ViSOR registration; licence conditions."
@@ -228,3 +231,41 @@ async def test_staff_consult_another_agency_while_the_assessment_is_under_way(
     assert (
         await staff.post(f"/cases/{tenant}-2026-999999/consultations", json=body)
     ).status_code == 404
+
+
+async def test_sharing_rests_on_the_consent_given_or_a_recorded_necessity_5_1_12_5_4_5(
+    exchange: Exchange, tenant: str, staff: httpx.AsyncClient
+) -> None:
+    # No consent at the initial contact; a conviction makes consulting necessary (5.4.5).
+    case, asked = await assessing(exchange, tenant, finding(), consent=False)
+    assert {request.lawful_basis.value for request in asked} == {"necessity"}
+    path = f"/cases/{case}/consultations"
+    health = {"agency": f"health-{tenant}", "agency_kind": "health"}
+
+    on_consent = await staff.post(
+        path, json={**health, "lawful_basis": "consent", "reason": "the applicant agreed"}
+    )
+    bare = await staff.post(path, json={**health, "lawful_basis": "necessity", "reason": "need"})
+    argued = await staff.post(
+        path,
+        json={
+            **health,
+            "lawful_basis": "necessity",
+            "reason": "The subject's conviction against a child; the health visitor sees the "
+            "family weekly and may know of contact.",
+        },
+    )
+
+    assert on_consent.status_code == 422
+    [refused] = on_consent.json()["errors"]
+    assert refused["field"] == "lawful_basis"
+    assert "5.1.12" in refused["rule"]
+    assert bare.status_code == 422
+    [refused] = bare.json()["errors"]
+    assert refused["field"] == "reason"
+    assert "5.4.5" in refused["rule"]
+    assert argued.status_code == 201
+    await exchange.pump()
+    sent = [s for s in exchange.sent_of_type(RequestConsultationV1) if "health" in s.topic]
+    assert len(sent) == 1  # the refused two were never sent
+    assert sent[0].decode(RequestConsultationV1).necessity_reason is not None

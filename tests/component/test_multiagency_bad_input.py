@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from uuid import uuid4
 
 from schemas import topics
 from schemas.envelope import first_envelope, source_of
 from schemas.multiagency import (
-    ConsultationOutcome,
     HandoffAcceptedV1,
     HandoffRequestedV1,
     HandoffReturnedV1,
@@ -120,24 +118,6 @@ async def test_an_answer_is_applied_once(exchange: Exchange, tenant: str) -> Non
         "it was answered already"
     ]
     assert len(await rows(exchange, tenant, "assessments")) == 1
-
-
-async def test_an_answer_after_the_assessment_went_ahead_without_it_is_dead(
-    exchange: Exchange, tenant: str
-) -> None:
-    case, request = await consulted(exchange, tenant)
-    exchange.clock.advance(timedelta(days=4))
-    await exchange.sweep(tenant)
-    verdict, _ = await exchange.send(
-        topics.inbox(tenant, f"csc-{tenant}"),
-        answer(request, f"csc-{tenant}", exchange.clock, outcome=ConsultationOutcome.NOTHING_KNOWN),
-        sender=f"csc-{tenant}",
-        service="childrens_social_care",
-        subject=case,
-    )
-    assert verdict is Verdict.DEAD
-    [reason] = exchange.dead_letters(tenant)
-    assert "the risk assessment was completed without it" in reason
 
 
 def handoff_to(responding: str, owning: str) -> HandoffRequestedV1:

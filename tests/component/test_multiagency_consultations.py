@@ -126,6 +126,9 @@ async def test_a_case_with_no_application_and_nothing_found_is_decided_no_concer
     conclusion = decided.decode(ForumDecidedV1)
     assert conclusion.route is DecisionRoute.NO_CONCERNS
     assert not conclusion.recommend_disclosure
+    # 5.6.3, 6.2: no forum met, and the record says so rather than name a meeting.
+    assert not conclusion.forum_met
+    assert conclusion.attendance == ()
     [assessment] = exchange.of_type(RiskAssessmentCompletedV1)
     assert assessment.categories == ()
     assert exchange.of_type(RequestConsultationV1) == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from schemas import multiagency
 from schemas.base import Message
+from schemas.examples import example_payload
 from schemas.intake import RegisterEnquiryV1
 from services.ops import domain
 from services.ops.handlers import HANDLERS
@@ -19,3 +21,13 @@ def test_a_type_the_model_does_not_keep_changes_nothing() -> None:
     assert RegisterEnquiryV1 not in HANDLERS  # an inbox command, never on ops' streams
     assert issubclass(RegisterEnquiryV1, Message)
     assert domain.change_for.dispatch(RegisterEnquiryV1) is domain.change_for.dispatch(object)
+
+
+def test_a_case_concluded_without_a_forum_is_not_shown_as_a_meeting_5_6_3() -> None:
+    decided = multiagency.ForumDecidedV1.model_validate(
+        {**example_payload(multiagency.ForumDecidedV1), "route": "no-concerns"}
+    )
+    met = domain.change_for(decided)
+    at_once = domain.change_for(decided.model_copy(update={"forum_met": False}))
+    assert met.note == "strategy-discussion decided: no-concerns"
+    assert at_once.note == "concluded without a forum: no-concerns (5.6.3)"
