@@ -29,5 +29,7 @@ def test_a_case_concluded_without_a_forum_is_not_shown_as_a_meeting_5_6_3() -> N
     )
     met = domain.change_for(decided)
     at_once = domain.change_for(decided.model_copy(update={"forum_met": False}))
+    assert met is not None
+    assert at_once is not None
     assert met.note == "strategy-discussion decided: no-concerns"
     assert at_once.note == "concluded without a forum: no-concerns (5.6.3)"
