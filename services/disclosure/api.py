@@ -82,6 +82,10 @@ class CaseView(BaseModel):
     outcome: str | None
     final_intelligence_report: str | None
     closed_at: datetime | None
+    no_concerns_letter_held: str | None = Field(
+        description="Why a 'no concerns' letter is not sent to the applicant's home and an "
+        "officer conveys it instead (5.6.5, 5.1.6); absent where a letter may go."
+    )
 
 
 class RepeatedRequestsView(BaseModel):
@@ -229,6 +233,9 @@ def _view(case: CaseRow) -> CaseView:
         outcome=case.outcome,
         final_intelligence_report=case.final_intelligence_report,
         closed_at=case.closed_at,
+        no_concerns_letter_held=(
+            use_cases.letter_held(case) if case.status == "no-concerns" else None
+        ),
     )
 
 

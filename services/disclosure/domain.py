@@ -16,6 +16,7 @@ from schemas.disclosure import (
     Undertaking,
 )
 from schemas.multiagency import DecisionRoute
+from schemas.parties import Address, Applicant, SubjectParticulars
 from services.runtime.errors import RuleViolation
 
 # 4.5: convicted of a CSO means convicted, cautioned, reprimanded or warned.
@@ -184,6 +185,37 @@ social care team.
 Yours sincerely,
 Public Protection Unit, {force}
 """
+
+
+def no_concerns_letter_held(
+    applicant: Applicant | None, subject: SubjectParticulars | None
+) -> str | None:
+    """5.6.5, 5.1.6: why a 'no concerns' letter may not go to the applicant's home unattended.
+
+    The applicant may be asking about someone they live with, without that person knowing: a
+    letter at a home the subject shares may tell them of the enquiry. Then an officer conveys
+    'no concerns' in the safe way the applicant gave, and records it; None when a letter may go.
+    """
+    if applicant is None or subject is None or not subject.addresses:
+        return None
+    if _same_address(applicant.address, subject.addresses[0]):  # the subject's current address
+        return (
+            "the subject lives at the applicant's address, so a letter there may tell them of "
+            "the enquiry: an officer conveys 'no concerns' in the safe way recorded (5.6.5, 5.1.6)"
+        )
+    return None
+
+
+def _same_address(one: Address, other: Address) -> bool:
+    """The same home, as far as two written addresses show: the first line, and the postcode
+    where both give one."""
+    if one.postcode and other.postcode and _squeezed(one.postcode) != _squeezed(other.postcode):
+        return False
+    return _squeezed(one.lines[0]) == _squeezed(other.lines[0])
+
+
+def _squeezed(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def non_disclosure_letter(*, name: str, case_reference: str, force: str) -> str:

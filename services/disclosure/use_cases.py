@@ -23,7 +23,7 @@ from schemas.disclosure import (
 from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import DecisionRoute, ForumDecidedV1
-from schemas.parties import SubjectParticulars
+from schemas.parties import Applicant, SubjectParticulars
 from services.disclosure import domain, store
 from services.disclosure.config import DisclosureSettings
 from services.runtime.audit import Action
@@ -121,7 +121,10 @@ async def take_route(deps: Deps, tx: Transaction, delivery: Delivery[ForumDecide
     )
     log.info("forum_route_taken", case=decision.case_reference, route=decision.route.value)
     if decision.route is DecisionRoute.NO_CONCERNS and deps.no_concerns_by_letter:
-        # 5.6.5: the 'no concerns' message may be conveyed by letter.
+        # 5.6.5: the 'no concerns' message may be conveyed by letter, with care where it goes.
+        if letter_held(await _case(tx, decision.case_reference)):
+            log.info("no_concerns_letter_held", case=decision.case_reference, rule="5.6.5")
+            return
         await communicate_non_disclosure(
             tx,
             case_reference=decision.case_reference,
@@ -353,6 +356,14 @@ async def letter_sent(tx: Transaction, *, case_reference: str) -> str | None:
     """The 'no concerns' letter sent for a case, if one was."""
     case = await _case(tx, case_reference, lock=False)
     return await store.letter(tx, case_reference=case.case_reference)
+
+
+def letter_held(case: store.CaseRow) -> str | None:
+    """Why the 'no concerns' letter waits for an officer, or None (5.6.5, 5.1.6)."""
+    return domain.no_concerns_letter_held(
+        Applicant.model_validate(case.applicant) if case.applicant else None,
+        SubjectParticulars.model_validate(case.subject) if case.subject else None,
+    )
 
 
 def presumption(case: store.CaseRow) -> bool:

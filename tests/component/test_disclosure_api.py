@@ -100,11 +100,13 @@ async def arrive(
     findings: bool = True,
     results: list[dict[str, Any]] | None = None,
     recommend: bool | None = None,
+    subject_at: dict[str, Any] | None = None,
 ) -> str:
     case = case_of(d.tenant)
-    application = ApplicationSubmittedV1.model_validate(
-        {**example_payload(ApplicationSubmittedV1), "case_reference": case}
-    )
+    payload = example_payload(ApplicationSubmittedV1)
+    if subject_at is not None:
+        payload["subject"] = {**payload["subject"], "addresses": [subject_at]}
+    application = ApplicationSubmittedV1.model_validate({**payload, "case_reference": case})
     if not verified:
         application = application.model_copy(
             update={
@@ -293,6 +295,37 @@ async def test_no_concerns_is_told_by_visit_or_letter_and_closed(d: Disclosure) 
     assert "Dear Sarah Jones" in letter.text
     closed = await d.http.post(f"/cases/{case}/close", json={"summary": "No concerns."})
     assert closed.json()["outcome"] == "no-disclosure"
+
+
+ELSEWHERE = {"lines": ["3 Mill Lane"], "town": "Rugby", "postcode": "CV21 2AA"}
+
+
+async def test_a_no_concerns_letter_goes_where_the_subject_does_not_live_5_6_5(
+    d: Disclosure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSODS_DISCLOSURE_NO_CONCERNS", "letter")
+    case = await arrive(d, route="no-concerns", findings=False, subject_at=ELSEWHERE)
+    shown = (await d.http.get(f"/cases/{case}")).json()
+    assert shown["status"] == "closed"
+    assert shown["no_concerns_letter_held"] is None
+    assert "non-disclosure-communicated" in await d.emitted()
+
+
+async def test_no_letter_to_a_home_the_subject_shares_an_officer_tells_the_applicant_5_6_5(
+    d: Disclosure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSODS_DISCLOSURE_NO_CONCERNS", "letter")
+    # The same home, written another way: the subject lives with the applicant (5.1.6).
+    case = await arrive(
+        d, route="no-concerns", findings=False, subject_at={"lines": ["14 priory road"]}
+    )
+    shown = (await d.http.get(f"/cases/{case}")).json()
+    assert shown["status"] == "no-concerns"
+    assert "5.6.5" in shown["no_concerns_letter_held"]
+    assert "non-disclosure-communicated" not in await d.emitted()
+    told = await d.http.post(f"/cases/{case}/non-disclosure", json={"method": "visit"})
+    assert told.status_code == 200, told.text
+    assert "non-disclosure-communicated" in await d.emitted()
 
 
 async def test_a_case_closes_as_withdrawn_at_any_stage_but_not_half_done(d: Disclosure) -> None:

@@ -16,6 +16,7 @@ from schemas.disclosure import (
 )
 from schemas.examples import example_payload
 from schemas.multiagency import DecisionRoute
+from schemas.parties import Applicant, SubjectParticulars
 from services.disclosure import domain
 from services.runtime.errors import RuleViolation
 
@@ -215,3 +216,27 @@ def test_every_closure_has_a_final_intelligence_report() -> None:
     assert domain.final_intelligence_report("cleveland-2026-000007") == (
         "FIR-cleveland-2026-000007"
     )
+
+
+def test_the_no_concerns_letter_is_held_only_for_a_home_the_subject_shares_5_6_5() -> None:
+    applicant = Applicant.model_validate(
+        {
+            "name": {"forenames": ["Sarah"], "surname": "Jones"},
+            "date_of_birth": {"year": 1990},
+            "address": {"lines": ["14 Priory Road"], "town": "Leamington", "postcode": "CV32 5AA"},
+        }
+    )
+
+    def living_at(*addresses: dict[str, object]) -> SubjectParticulars:
+        return SubjectParticulars.model_validate(
+            {"names": [{"forenames": ["Mark"], "surname": "Taylor"}], "addresses": addresses}
+        )
+
+    shared = living_at({"lines": ["14 PRIORY ROAD"], "postcode": "cv325aa"})
+    same_street_elsewhere = living_at({"lines": ["14 Priory Road"], "postcode": "B1 1AA"})
+    moved_out = living_at({"lines": ["3 Mill Lane"]}, {"lines": ["14 Priory Road"]})
+    assert "5.6.5" in (domain.no_concerns_letter_held(applicant, shared) or "")
+    assert domain.no_concerns_letter_held(applicant, same_street_elsewhere) is None
+    assert domain.no_concerns_letter_held(applicant, moved_out) is None  # current address first
+    assert domain.no_concerns_letter_held(applicant, living_at()) is None
+    assert domain.no_concerns_letter_held(None, shared) is None
