@@ -107,6 +107,8 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.RemindConsultationV1: (AGENCY_SYSTEM,),
     disclosure.FinalIntelligenceReportV1: (AGENCY_SYSTEM,),
     disclosure.RepeatedRequestsFlaggedV1: ("disclosure",),
+    safeguarding.ReferImmediateRiskV1: (AGENCY_SYSTEM,),
+    safeguarding.ReferralAcknowledgedV1: ("multiagency",),
 }
 
 # Who writes each message to an inbox, for the documents integrators read.
@@ -124,6 +126,8 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.RemindConsultationV1: ("multiagency",),
     disclosure.FinalIntelligenceReportV1: ("disclosure",),
     disclosure.RepeatedRequestsFlaggedV1: (AGENCY_SYSTEM,),
+    safeguarding.ReferImmediateRiskV1: ("multiagency",),
+    safeguarding.ReferralAcknowledgedV1: (AGENCY_SYSTEM,),
 }
 
 # The agency systems, by the runnable that plays each: what it reads on its inboxes and what
@@ -137,8 +141,12 @@ AGENCY_SYSTEMS: dict[str, tuple[tuple[type[Message], ...], tuple[type[Message], 
         (checks.CheckAnsweredV1, disclosure.RepeatedRequestsFlaggedV1),
     ),
     "childrens-social-care": (
-        (multiagency.RequestConsultationV1, multiagency.RemindConsultationV1),
-        (multiagency.ConsultationAnsweredV1,),
+        (
+            multiagency.RequestConsultationV1,
+            multiagency.RemindConsultationV1,
+            safeguarding.ReferImmediateRiskV1,
+        ),
+        (multiagency.ConsultationAnsweredV1, safeguarding.ReferralAcknowledgedV1),
     ),
     "probation": (
         (multiagency.RequestConsultationV1, multiagency.RemindConsultationV1),
@@ -164,10 +172,12 @@ FORCE_INBOX = TopicSpec(
         multiagency.HandoffDeclinedV1,
         multiagency.HandoffReturnedV1,
         disclosure.RepeatedRequestsFlaggedV1,
+        safeguarding.ReferralAcknowledgedV1,
     ),
     description=(
         "A force's inbox from one sender: online-portal enquiries (from the force itself), "
-        "answers from national systems and agencies, handoffs between forces, and INI's "
+        "answers from national systems and agencies, children's social care's acknowledgement "
+        "of a referral of immediate risk, handoffs between forces, and INI's "
         "flags on subjects of several requests. Only the sender named in the topic may "
         "write to it, so the topic proves who sent each record."
     ),
@@ -185,11 +195,13 @@ AGENCY_INBOX = TopicSpec(
         multiagency.RequestConsultationV1,
         multiagency.RemindConsultationV1,
         disclosure.FinalIntelligenceReportV1,
+        safeguarding.ReferImmediateRiskV1,
     ),
     description=(
         "An agency's or national system's inbox from one force: check queries (PNC, ViSOR, "
         "INI, local intelligence), consultation requests (children's social care, "
-        "probation) and final intelligence reports (INI). Only that force may write to it."
+        "probation), referrals of immediate risk (children's social care) and final "
+        "intelligence reports (INI). Only that force may write to it."
     ),
     retention=INBOX_RETENTION,
 )
@@ -284,8 +296,9 @@ STREAMS: tuple[TopicSpec, ...] = (
         "safeguarding",
         "escalation-raised",
         safeguarding.SafeguardingEscalationRaisedV1,
-        ("ops",),
-        "Immediate or imminent risk (2.7), raised by intake from the applicant's answers.",
+        ("multiagency", "ops"),
+        "Immediate or imminent risk (2.7), raised by intake from the applicant's answers; "
+        "multi-agency refers it to the area's children's social care at once (5.1.11).",
         producers=("intake",),
     ),
     _stream(

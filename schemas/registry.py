@@ -19,6 +19,8 @@ MESSAGES: tuple[type[Message], ...] = (
     checks.ChecksCompletedV1,
     checks.CheckAnsweredLateV1,
     safeguarding.SafeguardingEscalationRaisedV1,
+    safeguarding.ReferImmediateRiskV1,
+    safeguarding.ReferralAcknowledgedV1,
     multiagency.RiskAssessmentCompletedV1,
     multiagency.RequestConsultationV1,
     multiagency.RemindConsultationV1,

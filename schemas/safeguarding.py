@@ -9,8 +9,9 @@ from pydantic import AwareDatetime
 
 from schemas.base import Message
 from schemas.fields import field, personal
+from schemas.parties import Child
 from schemas.stages import Stage
-from schemas.types import CaseReference, FreeText, Tenant
+from schemas.types import CaseReference, CorrelationId, FreeText, Tenant
 
 
 class Risk(StrEnum):
@@ -39,3 +40,51 @@ class SafeguardingEscalationRaisedV1(Message):
         "The children's social care tenant to work with.", "csc-warwickshire", default=None
     )
     raised_at: AwareDatetime = field("When.", "2026-11-22T09:35:00+00:00")
+
+
+class ReferImmediateRiskV1(Message):
+    """Command from a force to its area's children's social care: a child may be at immediate
+    or imminent risk, so the two act on it together now (2.7, 5.1.11; a section 47 enquiry
+    under the Children Act 1989 where a child is at risk). The agency acknowledges it by
+    `acknowledge_by`; until then the force chases it."""
+
+    TYPE: ClassVar[str] = "csods.safeguarding.refer-immediate-risk.v1"
+
+    referral_id: CorrelationId
+    referring_force: Tenant = field("The force that refers.", "warwickshire")
+    case_reference: CaseReference
+    stage: Stage = field("The stage at which the risk was identified.", "initial-contact")
+    risk: Risk = field("Immediate or imminent.", "immediate")
+    grounds: FreeText = personal(
+        "Why: what was said or found.", "Child disclosed abuse by the subject this morning."
+    )
+    section_47: bool = field("Whether a child is at risk, for a section 47 enquiry.", True)
+    children: tuple[Child, ...] = personal(
+        "The children concerned, as far as the force knows them yet (none at first contact).",
+        [],
+        default=(),
+    )
+    acknowledge_by: AwareDatetime = field(
+        "When the force needs the agency's acknowledgement.", "2026-11-22T10:35:00+00:00"
+    )
+    referred_at: AwareDatetime = field("When.", "2026-11-22T09:35:00+00:00")
+
+
+class ReferralResponse(StrEnum):
+    """What children's social care does with a referral of immediate risk."""
+
+    STRATEGY_DISCUSSION = "strategy-discussion"  # with the police, now
+    SECTION_47_ENQUIRY = "section-47-enquiry"
+    ALREADY_ALLOCATED = "already-allocated"  # the child's own social worker acts
+
+
+class ReferralAcknowledgedV1(Message):
+    """Event from children's social care to the referring force: it has the referral and acts."""
+
+    TYPE: ClassVar[str] = "csods.safeguarding.referral-acknowledged.v1"
+
+    referral_id: CorrelationId
+    case_reference: CaseReference
+    agency: Tenant = field("The agency acknowledging.", "csc-warwickshire")
+    response: ReferralResponse = field("What it does now.", "strategy-discussion")
+    acknowledged_at: AwareDatetime = field("When.", "2026-11-22T09:50:00+00:00")

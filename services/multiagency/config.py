@@ -49,6 +49,14 @@ class MultiagencyConfig(BaseSettings):
         gt=0,
         description="How long an agency is given to answer a consultation (5.4.8 bounds it).",
     )
+    referral_acknowledge_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description=(
+            "How soon children's social care must acknowledge a referral of immediate risk "
+            "before the force chases it (2.7: action at once)."
+        ),
+    )
     await_application: bool = Field(
         default=True,
         description=(
@@ -72,6 +80,7 @@ class Context:
 
     directory: Directory
     consultation_window: timedelta
+    referral_window: timedelta = timedelta(hours=1)
     # Hold every case for its application's stage 4 checks (5.4.4).
     await_application: bool = True
 
@@ -81,5 +90,6 @@ def context_of(config: MultiagencyConfig) -> Context:
     return Context(
         directory=config.directory(),
         consultation_window=timedelta(seconds=config.consultation_seconds),
+        referral_window=timedelta(seconds=config.referral_acknowledge_seconds),
         await_application=config.await_application,
     )

@@ -14,6 +14,7 @@ from schemas.multiagency import (
     HandoffRequestedV1,
     HandoffReturnedV1,
 )
+from schemas.safeguarding import ReferralAcknowledgedV1, SafeguardingEscalationRaisedV1
 from services.multiagency import use_cases
 from services.multiagency.use_cases import Deps
 from services.runtime.handlers import HandlerTable
@@ -28,6 +29,9 @@ HANDLERS: HandlerTable[Deps] = {
     EnquiryRegisteredV1: use_cases.record_enquiry,
     ApplicationSubmittedV1: use_cases.record_application,
     ConsultationAnsweredV1: use_cases.record_consultation_answer,
+    # Immediate risk goes to children's social care at once, and is acknowledged (2.7).
+    SafeguardingEscalationRaisedV1: use_cases.record_escalation,
+    ReferralAcknowledgedV1: use_cases.record_referral_acknowledged,
     # Another force asks this one to respond for a party who lives here (4.10) ...
     HandoffRequestedV1: use_cases.receive_handoff,
     # ... and the responding force's replies to this force's own handoffs.

@@ -21,6 +21,7 @@ from schemas.multiagency import (
     HandoffReturnedV1,
     LawfulBasis,
 )
+from schemas.safeguarding import ReferralAcknowledgedV1, SafeguardingEscalationRaisedV1
 from services.multiagency import (
     assessment,
     consulting,
@@ -28,6 +29,7 @@ from services.multiagency import (
     forum,
     handoff,
     late_answers,
+    referral,
     store,
 )
 from services.multiagency import store_requests as requests
@@ -171,6 +173,29 @@ async def record_consultation_answer(
         await assessment.revise(tx, case, now=now)
 
 
+async def record_escalation(
+    deps: Deps, tx: Transaction, delivery: Delivery[SafeguardingEscalationRaisedV1]
+) -> None:
+    """Refer immediate or imminent risk to children's social care at once, at any stage (2.7)."""
+    escalation = delivery.message
+    case = await _case(tx, escalation.case_reference, delivery.envelope)
+    await referral.refer(
+        tx,
+        case,
+        escalation,
+        trigger=Cause.of(delivery.envelope),
+        now=deps.clock.now(),
+        context=deps.context,
+    )
+
+
+async def record_referral_acknowledged(
+    deps: Deps, tx: Transaction, delivery: Delivery[ReferralAcknowledgedV1]
+) -> None:
+    """Children's social care has the referral and says what it does (2.7, 5.1.11)."""
+    await referral.acknowledge(tx, delivery.message, sender=delivery.envelope.tenant)
+
+
 async def receive_handoff(
     deps: Deps, tx: Transaction, delivery: Delivery[HandoffRequestedV1]
 ) -> None:
@@ -294,6 +319,7 @@ async def sweep_deadlines(tx: Transaction, *, clock: Clock, context: Context) ->
         case = await _loaded(tx, consultation.case_reference)
         await consulting.mark_overdue(tx, consultation, case, now=now)
         touched.add(consultation.case_reference)
+    chased = await referral.chase_unacknowledged(tx, now=now)
     late = await requests.due_handoffs(tx, now=now)
     for item in late:
         await requests.settle_handoff(
@@ -310,7 +336,7 @@ async def sweep_deadlines(tx: Transaction, *, clock: Clock, context: Context) ->
             await assessment.complete_if_settled(
                 tx, case, trigger=Cause(case.correlation_id), now=now, context=context
             )
-    return len(reminders) + len(overdue) + len(late)
+    return len(reminders) + len(overdue) + chased + len(late)
 
 
 async def request_consultation(

@@ -11,6 +11,7 @@ import pytest
 
 from schemas import topics
 from schemas.envelope import first_envelope, source_of
+from schemas.examples import example_payload
 from schemas.multiagency import (
     AgencyKind,
     ConsultationAnsweredV1,
@@ -20,6 +21,7 @@ from schemas.multiagency import (
     RequestConsultationV1,
 )
 from schemas.parties import Child, PartialDate, PersonName, Relationship
+from schemas.safeguarding import ReferImmediateRiskV1, ReferralAcknowledgedV1, ReferralResponse
 from services.multiagency.stubs import childrens_social_care, probation, seeding
 from services.multiagency.stubs.agency import AgencySystem
 from services.runtime.audit import Action, entries
@@ -256,3 +258,56 @@ async def test_a_silent_stand_in_never_answers_even_when_reminded(
     )
     assert await stand_in.process(record(agency, reminder)) is Verdict.APPLIED
     assert await outbox(database, agency) == []
+
+
+def referral(children: tuple[Child, ...] = ()) -> ReferImmediateRiskV1:
+    """A referral of immediate risk from warwickshire, as the published contract shows one."""
+    published = example_payload(ReferImmediateRiskV1)
+    return ReferImmediateRiskV1.model_validate(
+        {
+            **published,
+            "referral_id": str(uuid4()),
+            "case_reference": "warwickshire-2026-000042",
+            "children": [child.model_dump(mode="json") for child in children],
+        }
+    )
+
+
+async def test_childrens_social_care_acknowledges_a_referral_of_immediate_risk_2_7(
+    opened: Callable[[str, str], Any], tenant: str
+) -> None:
+    agency = f"csc-{tenant}"
+    database = await opened("childrens-social-care", agency)
+    async with database.transaction(agency) as tx:
+        await childrens_social_care.RECORDS.add(
+            tx,
+            record_id="c-1",
+            forenames="Amy",
+            surname="Jones",
+            birth_year=2019,
+            child_protection_plan=True,
+            plan_since=2025,
+        )
+    stand_in = processor(childrens_social_care.SYSTEM, agency, database)
+    unknown, on_a_plan = referral(), referral((amy(),))
+
+    assert await stand_in.process(record(agency, unknown)) is Verdict.APPLIED
+    assert await stand_in.process(record(agency, on_a_plan)) is Verdict.APPLIED
+    assert await stand_in.process(record(agency, unknown)) is Verdict.APPLIED  # anew: once
+
+    answers = await outbox(database, agency)
+    assert [topic for topic, _ in answers] == [topics.inbox("warwickshire", agency)] * 2
+    first, second = (ReferralAcknowledgedV1.model_validate_json(p) for _, p in answers)
+    assert (first.referral_id, first.response) == (
+        unknown.referral_id,
+        ReferralResponse.STRATEGY_DISCUSSION,
+    )
+    assert (second.referral_id, second.response) == (
+        on_a_plan.referral_id,
+        ReferralResponse.ALREADY_ALLOCATED,
+    )
+    # A referral in another force's name, on warwickshire's inbox, is refused.
+    forged = referral().model_copy(update={"referring_force": "cleveland"})
+    assert await stand_in.process(record(agency, forged)) is Verdict.DEAD
+    after = [topic for topic, _ in await outbox(database, agency)]
+    assert after == [topics.inbox("warwickshire", agency)] * 2 + [topics.dead_letters(agency)]

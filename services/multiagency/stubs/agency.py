@@ -29,6 +29,9 @@ from schemas.multiagency import (
     RemindConsultationV1,
     RequestConsultationV1,
 )
+from schemas.safeguarding import ReferImmediateRiskV1
+from services.multiagency.stubs import referrals
+from services.multiagency.stubs.referrals import Responder
 from services.runtime import audit
 from services.runtime.clock import Clock
 from services.runtime.connection import Connection, fetch_one
@@ -80,6 +83,7 @@ class AgencySystem:
     name: str
     kind: AgencyKind
     lookup: Lookup
+    respond_to_referral: Responder | None = None  # children's social care takes referrals
 
     @property
     def migrations(self) -> Path:
@@ -102,13 +106,29 @@ class AgencySystem:
             ) -> None:
                 await self.remind(tx, delivery.message, delivery.envelope, clock, behaviour)
 
+            routes: dict[str, Route] = {
+                RequestConsultationV1.TYPE: Route(RequestConsultationV1, on_request),
+                RemindConsultationV1.TYPE: Route(RemindConsultationV1, on_reminder),
+            }
+            respond = self.respond_to_referral
+            if respond is not None:
+
+                async def on_referral(
+                    tx: Transaction, delivery: Delivery[ReferImmediateRiskV1]
+                ) -> None:
+                    await referrals.take(
+                        tx,
+                        delivery.message,
+                        delivery.envelope,
+                        system=self.name,
+                        respond=respond,
+                        clock=clock,
+                        silent=behaviour.silent_for(delivery.message.referral_id),
+                    )
+
+                routes[ReferImmediateRiskV1.TYPE] = Route(ReferImmediateRiskV1, on_referral)
             inbox = Subscription(
-                topic=topics.inbox_prefix(tenant),
-                every_sender=True,
-                routes={
-                    RequestConsultationV1.TYPE: Route(RequestConsultationV1, on_request),
-                    RemindConsultationV1.TYPE: Route(RemindConsultationV1, on_reminder),
-                },
+                topic=topics.inbox_prefix(tenant), every_sender=True, routes=routes
             )
             return Wiring(subscriptions=[inbox])
 

@@ -7,10 +7,13 @@ records `csods agencies seed childrens-social-care --tenant csc-warwickshire` pu
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from faker import Faker
 
 from schemas.multiagency import AgencyKind, ConsultationOutcome, RequestConsultationV1
+from schemas.parties import Child
+from schemas.safeguarding import ReferImmediateRiskV1, ReferralResponse
 from services.multiagency.stubs.agency import AgencySystem, Answer
 from services.multiagency.stubs.matching import Person, matches
 from services.multiagency.stubs.records import Records
@@ -32,23 +35,28 @@ RECORDS = Records(
 )
 
 
-async def lookup(conn: Connection, tenant: str, request: RequestConsultationV1) -> Answer:
-    """What the records say of the children concerned: known, on a plan, or restricted."""
+async def _known(conn: Connection, tenant: str, children: tuple[Child, ...]) -> list[Any]:
+    """The records of the children concerned, matched by name and year of birth."""
     rows = await conn.fetch(
         "SELECT forenames, surname, birth_year, child_protection_plan, plan_since, restricted"
         " FROM known_children WHERE tenant = $1",
         tenant,
     )
-    found = [
+    return [
         row
         for row in rows
-        for child in request.children
+        for child in children
         if matches(
             (child.name,),
             child.date_of_birth,
             Person(row["forenames"], row["surname"], row["birth_year"]),
         )
     ]
+
+
+async def lookup(conn: Connection, tenant: str, request: RequestConsultationV1) -> Answer:
+    """What the records say of the children concerned: known, on a plan, or restricted."""
+    found = await _known(conn, tenant, request.children)
     if any(row["restricted"] for row in found):
         return Answer(ConsultationOutcome.DECLINED_TO_SHARE)
     plans = sorted(row["plan_since"] or 0 for row in found if row["child_protection_plan"])
@@ -66,6 +74,17 @@ async def lookup(conn: Connection, tenant: str, request: RequestConsultationV1) 
             child_protection_plan=False,
         )
     return Answer(ConsultationOutcome.NOTHING_KNOWN, child_protection_plan=False)
+
+
+async def respond(
+    conn: Connection, tenant: str, referral: ReferImmediateRiskV1
+) -> ReferralResponse:
+    """What it does with a referral of immediate risk: the allocated social worker acts for a
+    child already on a plan; otherwise a strategy discussion with the police, now."""
+    found = await _known(conn, tenant, referral.children)
+    if any(row["child_protection_plan"] for row in found):
+        return ReferralResponse.ALREADY_ALLOCATED
+    return ReferralResponse.STRATEGY_DISCUSSION
 
 
 def generate(faker: Faker, rng: random.Random, number: int) -> tuple[object, ...]:
@@ -86,5 +105,6 @@ SYSTEM = AgencySystem(
     name=NAME,
     kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
     lookup=lookup,
+    respond_to_referral=respond,
 )
 definition = SYSTEM.definition()
