@@ -170,17 +170,13 @@ async def apply_answer(
     if effect is not LateEffect.AFTER_DECISION:
         log.info("consultation_answered", **fields)
         return effect
-    # 6.2, 6.3: the decision stands; the answer joins the record for the case's officer.
     sent = "sent in time" if in_time else "sent after the time asked"
-    await tx.audit(
-        audit.Action.COMBINATION,
-        at=now,
-        case_ref=case.case_reference,
-        recipients=(),
-        reason=(
-            f"{consultation.agency}'s answer to its consultation, {sent}, joined to the case "
-            "after the forum decided; kept for review, the decision stands (6.2, 6.3)"
-        ),
+    await late_answers.joined_after_decision(
+        tx,
+        case,
+        f"{consultation.agency}'s answer to its consultation, {sent},",
+        now=now,
+        paragraphs="6.2, 6.3",
     )
     log.warning("consultation_answer_after_decision", **fields)
     return effect

@@ -60,20 +60,30 @@ async def keep(
     if effect is not LateEffect.AFTER_DECISION:
         log.info("late_answer_kept", effect=effect.value, **fields)
     else:
-        # 6.2: the record must stand scrutiny; it shows the answer came after the decision.
-        await tx.audit(
-            audit.Action.COMBINATION,
-            at=now,
-            case_ref=case.case_reference,
-            recipients=(),
-            reason=(
-                f"{late.result.system.value}'s late answer on the {late.result.party} at "
-                f"{late.stage.value} joined to the case after the forum decided; the decision "
-                "stands (5.4.4, 6.2)"
-            ),
+        await joined_after_decision(
+            tx,
+            case,
+            f"{late.result.system.value}'s late answer on the {late.result.party} at "
+            f"{late.stage.value}",
+            now=now,
+            paragraphs="5.4.4, 6.2",
         )
         log.warning("late_answer_after_decision", state=case.state, **fields)
     return effect
+
+
+async def joined_after_decision(
+    tx: Transaction, case: Case, what: str, *, now: datetime, paragraphs: str
+) -> None:
+    """6.2: the record must stand scrutiny; it shows an answer came after the decision."""
+    await tx.audit(
+        audit.Action.COMBINATION,
+        at=now,
+        case_ref=case.case_reference,
+        recipients=(),
+        reason=f"{what} joined to the case after the forum decided; kept for review, the "
+        f"decision stands ({paragraphs})",
+    )
 
 
 async def weighed(

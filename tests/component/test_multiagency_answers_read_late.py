@@ -15,14 +15,12 @@ import httpx
 
 from schemas import topics
 from schemas.multiagency import (
-    Attendee,
     ConsultationOutcome,
     DecisionRoute,
     ForumScheduledV1,
     RequestConsultationV1,
     RiskAssessmentCompletedV1,
 )
-from services.multiagency import domain, use_cases
 from services.multiagency.api import create_app
 from services.multiagency.store import CaseState
 from services.runtime.audit import Action, entries
@@ -30,6 +28,7 @@ from services.runtime.consumer import Verdict
 from services.runtime.service import HttpContext
 from tests.component.test_multiagency_consultations import complete_checks, open_case
 from tests.component.test_multiagency_harness import Exchange, answer, exchange
+from tests.component.test_multiagency_late_answers import forum_finds_no_concerns
 from tests.support.staff import headers, issuer
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
@@ -138,20 +137,7 @@ async def test_an_answer_after_the_forum_decided_is_kept_for_review_and_the_deci
     exchange: Exchange, tenant: str
 ) -> None:
     case, csc = await overdue(exchange, tenant)
-    conclusion = domain.Conclusion(
-        route=DecisionRoute.NO_CONCERNS,
-        recommend_disclosure=False,
-        rationale="Nothing known to any agency present.",
-        attendance=(
-            Attendee(agency=tenant, role="public protection officer"),
-            Attendee(agency=f"csc-{tenant}", role="social worker"),
-        ),
-    )
-    async with exchange.database.transaction(tenant) as tx:
-        await use_cases.record_forum_decision(
-            tx, case_reference=case, conclusion=conclusion, clock=exchange.clock
-        )
-    await exchange.pump()
+    await forum_finds_no_concerns(exchange, tenant, case)
     before = await shown(exchange, tenant, case)
     published = len(exchange.published)
     exchange.clock.advance(timedelta(days=1))

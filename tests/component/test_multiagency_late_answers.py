@@ -112,6 +112,24 @@ async def awaiting_forum(exchange: Exchange, tenant: str) -> str:
     return case
 
 
+async def forum_finds_no_concerns(exchange: Exchange, tenant: str, case: str) -> None:
+    """The convened forum meets, with children's social care, and finds no concerns."""
+    conclusion = domain.Conclusion(
+        route=DecisionRoute.NO_CONCERNS,
+        recommend_disclosure=False,
+        rationale="Nothing known to any agency present.",
+        attendance=(
+            Attendee(agency=tenant, role="public protection officer"),
+            Attendee(agency=f"csc-{tenant}", role="social worker"),
+        ),
+    )
+    async with exchange.database.transaction(tenant) as tx:
+        await use_cases.record_forum_decision(
+            tx, case_reference=case, conclusion=conclusion, clock=exchange.clock
+        )
+    await exchange.pump()
+
+
 async def view(exchange: Exchange, tenant: str, case: str) -> use_cases.CaseView:
     async with exchange.database.transaction(tenant) as tx:
         return await use_cases.view_case(tx, case_reference=case)
@@ -187,20 +205,7 @@ async def test_a_late_answer_after_the_forum_decided_is_kept_and_changes_nothing
     exchange: Exchange, tenant: str
 ) -> None:
     case = await awaiting_forum(exchange, tenant)
-    conclusion = domain.Conclusion(
-        route=DecisionRoute.NO_CONCERNS,
-        recommend_disclosure=False,
-        rationale="Nothing known to any agency present.",
-        attendance=(
-            Attendee(agency=tenant, role="public protection officer"),
-            Attendee(agency=f"csc-{tenant}", role="social worker"),
-        ),
-    )
-    async with exchange.database.transaction(tenant) as tx:
-        await use_cases.record_forum_decision(
-            tx, case_reference=case, conclusion=conclusion, clock=exchange.clock
-        )
-    await exchange.pump()
+    await forum_finds_no_concerns(exchange, tenant, case)
     [decided] = exchange.of_type(ForumDecidedV1)
     before = await view(exchange, tenant, case)
     published = len(exchange.published)
