@@ -290,6 +290,7 @@ class TestMultiagencyRows(TenantWallContract):
         "handoffs": {"role": "owning"},
         "consultations": {"status": "requested"},
         "late_answers": {"effect": "awaits-assessment"},
+        "referrals": {"risk": "immediate"},
     }
 
 
