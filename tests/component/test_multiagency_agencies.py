@@ -29,7 +29,7 @@ from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
-from services.runtime.unit_of_work import Database, open_database
+from services.runtime.unit_of_work import Database, Transaction, open_database
 from tests.component.test_multiagency_harness import subject
 from tests.support.schemas import login
 
@@ -69,6 +69,19 @@ def request(kind: AgencyKind, *, children: tuple[Child, ...] = ()) -> RequestCon
         children=children,
         question="Known to you?",
         respond_by=FrozenClock().now() + timedelta(days=3),
+    )
+
+
+async def amy_on_a_plan(tx: Transaction) -> None:
+    """Children's social care's record of Amy, on a child protection plan since 2025."""
+    await childrens_social_care.RECORDS.add(
+        tx,
+        record_id="c-1",
+        forenames="Amy",
+        surname="Jones",
+        birth_year=2019,
+        child_protection_plan=True,
+        plan_since=2025,
     )
 
 
@@ -177,15 +190,7 @@ async def test_childrens_social_care_answers_plans_and_refuses_restricted_record
     agency = f"csc-{tenant}"
     database = await opened("childrens-social-care", agency)
     async with database.transaction(agency) as tx:
-        await childrens_social_care.RECORDS.add(
-            tx,
-            record_id="c-1",
-            forenames="Amy",
-            surname="Jones",
-            birth_year=2019,
-            child_protection_plan=True,
-            plan_since=2025,
-        )
+        await amy_on_a_plan(tx)
         await childrens_social_care.RECORDS.add(
             tx,
             record_id="c-2",
@@ -279,15 +284,7 @@ async def test_childrens_social_care_acknowledges_a_referral_of_immediate_risk_2
     agency = f"csc-{tenant}"
     database = await opened("childrens-social-care", agency)
     async with database.transaction(agency) as tx:
-        await childrens_social_care.RECORDS.add(
-            tx,
-            record_id="c-1",
-            forenames="Amy",
-            surname="Jones",
-            birth_year=2019,
-            child_protection_plan=True,
-            plan_since=2025,
-        )
+        await amy_on_a_plan(tx)
     stand_in = processor(childrens_social_care.SYSTEM, agency, database)
     unknown, on_a_plan = referral(), referral((amy(),))
 
