@@ -297,9 +297,10 @@ STREAMS: tuple[TopicSpec, ...] = (
         "escalation-raised",
         safeguarding.SafeguardingEscalationRaisedV1,
         ("multiagency", "ops"),
-        "Immediate or imminent risk (2.7), raised by intake from the applicant's answers; "
-        "multi-agency refers it to the area's children's social care at once (5.1.11).",
-        producers=("intake",),
+        "Immediate or imminent risk (2.7), raised at any stage: by intake from the applicant's "
+        "answers, by multi-agency from the checks' findings or by any member of staff; "
+        "multi-agency refers it to the area's children's social care at once (5.1.11, 5.4.6).",
+        producers=("intake", "multiagency"),
     ),
     _stream(
         "multiagency",

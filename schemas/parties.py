@@ -60,6 +60,19 @@ class Address(Part):
         "UK postcode, if known.", "CV32 5AA", default=None, max_length=10
     )
 
+    def same_home(self, other: Address) -> bool:
+        """The same home, as far as two written addresses show: the first line, and the
+        postcode where both give one (spacing, case and punctuation aside)."""
+        if self.postcode and other.postcode and _squeezed(self.postcode) != _squeezed(
+            other.postcode
+        ):
+            return False
+        return _squeezed(self.lines[0]) == _squeezed(other.lines[0])
+
+
+def _squeezed(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
+
 
 class ContactMethod(StrEnum):
     """How the applicant may be contacted (5.1.6)."""

@@ -16,7 +16,7 @@ from schemas.disclosure import (
     Undertaking,
 )
 from schemas.multiagency import DecisionRoute
-from schemas.parties import Address, Applicant, SubjectParticulars
+from schemas.parties import Applicant, SubjectParticulars
 from services.runtime.errors import RuleViolation
 
 # 4.5: convicted of a CSO means convicted, cautioned, reprimanded or warned.
@@ -198,24 +198,12 @@ def no_concerns_letter_held(
     """
     if applicant is None or subject is None or not subject.addresses:
         return None
-    if _same_address(applicant.address, subject.addresses[0]):  # the subject's current address
+    if applicant.address.same_home(subject.addresses[0]):  # the subject's current address
         return (
             "the subject lives at the applicant's address, so a letter there may tell them of "
             "the enquiry: an officer conveys 'no concerns' in the safe way recorded (5.6.5, 5.1.6)"
         )
     return None
-
-
-def _same_address(one: Address, other: Address) -> bool:
-    """The same home, as far as two written addresses show: the first line, and the postcode
-    where both give one."""
-    if one.postcode and other.postcode and _squeezed(one.postcode) != _squeezed(other.postcode):
-        return False
-    return _squeezed(one.lines[0]) == _squeezed(other.lines[0])
-
-
-def _squeezed(text: str) -> str:
-    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def non_disclosure_letter(*, name: str, case_reference: str, force: str) -> str:

@@ -23,6 +23,7 @@ from schemas.multiagency import (
     Forum,
     LawfulBasis,
 )
+from schemas.safeguarding import ReferralResponse, Risk
 from schemas.stages import Stage
 from schemas.types import FreeText, Tenant
 from services.multiagency import domain, use_cases
@@ -32,7 +33,7 @@ from services.multiagency.store import ForumRecord
 from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
 from services.runtime.reads import audited, install_read_audit
 from services.runtime.service import HttpContext
-from services.runtime.staff import Role, allow, install_sign_in
+from services.runtime.staff import ANY_STAFF, Role, allow, install_sign_in
 
 
 class ConsultationRequest(BaseModel):
@@ -72,6 +73,36 @@ class DecisionRequest(BaseModel):
     attendance: list[Attendee] = Field(min_length=1)
     positions: list[AgencyPosition] = Field(default_factory=list)
     information_shared: FreeText | None = None
+
+
+class EscalationRequest(BaseModel):
+    """Immediate or imminent risk seen by a member of staff, at any stage (2.7, 5.4.6, 5.6.11)."""
+
+    model_config = STRICT
+
+    stage: Stage = Field(description="The stage at which the risk was identified.")
+    risk: Risk
+    grounds: FreeText = Field(description="What was said or found, for children's social care.")
+    section_47: bool = Field(
+        default=True, description="Whether a child is at risk, for a section 47 enquiry."
+    )
+
+
+class ReferralView(BaseModel):
+    """A referral of immediate or imminent risk to children's social care, as staff follow it."""
+
+    referral_id: UUID
+    agency: str
+    stage: Stage | None
+    risk: Risk
+    section_47: bool
+    referred_at: datetime
+    acknowledge_by: datetime
+    acknowledged_at: datetime | None
+    response: ReferralResponse | None
+    chased_at: datetime | None = Field(
+        description="When the deadline passed unacknowledged and the referral was chased."
+    )
 
 
 class ConsultationView(BaseModel):
@@ -148,6 +179,7 @@ class CaseView(BaseModel):
     forum: ForumView | None
     late_answers: list[LateAnswerView]
     assessment_revised_at: datetime | None
+    referrals: list[ReferralView]
 
 
 def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
@@ -195,6 +227,24 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
                 context=context,
             )
         return {"consultation_id": consultation_id}
+
+    @app.post(
+        "/cases/{case_reference}/escalations",
+        status_code=202,
+        responses=refused,
+        dependencies=[allow(*ANY_STAFF)],
+    )
+    async def escalate(case_reference: CaseRef, body: EscalationRequest) -> dict[str, str]:
+        """Raise immediate or imminent risk now: it is referred to children's social care at
+        once, whatever the stage (2.7, 5.4.6, 5.6.11)."""
+        raised = domain.Escalation(
+            stage=body.stage, risk=body.risk, grounds=body.grounds, section_47=body.section_47
+        )
+        async with db.transaction(tenant) as tx:
+            await use_cases.raise_escalation(
+                tx, case_reference=case_reference, raised=raised, clock=clock
+            )
+        return {"case_reference": case_reference, "risk": body.risk.value}
 
     @app.put("/cases/{case_reference}/forum", responses=refused, dependencies=team)
     async def schedule(case_reference: CaseRef, body: ForumRequest) -> ForumView:
@@ -306,4 +356,19 @@ def _case_out(view: use_cases.CaseView) -> CaseView:
             for r in view.late_answers
         ],
         assessment_revised_at=assessment.get("revised_at"),
+        referrals=[
+            ReferralView(
+                referral_id=r.referral_id,
+                agency=r.agency,
+                stage=r.stage,
+                risk=r.risk,
+                section_47=r.section_47,
+                referred_at=r.referred_at,
+                acknowledge_by=r.acknowledge_by,
+                acknowledged_at=r.acknowledged_at,
+                response=r.response,
+                chased_at=r.overdue_at,
+            )
+            for r in view.referrals
+        ],
     )

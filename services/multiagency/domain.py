@@ -25,7 +25,8 @@ from schemas.multiagency import (
     Forum,
     LawfulBasis,
 )
-from schemas.parties import RiskAnswer, RiskQuestion
+from schemas.parties import Address, Child, RiskAnswer, RiskQuestion, SubjectParticulars
+from schemas.safeguarding import Risk
 from schemas.stages import Stage
 from services.runtime.errors import RuleViolation
 
@@ -286,6 +287,55 @@ def subject_findings(results: Iterable[CheckResult]) -> tuple[Finding, ...]:
         for result in results
         if result.party == "subject" and result.outcome in found
         for finding in result.findings
+    )
+
+
+def lives_with_a_child(
+    subject: SubjectParticulars | None,
+    children: Iterable[Child],
+    applicant_home: Address | None,
+) -> bool:
+    """Whether the subject's current address is the home of a child of the case: the child's
+    own address, or the applicant's where the child has none of its own (4.6, 5.1.6)."""
+    if subject is None or not subject.addresses:
+        return False
+    current = subject.addresses[0]
+    for child in children:
+        home = child.address or applicant_home
+        if home is not None and home.same_home(current):
+            return True
+    return False
+
+
+def imminent_risk_in_checks(
+    results: Iterable[CheckResult],
+    *,
+    subject: SubjectParticulars | None,
+    children: Sequence[Child],
+    applicant_home: Address | None,
+) -> str | None:
+    """5.4.6, 5.6.11: the grounds of imminent risk the checks themselves show, or None.
+
+    A record matched to the subject (not a possible match: 5.2.5) of a conviction or caution
+    for a child sexual offence (Schedule 34A, 4.5), while the subject lives where a child of
+    the case lives, calls for action at once with children's social care; it does not wait
+    for the risk assessment or the forum. Any other finding is weighed by a person at stage 4.
+    """
+    systems = sorted(
+        {
+            result.system.value
+            for result in results
+            if result.party == "subject" and result.outcome is MatchOutcome.MATCH
+            for finding in result.findings
+            if finding.schedule_34a and finding.kind in _CONVICTION_LIKE
+        }
+    )
+    if not systems or not lives_with_a_child(subject, children, applicant_home):
+        return None
+    return (
+        f"The checks ({', '.join(systems)}) matched the subject to a conviction or caution for "
+        "a child sexual offence (Schedule 34A), and the subject lives where a child of the "
+        "case lives (5.4.6, 5.6.11)."
     )
 
 
@@ -666,3 +716,24 @@ class Conclusion:
     attendance: tuple[Attendee, ...]
     positions: tuple[AgencyPosition, ...] = ()
     information_shared: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """Immediate or imminent risk a member of staff sees, at the stage they see it (2.7, 5.4.6)."""
+
+    stage: Stage
+    risk: Risk
+    grounds: str
+    section_47: bool = True
+
+
+def check_escalation(raised: Escalation) -> None:
+    """2.7: children's social care act on the grounds at once, so they say what was said or
+    found in at least a sentence, never a bare word like 'urgent'."""
+    if len(raised.grounds.strip()) < NECESSITY_REASON_LEAST:
+        raise RuleViolation(
+            "grounds",
+            "an escalation says what was said or found, in a sentence of at least "
+            f"{NECESSITY_REASON_LEAST} characters, for children's social care to act on (2.7)",
+        )

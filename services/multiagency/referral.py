@@ -23,6 +23,7 @@ from schemas.safeguarding import (
     Risk,
     SafeguardingEscalationRaisedV1,
 )
+from schemas.stages import Stage
 from services.multiagency.config import Context
 from services.multiagency.messaging import emit
 from services.multiagency.store import Case
@@ -43,12 +44,46 @@ class Referral:
     case_reference: str
     agency: str
     risk: Risk
+    stage: Stage | None
     section_47: bool
     referred_at: datetime
     acknowledge_by: datetime
     acknowledged_at: datetime | None
     response: ReferralResponse | None
     overdue_at: datetime | None
+
+
+def raise_escalation(
+    tx: Transaction,
+    case: Case,
+    *,
+    stage: Stage,
+    risk: Risk,
+    grounds: str,
+    section_47: bool,
+    now: datetime,
+) -> None:
+    """Raise immediate or imminent risk on the force's safeguarding stream (2.7, 5.4.6).
+
+    Every escalation takes the one path: this service reads the stream and refers it to
+    children's social care (`refer`), and ops shows it, whoever raised it.
+    """
+    escalation = SafeguardingEscalationRaisedV1(
+        case_reference=case.case_reference,
+        stage=stage,
+        risk=risk,
+        grounds=grounds,
+        section_47=section_47,
+        raised_at=now,
+    )
+    emit(
+        tx,
+        escalation,
+        cause=Cause(case.correlation_id),
+        subject=case.case_reference,
+        now=now,
+    )
+    log.warning("safeguarding_escalation_raised", stage=stage.value, risk=risk.value)
 
 
 async def refer(
@@ -79,7 +114,7 @@ async def refer(
     emit(tx, referral, to=agency, cause=trigger, subject=case.case_reference, now=now)
     await tx.conn.execute(
         "INSERT INTO referrals (tenant, referral_id, case_reference, agency, risk, section_47,"
-        " referred_at, acknowledge_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        " referred_at, acknowledge_by, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         tx.tenant,
         referral.referral_id,
         case.case_reference,
@@ -88,6 +123,7 @@ async def refer(
         referral.section_47,
         now,
         referral.acknowledge_by,
+        referral.stage.value,
     )
     await tx.audit(
         audit.Action.DISCLOSURE,
@@ -184,6 +220,7 @@ def _referral(row: Any) -> Referral:
         case_reference=row["case_reference"],
         agency=row["agency"],
         risk=Risk(row["risk"]),
+        stage=Stage(row["stage"]) if row["stage"] else None,
         section_47=row["section_47"],
         referred_at=row["referred_at"],
         acknowledge_by=row["acknowledge_by"],

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from schemas.checks import CheckResult, Concern
 from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
-from schemas.parties import Child, SubjectParticulars
+from schemas.parties import Address, Child, SubjectParticulars
 from schemas.stages import Stage
 from services.multiagency.domain import Assessment, Conclusion, LateAnswer, LateEffect, Schedule
 from services.runtime.connection import fetch_one
@@ -62,6 +62,8 @@ class Case:
     owning_case_reference: str | None
     handoff_id: UUID | None
     respond_by: datetime | None
+    applicant_home: Address | None = None
+    escalated_from_checks_at: datetime | None = None
 
     @property
     def responding(self) -> bool:
@@ -108,11 +110,14 @@ _CASE_COLUMNS = frozenset(
         "checks_completed_at",
         "checks_requested_at",
         "assessment_started_at",
+        "applicant_home",
+        "escalated_from_checks_at",
     }
 )
-_JSON_COLUMNS = frozenset({"subject", "children", "checks_results"})
+_JSON_COLUMNS = frozenset({"subject", "children", "checks_results", "applicant_home"})
 _SERIALISERS: dict[str, Any] = {
     "subject": lambda value: value.model_dump_json(),
+    "applicant_home": lambda value: value.model_dump_json(),
     "children": lambda value: _CHILDREN.dump_json(tuple(value)).decode(),
     "checks_results": lambda value: _RESULTS.dump_json(tuple(value)).decode(),
     "checks_stage": lambda value: Stage(value).value,
@@ -393,4 +398,8 @@ def _case(row: Any) -> Case:
         owning_case_reference=row["owning_case_reference"],
         handoff_id=row["handoff_id"],
         respond_by=row["respond_by"],
+        applicant_home=Address.model_validate_json(home)
+        if (home := row["applicant_home"])
+        else None,
+        escalated_from_checks_at=row["escalated_from_checks_at"],
     )

@@ -21,7 +21,7 @@ from schemas.multiagency import (
     HandoffReturnedV1,
     LawfulBasis,
 )
-from schemas.safeguarding import ReferralAcknowledgedV1, SafeguardingEscalationRaisedV1
+from schemas.safeguarding import ReferralAcknowledgedV1, Risk, SafeguardingEscalationRaisedV1
 from services.multiagency import (
     assessment,
     consulting,
@@ -36,6 +36,7 @@ from services.multiagency import store_requests as requests
 from services.multiagency.config import Context
 from services.multiagency.domain import HandoffStatus, LateEffect, SharingDecision
 from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
+from services.runtime import audit
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import Cause
@@ -89,6 +90,7 @@ async def record_enquiry(
         closure_due_at=enquiry.closure_due_at,
         subject=case.subject or enquiry.subject,
         children=case.children or enquiry.children,
+        applicant_home=case.applicant_home or (enquiry.applicant and enquiry.applicant.address),
     )
     await _advance(deps, tx, case.case_reference, Cause.of(delivery.envelope))
 
@@ -109,6 +111,7 @@ async def record_application(
         application_at=application.seen_at,
         children=application.children,
         subject=application.subject,
+        applicant_home=application.applicant.address,
         behaviour_of_concern=case.behaviour_of_concern
         or domain.concerning_behaviour(application.immediate_risk),
     )
@@ -137,7 +140,34 @@ async def record_checks(deps: Deps, tx: Transaction, delivery: Delivery[ChecksCo
         checks_results=checks.results,
         checks_completed_at=checks.completed_at,
     )
+    await _escalate_from_checks(tx, case, checks, now=deps.clock.now())
     await _advance(deps, tx, case.case_reference, Cause.of(delivery.envelope))
+
+
+async def _escalate_from_checks(
+    tx: Transaction, case: Case, checks: ChecksCompletedV1, *, now: datetime
+) -> None:
+    """Raise imminent risk the checks show, once per case, without waiting (5.4.6, 5.6.11)."""
+    if case.escalated_from_checks_at is not None:
+        return
+    grounds = domain.imminent_risk_in_checks(
+        checks.results,
+        subject=case.subject,
+        children=case.children,
+        applicant_home=case.applicant_home,
+    )
+    if grounds is None:
+        return
+    referral.raise_escalation(
+        tx,
+        case,
+        stage=checks.stage,
+        risk=Risk.IMMINENT,
+        grounds=grounds,
+        section_47=True,
+        now=now,
+    )
+    await store.update_case(tx, case_reference=case.case_reference, escalated_from_checks_at=now)
 
 
 async def record_late_answer(
@@ -369,6 +399,32 @@ async def request_consultation(
     )
 
 
+async def raise_escalation(
+    tx: Transaction, *, case_reference: str, raised: domain.Escalation, clock: Clock
+) -> None:
+    """A member of staff sees immediate or imminent risk, at any stage: it is raised now, and
+    referred to children's social care at once (2.7, 5.4.6, 5.6.11)."""
+    domain.check_escalation(raised)
+    case = await _existing(tx, case_reference)
+    now = clock.now()
+    referral.raise_escalation(
+        tx,
+        case,
+        stage=raised.stage,
+        risk=raised.risk,
+        grounds=raised.grounds,
+        section_47=raised.section_47,
+        now=now,
+    )
+    await tx.audit(
+        audit.Action.COLLECTION,
+        at=now,
+        case_ref=case_reference,
+        reason=f"2.7, 5.4.6: {raised.risk.value} risk raised by staff at the "
+        f"{raised.stage.value} stage, for children's social care",
+    )
+
+
 async def schedule_forum(
     tx: Transaction,
     *,
@@ -431,6 +487,7 @@ class CaseView:
     assessment: dict[str, Any] | None
     forum: ForumRecord | None
     late_answers: list[LateRecord]
+    referrals: list[referral.Referral]
 
 
 async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
@@ -443,6 +500,7 @@ async def view_case(tx: Transaction, *, case_reference: str) -> CaseView:
         assessment=await store.load_assessment(tx, case_reference=case_reference),
         forum=await store.load_forum(tx, case_reference=case_reference),
         late_answers=await store.late_answers_of(tx, case_reference=case_reference),
+        referrals=await referral.referrals_of(tx, case_reference=case_reference),
     )
 
 

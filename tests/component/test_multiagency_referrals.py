@@ -9,21 +9,38 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from schemas import topics
+from schemas.checks import ChecksCompletedV1, MatchOutcome
 from schemas.examples import example_payload
+from schemas.intake import ApplicationSubmittedV1
 from schemas.safeguarding import (
     ReferImmediateRiskV1,
     ReferralAcknowledgedV1,
     ReferralResponse,
+    Risk,
     SafeguardingEscalationRaisedV1,
 )
+from schemas.stages import Stage
 from services.multiagency import referral
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
 from services.runtime.consumer import Verdict
-from tests.component.test_multiagency_harness import Exchange, area, exchange
+from services.runtime.staff import Role
+from tests.component.test_multiagency_api import staff
+from tests.component.test_multiagency_harness import (
+    Exchange,
+    application,
+    area,
+    checks,
+    enquiry,
+    exchange,
+    finding,
+)
+from tests.support.staff import headers
 
-__all__ = ["exchange"]  # the harness's fixture, used by name
+__all__ = ["exchange", "staff"]  # the harness's fixtures, used by name
 
 
 async def escalated(exchange: Exchange, tenant: str) -> tuple[str, ReferImmediateRiskV1]:
@@ -110,3 +127,130 @@ async def test_a_referral_not_acknowledged_in_time_is_chased_once(
         [chased] = await referral.referrals_of(tx, case_reference=case)
     assert chased.overdue_at == exchange.clock.now()
     assert chased.acknowledged_at is None
+
+
+def living_with(case: str, exchange: Exchange) -> ApplicationSubmittedV1:
+    """An application whose subject lives at the applicant's home, where the child lives."""
+    submitted = application(case, exchange.clock)
+    home = submitted.applicant.address
+    moved = submitted.subject.model_copy(update={"addresses": (home.model_copy(),)})
+    return submitted.model_copy(update={"subject": moved})
+
+
+async def at_stage_four(exchange: Exchange, tenant: str, submitted: ApplicationSubmittedV1) -> None:
+    """A case whose application is in, waiting for its stage 4 checks."""
+    if tenant not in exchange.forces:
+        exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
+    for stream, message in (
+        ("enquiry-registered", enquiry(submitted.case_reference, exchange.clock)),
+        ("application-submitted", submitted),
+    ):
+        await exchange.send(
+            topics.stream(tenant, "intake", stream),
+            message,
+            sender=tenant,
+            service="intake",
+            subject=submitted.case_reference,
+        )
+
+
+async def send_checks(exchange: Exchange, tenant: str, completed: ChecksCompletedV1) -> None:
+    verdict, _ = await exchange.send(
+        topics.stream(tenant, "checks", "checks-completed"),
+        completed,
+        sender=tenant,
+        service="checks",
+        subject=completed.case_reference,
+    )
+    assert verdict is Verdict.APPLIED
+
+
+async def test_the_checks_raise_imminent_risk_when_the_subject_lives_with_a_child_5_4_6(
+    exchange: Exchange, tenant: str
+) -> None:
+    case = f"{tenant}-2026-000002"
+    await at_stage_four(exchange, tenant, living_with(case, exchange))
+
+    await send_checks(exchange, tenant, checks(case, exchange.clock, finding()))
+
+    [raised] = exchange.sent_of_type(SafeguardingEscalationRaisedV1)
+    assert raised.topic == topics.stream(tenant, "safeguarding", "escalation-raised")
+    assert raised.envelope.source == f"/{tenant}/multiagency"
+    escalation = raised.decode(SafeguardingEscalationRaisedV1)
+    assert escalation.risk is Risk.IMMINENT
+    assert escalation.stage is Stage.FULL_RISK_ASSESSMENT
+    assert "Schedule 34A" in escalation.grounds
+    [referred] = exchange.of_type(ReferImmediateRiskV1)
+    assert referred.grounds == escalation.grounds
+    assert [child.party for child in referred.children] == ["child-1"]
+
+    # Raised once: the same findings again (a late answer, a later look) raise nothing more.
+    await send_checks(exchange, tenant, checks(case, exchange.clock, finding()))
+    assert len(exchange.of_type(ReferImmediateRiskV1)) == 1
+
+
+async def test_no_escalation_from_a_possible_match_or_a_subject_living_elsewhere_5_4_6(
+    exchange: Exchange, tenant: str
+) -> None:
+    elsewhere = f"{tenant}-2026-000003"
+    await at_stage_four(exchange, tenant, application(elsewhere, exchange.clock))
+    await send_checks(exchange, tenant, checks(elsewhere, exchange.clock, finding()))
+
+    namesake = f"{tenant}-2026-000004"
+    await at_stage_four(exchange, tenant, living_with(namesake, exchange))
+    possible = checks(namesake, exchange.clock, finding())
+    [result] = possible.results
+    unsettled = result.model_copy(update={"outcome": MatchOutcome.POSSIBLE_MATCH})
+    await send_checks(exchange, tenant, possible.model_copy(update={"results": (unsettled,)}))
+
+    assert exchange.of_type(SafeguardingEscalationRaisedV1) == []
+    assert exchange.of_type(ReferImmediateRiskV1) == []
+
+
+async def test_any_member_of_staff_raises_immediate_risk_at_any_stage_2_7_5_6_11(
+    exchange: Exchange, tenant: str, staff: httpx.AsyncClient
+) -> None:
+    case = f"{tenant}-2026-000005"
+    await at_stage_four(exchange, tenant, application(case, exchange.clock))
+    body = {
+        "stage": "outcome-and-closure",
+        "risk": "immediate",
+        "grounds": "At the disclosure visit the child said the subject hurt her last night.",
+    }
+    # The initial-contact staff may raise it too: whoever sees the risk acts (2.7).
+    as_call_handler = headers(tenant, Role.INITIAL_CONTACT)
+
+    too_thin = await staff.post(
+        f"/cases/{case}/escalations", json={**body, "grounds": "urgent"}, headers=as_call_handler
+    )
+    assert too_thin.status_code == 422
+    assert "grounds" in too_thin.text
+    unknown = await staff.post(
+        f"/cases/{tenant}-2026-999999/escalations", json=body, headers=as_call_handler
+    )
+    assert unknown.status_code == 404
+    assert exchange.of_type(ReferImmediateRiskV1) == []
+
+    raised = await staff.post(f"/cases/{case}/escalations", json=body, headers=as_call_handler)
+    assert raised.status_code == 202
+    await exchange.pump()
+
+    [referred] = exchange.of_type(ReferImmediateRiskV1)
+    assert referred.stage is Stage.OUTCOME_AND_CLOSURE
+    assert referred.risk is Risk.IMMEDIATE
+    assert referred.grounds == body["grounds"]
+    [shown] = (await staff.get(f"/cases/{case}")).json()["referrals"]
+    assert shown["agency"] == f"csc-{tenant}"
+    assert shown["stage"] == "outcome-and-closure"
+    assert shown["acknowledged_at"] is None
+    async with exchange.database.transaction(tenant) as tx:
+        chain = await entries(tx.conn, tenant=tenant, case_ref=case)
+    [collected] = [e for e in chain if e.action is Action.COLLECTION]
+    assert "PC 4711" in collected.actor
+
+    await acknowledge(exchange, tenant, referred, agency=f"csc-{tenant}")
+    exchange.clock.advance(timedelta(hours=2))
+    assert await exchange.sweep(tenant) == 0
+    [acknowledged] = (await staff.get(f"/cases/{case}")).json()["referrals"]
+    assert acknowledged["response"] == "strategy-discussion"
+    assert acknowledged["chased_at"] is None

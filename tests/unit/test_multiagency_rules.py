@@ -24,7 +24,16 @@ from schemas.multiagency import (
     Forum,
     LawfulBasis,
 )
-from schemas.parties import Address, PartialDate, PersonName, RiskAnswer, RiskQuestion
+from schemas.parties import (
+    Address,
+    Child,
+    PartialDate,
+    PersonName,
+    Relationship,
+    RiskAnswer,
+    RiskQuestion,
+    SubjectParticulars,
+)
 from schemas.stages import Stage
 from services.multiagency import domain
 from services.multiagency.areas import Area, Directory, postcode_area
@@ -643,3 +652,51 @@ def test_silence_can_be_a_share_of_consultations_and_is_stable() -> None:
     assert 120 < sum(silent) < 280
     assert silent == [behaviour.silent_for(consultation) for consultation in ids]
     assert not any(AgencyBehaviour().silent_for(consultation) for consultation in ids)
+
+
+def test_a_subject_lives_with_a_child_at_the_childs_home_or_the_applicants_4_6() -> None:
+    home = Address(lines=("14 Priory Road",), town="Testbury", postcode="QA2 2BB")
+    same = Address(lines=("14 priory road.",), postcode="qa22bb")
+    away = Address(lines=("3 Mill Lane",), postcode="QA1 1AA")
+    child = Child(
+        party="child-1",
+        name=PersonName(forenames=("Amy",), surname="Jones"),
+        relationship_to_applicant=Relationship.PARENT,
+        relationship_verified=True,
+    )
+    elsewhere = child.model_copy(update={"address": away})
+
+    def subject(*at: Address) -> SubjectParticulars:
+        return SubjectParticulars(
+            names=(PersonName(forenames=("Mark",), surname="T"),), addresses=at
+        )
+
+    assert domain.lives_with_a_child(subject(same), [child], home)
+    assert domain.lives_with_a_child(subject(away), [elsewhere], home)
+    assert not domain.lives_with_a_child(subject(away), [child], home)
+    assert not domain.lives_with_a_child(subject(away, same), [child], home)  # a former address
+    assert not domain.lives_with_a_child(subject(), [child], home)
+
+
+def test_imminent_risk_rests_on_a_matched_schedule_34a_record_at_a_childs_home_5_4_6() -> None:
+    home = Address(lines=("14 Priory Road",), postcode="QA2 2BB")
+    child = Child(
+        party="child-1",
+        name=PersonName(forenames=("Amy",), surname="Jones"),
+        relationship_to_applicant=Relationship.PARENT,
+        relationship_verified=True,
+    )
+    subject = SubjectParticulars(
+        names=(PersonName(forenames=("Mark",), surname="T"),), addresses=(home,)
+    )
+
+    def grounds(*results: CheckResult) -> str | None:
+        return domain.imminent_risk_in_checks(
+            results, subject=subject, children=[child], applicant_home=home
+        )
+
+    assert "Schedule 34A" in (grounds(result(found())) or "")
+    assert grounds(result(found(), outcome=MatchOutcome.POSSIBLE_MATCH)) is None
+    assert grounds(result(found(category=OffenceCategory.VIOLENCE))) is None
+    assert grounds(result(found(), party="applicant")) is None
+    assert grounds(result(found(kind=RecordKind.INTELLIGENCE))) is None
