@@ -232,15 +232,17 @@ STREAMS: tuple[TopicSpec, ...] = (
         "intake",
         "enquiry-redirected",
         intake.EnquiryRedirectedV1,
-        ("ops",),
-        "Enquiries sent to another route (3.7).",
+        ("ops", "disclosure"),
+        "Enquiries sent to another route (3.7); disclosure closes them with a final "
+        "intelligence report (6.1).",
     ),
     _stream(
         "intake",
         "intelligence-submitted",
         intake.IntelligenceSubmittedV1,
-        ("ops",),
-        "Information submitted as intelligence instead of an application (5.2.5).",
+        ("ops", "disclosure"),
+        "Information submitted as intelligence instead of an application (5.2.5); disclosure "
+        "closes it with a final intelligence report (6.1).",
     ),
     _stream(
         "intake",

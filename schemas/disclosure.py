@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, model_validator
 from schemas.base import Message, Part
 from schemas.fields import field, offence, personal
 from schemas.multiagency import Attendee, DecisionRoute
-from schemas.parties import PersonName, SubjectParticulars
+from schemas.parties import Applicant, Child, PersonName, SubjectParticulars
 from schemas.types import CaseReference, FreeText, Tenant
 
 
@@ -245,6 +245,8 @@ class Outcome(StrEnum):
     PARTIAL_DISCLOSURE = "partial-disclosure"  # case study 3
     NO_DISCLOSURE = "no-disclosure"  # case study 4
     WITHDRAWN = "withdrawn"
+    REDIRECTED = "redirected"  # 3.7: another route, closed at the initial contact (6.1)
+    SUBMITTED_AS_INTELLIGENCE = "submitted-as-intelligence"  # 5.2.5: no application (6.1)
 
 
 class FinalIntelligenceReportV1(Message):
@@ -270,6 +272,14 @@ class FinalIntelligenceReportV1(Message):
         "Application by a parent about a family friend; disclosure made; SOPO breach charged.",
     )
     closed_at: AwareDatetime = field("When the case closed.", "2026-12-05T16:00:00+00:00")
+    applicant: Applicant | None = personal(
+        "Who asked, as far as the force knows (6.1: details of all parties involved).",
+        None,
+        default=None,
+    )
+    children: tuple[Child, ...] = personal(
+        "The children the request was about (6.1: all parties).", [], default=()
+    )
 
 
 class RequestOnRecord(Part):

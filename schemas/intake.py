@@ -204,6 +204,17 @@ class EnquiryRedirectedV1(Message):
     )
     redirected_at: AwareDatetime = field("When.", "2026-11-22T09:40:00+00:00")
 
+    applicant: Applicant | None = personal(
+        "The applicant's particulars, as far as given (6.1: the final intelligence report names "
+        "every party).",
+        None,
+        default=None,
+    )
+    subject: SubjectParticulars | None = personal(
+        "What is known of the subject, if anyone (6.1).", SUBJECT_EXAMPLE, default=None
+    )
+    children: tuple[Child, ...] = personal("The children named, if any (6.1).", [], default=())
+
 
 class IntelligenceSubmittedV1(Message):
     """Event: the information was submitted as intelligence instead of an application (5.2.5)."""
@@ -216,6 +227,17 @@ class IntelligenceSubmittedV1(Message):
         "What was reported.", "Caller reports a man loitering near the school gates."
     )
     submitted_at: AwareDatetime = field("When.", "2026-11-22T10:00:00+00:00")
+
+    applicant: Applicant | None = personal(
+        "The applicant's particulars, as far as given (6.1: the final intelligence report names "
+        "every party).",
+        None,
+        default=None,
+    )
+    subject: SubjectParticulars | None = personal(
+        "What is known of the subject, if anyone (6.1).", SUBJECT_EXAMPLE, default=None
+    )
+    children: tuple[Child, ...] = personal("The children named, if any (6.1).", [], default=())
 
 
 class FaceToFaceDetails(Part):

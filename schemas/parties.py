@@ -63,8 +63,10 @@ class Address(Part):
     def same_home(self, other: Address) -> bool:
         """The same home, as far as two written addresses show: the first line, and the
         postcode where both give one (spacing, case and punctuation aside)."""
-        if self.postcode and other.postcode and _squeezed(self.postcode) != _squeezed(
-            other.postcode
+        if (
+            self.postcode
+            and other.postcode
+            and _squeezed(self.postcode) != _squeezed(other.postcode)
         ):
             return False
         return _squeezed(self.lines[0]) == _squeezed(other.lines[0])

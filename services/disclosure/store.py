@@ -22,6 +22,7 @@ class CaseRow:
     identity_verified: bool | None
     applicant: Any
     subject: Any
+    children: Any
     findings: Any
     decision: Any
     disclosed: bool
@@ -35,7 +36,7 @@ class CaseRow:
 
 
 _COLUMNS = ", ".join(CaseRow.__slots__)
-_JSON = ("applicant", "subject", "findings", "decision")
+_JSON = ("applicant", "subject", "children", "findings", "decision")
 
 
 async def get(tx: Transaction, *, case_reference: str, for_update: bool = False) -> CaseRow | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -17,13 +19,14 @@ from schemas.disclosure import (
     FinalIntelligenceReportV1,
     NonDisclosureCommunicatedV1,
     NonDisclosureMethod,
+    Outcome,
     ProtectiveAction,
     ProtectiveActionRecordedV1,
 )
 from schemas.envelope import Envelope
-from schemas.intake import ApplicationSubmittedV1
+from schemas.intake import ApplicationSubmittedV1, EnquiryRedirectedV1, IntelligenceSubmittedV1
 from schemas.multiagency import DecisionRoute, ForumDecidedV1
-from schemas.parties import Applicant, SubjectParticulars
+from schemas.parties import Applicant, Child, SubjectParticulars
 from services.disclosure import domain, store
 from services.disclosure.config import DisclosureSettings
 from services.runtime.audit import Action
@@ -71,6 +74,7 @@ async def note_application(
         identity_verified=application.identity.verified,
         applicant=application.applicant.model_dump(mode="json"),
         subject=application.subject.model_dump(mode="json"),
+        children=[child.model_dump(mode="json") for child in application.children],
     )
 
 
@@ -304,7 +308,6 @@ async def close_case(
             withdrawn=withdrawn,
         )
     )
-    report = domain.final_intelligence_report(case_reference)
     route = DecisionRoute(case.route) if case.route else None
     emitter = _emitter(tx, clock, case)
     closed = CaseClosedV1(
@@ -312,15 +315,113 @@ async def close_case(
         route=route,
         outcome=outcome,
         closed_at=now,
-        final_intelligence_report=report,
+        final_intelligence_report=domain.final_intelligence_report(case_reference),
     )
     emitter.emit(closed)
+    report = await _report_to_ini(
+        tx, emitter, case, outcome=outcome, route=route, summary=summary, now=now
+    )
+    await _closed(tx, case_reference, outcome=outcome, report=report, now=now)
+    return closed
+
+
+async def close_redirected(
+    deps: Deps, tx: Transaction, delivery: Delivery[EnquiryRedirectedV1]
+) -> None:
+    """An enquiry sent to another route at intake (3.7) closes here too, with its report (6.1)."""
+    ended = delivery.message
+    await _close_at_intake(
+        deps,
+        tx,
+        ended,
+        delivery.envelope,
+        outcome=Outcome.REDIRECTED,
+        summary=f"Enquiry redirected to {ended.route.value} (3.7): {ended.reason}",
+    )
+
+
+async def close_as_intelligence(
+    deps: Deps, tx: Transaction, delivery: Delivery[IntelligenceSubmittedV1]
+) -> None:
+    """Information kept as intelligence, not an application (5.2.5), closes here with its
+    report (6.1)."""
+    ended = delivery.message
+    await _close_at_intake(
+        deps,
+        tx,
+        ended,
+        delivery.envelope,
+        outcome=Outcome.SUBMITTED_AS_INTELLIGENCE,
+        summary=f"Submitted as intelligence, {ended.reason.value} (5.2.5): {ended.summary}",
+    )
+
+
+async def _close_at_intake(
+    deps: Deps,
+    tx: Transaction,
+    ended: EnquiryRedirectedV1 | IntelligenceSubmittedV1,
+    cause: Envelope,
+    *,
+    outcome: Outcome,
+    summary: str,
+) -> None:
+    """6.1: every enquiry, whatever the stage and route, closes with a final intelligence
+    report to INI naming every party given."""
+    await _ensure(tx, ended.case_reference, cause)
+    case = await _case(tx, ended.case_reference)
+    if case.closed_at is not None:
+        log.info("closed_already", case=case.case_reference)
+        return
+    await store.update(
+        tx,
+        case_reference=case.case_reference,
+        applicant=_json(ended.applicant) or case.applicant,
+        subject=_json(ended.subject) or case.subject,
+        children=[child.model_dump(mode="json") for child in ended.children] or case.children,
+    )
+    case = await _case(tx, ended.case_reference)
+    now = deps.clock.now()
+    emitter = CaseEmitter.caused_by(tx, deps.clock, SERVICE, case.case_reference, cause)
+    report = await _report_to_ini(
+        tx, emitter, case, outcome=outcome, route=None, summary=summary, now=now
+    )
+    await _closed(tx, case.case_reference, outcome=outcome, report=report, now=now)
+
+
+async def _closed(
+    tx: Transaction, case_reference: str, *, outcome: Outcome, report: str, now: datetime
+) -> None:
+    await store.update(
+        tx,
+        case_reference=case_reference,
+        status="closed",
+        outcome=outcome.value,
+        final_intelligence_report=report,
+        closed_at=now,
+    )
+    log.info("case_closed", case=case_reference, outcome=outcome.value)
+
+
+async def _report_to_ini(
+    tx: Transaction,
+    emitter: CaseEmitter,
+    case: store.CaseRow,
+    *,
+    outcome: Outcome,
+    route: DecisionRoute | None,
+    summary: str,
+    now: datetime,
+) -> str:
+    """Send the case's final intelligence report to INI with every party known (6.1)."""
+    report = domain.final_intelligence_report(case.case_reference)
     emitter.emit(
         FinalIntelligenceReportV1(
             report_reference=report,
             force=tx.tenant,
-            case_reference=case_reference,
+            case_reference=case.case_reference,
             subject=SubjectParticulars.model_validate(case.subject) if case.subject else None,
+            applicant=Applicant.model_validate(case.applicant) if case.applicant else None,
+            children=tuple(Child.model_validate(child) for child in case.children or ()),
             route=route,
             outcome=outcome,
             summary=summary,
@@ -331,20 +432,15 @@ async def close_case(
     await tx.audit(
         Action.DISCLOSURE,
         at=now,
-        case_ref=case_reference,
+        case_ref=case.case_reference,
         recipients=(ini_tenant(),),
         reason="final intelligence report, retrievable by all forces (6.1)",
     )
-    await store.update(
-        tx,
-        case_reference=case_reference,
-        status="closed",
-        outcome=outcome.value,
-        final_intelligence_report=report,
-        closed_at=now,
-    )
-    log.info("case_closed", case=case_reference, outcome=outcome.value)
-    return closed
+    return report
+
+
+def _json(part: Applicant | SubjectParticulars | None) -> dict[str, Any] | None:
+    return part.model_dump(mode="json") if part is not None else None
 
 
 async def read_case(tx: Transaction, *, case_reference: str) -> store.CaseRow:

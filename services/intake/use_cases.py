@@ -20,7 +20,7 @@ from schemas.intake import (
     PackFormat,
     RegisterEnquiryV1,
 )
-from schemas.parties import RiskAnswer
+from schemas.parties import Applicant, Child, RiskAnswer, SubjectParticulars
 from schemas.safeguarding import SafeguardingEscalationRaisedV1
 from schemas.stages import Stage
 from services.intake import domain, store
@@ -103,12 +103,20 @@ async def record_initial_contact(
                 route=details.redirect_to,
                 reason=details.redirect_reason,
                 redirected_at=now,
+                applicant=details.applicant,
+                subject=details.subject,
+                children=details.children,
             ),
         )
     elif triage.route is Route.INTELLIGENCE:
         assert triage.intelligence_reason is not None
         main = _submit_intelligence(
-            emitter, reference, reason=triage.intelligence_reason, text=details.request, now=now
+            emitter,
+            reference,
+            reason=triage.intelligence_reason,
+            text=details.request,
+            now=now,
+            parties=(details.applicant, details.subject, details.children),
         )
     else:
         main = _register(
@@ -205,14 +213,19 @@ def _submit_intelligence(
     reason: IntelligenceReason,
     text: str | None,
     now: object,
+    parties: tuple[Applicant | None, SubjectParticulars | None, tuple[Child, ...]],
 ) -> Envelope:
     summary = text or "Information given without an application: see the case record."
+    applicant, subject, children = parties
     return emitter.emit(
         IntelligenceSubmittedV1(
             case_reference=reference,
             reason=reason,
             summary=summary,
             submitted_at=now,
+            applicant=applicant,
+            subject=subject,
+            children=children,
         ),
     )
 
@@ -294,6 +307,7 @@ async def record_application(
             reason=IntelligenceReason.NO_IDENTIFIED_CHILD,
             text=None,
             now=now,
+            parties=(details.applicant, details.subject, details.children),
         )
     raised = _escalate(
         emitter,

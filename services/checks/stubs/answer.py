@@ -16,7 +16,9 @@ from schemas.checks import (
     System,
 )
 from schemas.envelope import Envelope, caused_by, source_of
+from schemas.parties import SubjectParticulars
 from services.checks import matching
+from services.checks.persons import Nominal
 from services.checks.stubs import search
 from services.checks.stubs.behaviour import Behaviour
 from services.runtime.audit import Action
@@ -43,11 +45,7 @@ def check_addressee(*, system: System, tenant: str, query: CheckQueryV1) -> None
 
 async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1) -> CheckResult:
     """Search the system's records for the person asked about and say what it found."""
-    person = matching.person_from(query.particulars)
-    enough = not matching.missing_detail(person)
-    ids = await search.block(tx, query=person) if enough else []
-    loaded = await search.load(tx, ids=ids) if ids else []
-    decision = matching.decide(person, (nominal for nominal, _, _ in loaded))
+    decision, loaded = await searched(tx, query.particulars)
     base = CheckResult(
         system=system,
         party=query.party,
@@ -70,6 +68,28 @@ async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1
             "candidates": (matching_candidate(decision.best),),
         }
     )
+
+
+async def searched(
+    tx: Transaction, particulars: SubjectParticulars
+) -> tuple[matching.Decision, list[tuple[Nominal, bool, int]]]:
+    """One search by the matching rules every check uses: the decision, and the nominals
+    weighed with their ViSOR markers and ids."""
+    person = matching.person_from(particulars)
+    enough = not matching.missing_detail(person)
+    ids = await search.block(tx, query=person) if enough else []
+    loaded = await search.load(tx, ids=ids) if ids else []
+    return matching.decide(person, (nominal for nominal, _, _ in loaded)), loaded
+
+
+async def matched_nominal(tx: Transaction, particulars: SubjectParticulars) -> int | None:
+    """The id of the nominal the particulars match, by the rules of a check; None unless a
+    match (a possible match is not the person: 5.2.5)."""
+    decision, loaded = await searched(tx, particulars)
+    if decision.outcome is not MatchOutcome.MATCH or decision.best is None:
+        return None
+    reference = decision.best.nominal.reference
+    return next(i for n, _, i in loaded if n.reference == reference)
 
 
 def matching_candidate(scored: matching.Scored) -> Candidate:

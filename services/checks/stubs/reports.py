@@ -22,6 +22,7 @@ from schemas.disclosure import (
 )
 from schemas.envelope import Envelope, caused_by, first_envelope, source_of
 from services.checks.names import normalise, sound_key
+from services.checks.stubs.answer import matched_nominal
 from services.runtime.audit import Action
 from services.runtime.unit_of_work import Transaction
 
@@ -31,42 +32,26 @@ log = structlog.get_logger(__name__)
 async def keep_report(
     tx: Transaction, *, report: FinalIntelligenceReportV1, cause: Envelope, now: datetime
 ) -> None:
-    """Record a closed case's final intelligence report against its subject; flag repeats."""
-    subject = report.subject
-    if subject is None or not (subject.names or subject.aliases):
-        log.info("final_report_without_subject_name", case=report.case_reference)
-        return
-    name = (subject.names or subject.aliases)[0]
-    forenames = " ".join(name.forenames)
-    surname = name.surname or ""
-    dob = subject.date_of_birth
-    year = dob.year if dob else None
-    nominal = await tx.conn.fetchval(
-        "SELECT n.id FROM nominals n JOIN nominal_names m"
-        " ON m.tenant = n.tenant AND m.nominal_id = n.id"
-        " WHERE n.tenant = $1 AND m.surname = $2 AND m.forenames = $3"
-        " AND n.dob_year IS NOT DISTINCT FROM $4 LIMIT 1",
-        tx.tenant,
-        normalise(surname),
-        normalise(forenames),
-        year,
-    )
-    if nominal is None:
-        nominal = await _new_nominal(tx, forenames, surname, report)
-    await tx.conn.execute(
-        "INSERT INTO records (tenant, nominal_id, reference, kind, category, schedule_34a,"
-        " recorded_year, summary, grading) VALUES ($1, $2, $3, 'intelligence', 'other', false,"
-        " $4, $5, 'A1') ON CONFLICT DO NOTHING",
-        tx.tenant,
-        nominal,
-        report.report_reference,
-        report.closed_at.year,
-        f"Child Sex Offender Disclosure Scheme request to {report.force} "
-        f"({report.case_reference}), outcome {report.outcome.value}: {report.summary}",
-    )
+    """Keep a closed case's final intelligence report, whoever it names; record it against the
+    subject's nominal, found by the same matching rules as a check; flag repeats (6.1)."""
+    nominal = await _subject_nominal(tx, report)
+    if nominal is not None:
+        await tx.conn.execute(
+            "INSERT INTO records (tenant, nominal_id, reference, kind, category, schedule_34a,"
+            " recorded_year, summary, grading) VALUES ($1, $2, $3, 'intelligence', 'other',"
+            " false, $4, $5, 'A1') ON CONFLICT DO NOTHING",
+            tx.tenant,
+            nominal,
+            report.report_reference,
+            report.closed_at.year,
+            f"Child Sex Offender Disclosure Scheme request to {report.force} "
+            f"({report.case_reference}), outcome {report.outcome.value}: {report.summary}",
+        )
+    else:
+        log.info("final_report_about_no_named_subject", outcome=report.outcome.value)
     kept = await tx.conn.fetchval(
         "INSERT INTO final_reports (tenant, report_reference, nominal_id, force, case_reference,"
-        " outcome, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " outcome, closed_at, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)"
         " ON CONFLICT DO NOTHING RETURNING true",
         tx.tenant,
         report.report_reference,
@@ -75,9 +60,38 @@ async def keep_report(
         report.case_reference,
         report.outcome.value,
         report.closed_at,
+        report.model_dump_json(),
     )
-    if kept:
-        await flag_repeated_requests(tx, nominal=int(nominal), report=report, cause=cause, now=now)
+    if kept and nominal is not None:
+        await flag_repeated_requests(tx, nominal=nominal, report=report, cause=cause, now=now)
+
+
+async def _subject_nominal(tx: Transaction, report: FinalIntelligenceReportV1) -> int | None:
+    """The subject's nominal: the one of the same name and year of birth, else the one a check
+    would match (a partial name, an alias, a known address), else a new one; None when the
+    report names no subject. A possible match is never joined: it may be a namesake (5.2.5)."""
+    subject = report.subject
+    if subject is None or not (subject.names or subject.aliases):
+        return None
+    name = (subject.names or subject.aliases)[0]
+    forenames, surname = " ".join(name.forenames), name.surname or ""
+    dob = subject.date_of_birth
+    same = await tx.conn.fetchval(
+        "SELECT n.id FROM nominals n JOIN nominal_names m"
+        " ON m.tenant = n.tenant AND m.nominal_id = n.id"
+        " WHERE n.tenant = $1 AND m.surname = $2 AND m.forenames = $3"
+        " AND n.dob_year IS NOT DISTINCT FROM $4 LIMIT 1",
+        tx.tenant,
+        normalise(surname),
+        normalise(forenames),
+        dob.year if dob else None,
+    )
+    if same is not None:
+        return int(same)
+    matched = await matched_nominal(tx, subject)
+    if matched is not None:
+        return matched
+    return await _new_nominal(tx, forenames, surname, report)
 
 
 async def requests_on_record(tx: Transaction, *, nominal: int) -> tuple[RequestOnRecord, ...]:
