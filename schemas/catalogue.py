@@ -109,6 +109,7 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     disclosure.RepeatedRequestsFlaggedV1: ("disclosure",),
     safeguarding.ReferImmediateRiskV1: (AGENCY_SYSTEM,),
     safeguarding.ReferralAcknowledgedV1: ("multiagency",),
+    disclosure.CaseOutcomeV1: (AGENCY_SYSTEM,),
 }
 
 # Who writes each message to an inbox, for the documents integrators read.
@@ -128,6 +129,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     disclosure.RepeatedRequestsFlaggedV1: (AGENCY_SYSTEM,),
     safeguarding.ReferImmediateRiskV1: ("multiagency",),
     safeguarding.ReferralAcknowledgedV1: (AGENCY_SYSTEM,),
+    disclosure.CaseOutcomeV1: ("multiagency",),
 }
 
 # The agency systems, by the runnable that plays each: what it reads on its inboxes and what
@@ -145,11 +147,16 @@ AGENCY_SYSTEMS: dict[str, tuple[tuple[type[Message], ...], tuple[type[Message], 
             multiagency.RequestConsultationV1,
             multiagency.RemindConsultationV1,
             safeguarding.ReferImmediateRiskV1,
+            disclosure.CaseOutcomeV1,
         ),
         (multiagency.ConsultationAnsweredV1, safeguarding.ReferralAcknowledgedV1),
     ),
     "probation": (
-        (multiagency.RequestConsultationV1, multiagency.RemindConsultationV1),
+        (
+            multiagency.RequestConsultationV1,
+            multiagency.RemindConsultationV1,
+            disclosure.CaseOutcomeV1,
+        ),
         (multiagency.ConsultationAnsweredV1,),
     ),
 }
@@ -196,12 +203,14 @@ AGENCY_INBOX = TopicSpec(
         multiagency.RemindConsultationV1,
         disclosure.FinalIntelligenceReportV1,
         safeguarding.ReferImmediateRiskV1,
+        disclosure.CaseOutcomeV1,
     ),
     description=(
         "An agency's or national system's inbox from one force: check queries (PNC, ViSOR, "
-        "INI, local intelligence), consultation requests (children's social care, "
-        "probation), referrals of immediate risk (children's social care) and final "
-        "intelligence reports (INI). Only that force may write to it."
+        "INI, local intelligence), consultation requests and the outcome of the cases "
+        "consulted on (children's social care, probation), referrals of immediate risk "
+        "(children's social care) and final intelligence reports (INI). Only that force "
+        "may write to it."
     ),
     retention=INBOX_RETENTION,
 )
@@ -371,8 +380,9 @@ STREAMS: tuple[TopicSpec, ...] = (
         "disclosure",
         "case-closed",
         disclosure.CaseClosedV1,
-        ("ops",),
-        "Closed cases with their final intelligence report (6.1).",
+        ("ops", "multiagency"),
+        "Closed cases with their final intelligence report (6.1); multi-agency tells the "
+        "agencies it consulted how each ended (6.3).",
     ),
     _stream(
         "ops", "deadline-warning", deadlines.DeadlineWarningV1, ("ops",), "Deadlines about to pass."

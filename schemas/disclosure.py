@@ -11,7 +11,7 @@ from schemas.base import Message, Part
 from schemas.fields import field, offence, personal
 from schemas.multiagency import Attendee, DecisionRoute
 from schemas.parties import Applicant, Child, PersonName, SubjectParticulars
-from schemas.types import CaseReference, FreeText, Tenant
+from schemas.types import CaseReference, CorrelationId, FreeText, Tenant
 
 
 class LegalTest(StrEnum):
@@ -364,3 +364,23 @@ class CaseClosedV1(Message):
         min_length=1,
         max_length=100,
     )
+
+
+class CaseOutcomeV1(Message):
+    """Notice from a force to an agency it consulted on a case: how the case ended, so that what
+    came to light is shared with the agencies concerned and they can act on it (6.3). It names
+    the route and the outcome only, never what was disclosed or to whom (5.6.22)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.case-outcome.v1"
+
+    consultation_id: CorrelationId
+    force: Tenant = field(
+        "The force that consulted the agency and closed the case.", "warwickshire"
+    )
+    agency: Tenant = field("The agency told.", "csc-warwickshire")
+    case_reference: CaseReference
+    route: DecisionRoute | None = field(
+        "The decision route taken, if the case reached one.", "concerns", default=None
+    )
+    outcome: Outcome = field("How the case ended.", "no-disclosure-protective-action")
+    closed_at: AwareDatetime = field("When the case was closed.", "2026-12-01T16:00:00+00:00")

@@ -38,6 +38,7 @@ MESSAGES: tuple[type[Message], ...] = (
     disclosure.NonDisclosureCommunicatedV1,
     disclosure.ProtectiveActionRecordedV1,
     disclosure.FinalIntelligenceReportV1,
+    disclosure.CaseOutcomeV1,
     disclosure.RepeatedRequestsFlaggedV1,
     disclosure.CaseClosedV1,
     deadlines.DeadlineWarningV1,

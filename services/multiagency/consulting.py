@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
+from schemas.disclosure import CaseClosedV1, CaseOutcomeV1
 from schemas.multiagency import (
     AgencyKind,
     ConsultationAnsweredV1,
@@ -231,3 +232,39 @@ async def mark_overdue(
         consultation=str(consultation.consultation_id),
         agency=consultation.agency,
     )
+
+
+async def share_outcome(
+    tx: Transaction, case: Case, closed: CaseClosedV1, *, trigger: Cause, now: datetime
+) -> int:
+    """6.3: tell every agency consulted on the case how it ended, on its inbox, so what came to
+    light reaches the agencies concerned; the route and outcome only (5.6.22). Returns how many
+    agencies were told."""
+    consulted = await store_requests.consultations_of(tx, case_reference=case.case_reference)
+    for consultation in consulted:
+        emit(
+            tx,
+            CaseOutcomeV1(
+                consultation_id=consultation.consultation_id,
+                force=tx.tenant,
+                agency=consultation.agency,
+                case_reference=case.case_reference,
+                route=closed.route,
+                outcome=closed.outcome,
+                closed_at=closed.closed_at,
+            ),
+            to=consultation.agency,
+            cause=trigger,
+            subject=case.case_reference,
+            now=now,
+        )
+    if consulted:
+        await tx.audit(
+            audit.Action.DISCLOSURE,
+            at=now,
+            case_ref=case.case_reference,
+            recipients=sorted({c.agency for c in consulted}),
+            reason="6.3: the case's outcome shared with the agencies consulted on it",
+        )
+    log.info("outcome_shared", agencies=len(consulted), outcome=closed.outcome.value)
+    return len(consulted)

@@ -1,4 +1,4 @@
-"""The multi-agency service's handler table: checks, particulars, answers and handoffs.
+"""The multi-agency service's handler table: checks, particulars, answers, handoffs, closure.
 
 Each handler is a use case taking (deps, tx, delivery); `Deps` is what app.py binds.
 """
@@ -6,6 +6,7 @@ Each handler is a use case taking (deps, tx, delivery); `Deps` is what app.py bi
 from __future__ import annotations
 
 from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
+from schemas.disclosure import CaseClosedV1
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.multiagency import (
     ConsultationAnsweredV1,
@@ -32,6 +33,8 @@ HANDLERS: HandlerTable[Deps] = {
     # Immediate risk goes to children's social care at once, and is acknowledged (2.7).
     SafeguardingEscalationRaisedV1: use_cases.record_escalation,
     ReferralAcknowledgedV1: use_cases.record_referral_acknowledged,
+    # The case closed: the agencies consulted are told how it ended (6.3).
+    CaseClosedV1: use_cases.share_outcome,
     # Another force asks this one to respond for a party who lives here (4.10) ...
     HandoffRequestedV1: use_cases.receive_handoff,
     # ... and the responding force's replies to this force's own handoffs.

@@ -10,6 +10,7 @@ from uuid import UUID
 import structlog
 
 from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
+from schemas.disclosure import CaseClosedV1
 from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.multiagency import (
@@ -224,6 +225,18 @@ async def record_referral_acknowledged(
 ) -> None:
     """Children's social care has the referral and says what it does (2.7, 5.1.11)."""
     await referral.acknowledge(tx, delivery.message, sender=delivery.envelope.tenant)
+
+
+async def share_outcome(deps: Deps, tx: Transaction, delivery: Delivery[CaseClosedV1]) -> None:
+    """The case closed: the agencies consulted on it are told how it ended (6.3)."""
+    closed = delivery.message
+    case = await store.load_case(tx, case_reference=closed.case_reference)
+    if case is None:  # closed before this service heard of it: no agency was consulted
+        log.info("closed_case_unknown_here")
+        return
+    await consulting.share_outcome(
+        tx, case, closed, trigger=Cause.of(delivery.envelope), now=deps.clock.now()
+    )
 
 
 async def receive_handoff(

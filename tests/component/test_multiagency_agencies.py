@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from schemas import topics
+from schemas.disclosure import CaseOutcomeV1
 from schemas.envelope import first_envelope, source_of
 from schemas.examples import example_payload
 from schemas.multiagency import (
@@ -308,3 +309,35 @@ async def test_childrens_social_care_acknowledges_a_referral_of_immediate_risk_2
     assert await stand_in.process(record(agency, forged)) is Verdict.DEAD
     after = [topic for topic, _ in await outbox(database, agency)]
     assert after == [topics.inbox("warwickshire", agency)] * 2 + [topics.dead_letters(agency)]
+
+
+async def test_an_agency_keeps_the_outcome_of_a_case_it_was_consulted_on_6_3(
+    opened: Callable[[str, str], Any], tenant: str
+) -> None:
+    agency = f"probation-{tenant}"
+    database = await opened("probation", agency)
+    stand_in = processor(probation.SYSTEM, agency, database)
+    asked = request(AgencyKind.PROBATION)
+    assert await stand_in.process(record(agency, asked)) is Verdict.APPLIED
+    told = CaseOutcomeV1.model_validate(
+        {
+            **example_payload(CaseOutcomeV1),
+            "consultation_id": str(asked.consultation_id),
+            "force": "warwickshire",
+            "agency": agency,
+            "case_reference": asked.case_reference,
+        }
+    )
+
+    assert await stand_in.process(record(agency, told)) is Verdict.APPLIED
+    async with database.transaction(agency) as tx:
+        kept = await tx.conn.fetchval(
+            "SELECT case_outcome FROM consultations_received WHERE consultation_id = $1",
+            asked.consultation_id,
+        )
+    assert kept == "no-disclosure-protective-action"
+    # One about a consultation never asked, or in another force's name, is refused.
+    never = told.model_copy(update={"consultation_id": uuid4()})
+    assert await stand_in.process(record(agency, never)) is Verdict.DEAD
+    forged = told.model_copy(update={"force": "cleveland"})
+    assert await stand_in.process(record(agency, forged, sender="cleveland")) is Verdict.DEAD

@@ -11,6 +11,8 @@ import pytest
 
 from schemas import topics
 from schemas.checks import RecordKind
+from schemas.disclosure import CaseClosedV1, CaseOutcomeV1, Outcome
+from schemas.examples import example_payload
 from schemas.multiagency import (
     AgencyKind,
     ConsultationOutcome,
@@ -22,6 +24,7 @@ from schemas.multiagency import (
 from services.multiagency.api import create_app
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
+from services.runtime.consumer import Verdict
 from services.runtime.service import HttpContext
 from tests.component.test_multiagency_harness import (
     Exchange,
@@ -269,3 +272,41 @@ async def test_sharing_rests_on_the_consent_given_or_a_recorded_necessity_5_1_12
     sent = [s for s in exchange.sent_of_type(RequestConsultationV1) if "health" in s.topic]
     assert len(sent) == 1  # the refused two were never sent
     assert sent[0].decode(RequestConsultationV1).necessity_reason is not None
+
+
+async def test_the_agencies_consulted_are_told_how_the_case_ended_6_3(
+    exchange: Exchange, tenant: str
+) -> None:
+    exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
+    case = await at_mappa(exchange, tenant)
+    asked = {r.agency_kind: r.consultation_id for r in exchange.of_type(RequestConsultationV1)}
+    closed = CaseClosedV1.model_validate(
+        {
+            **example_payload(CaseClosedV1),
+            "case_reference": case,
+            "outcome": "no-disclosure-protective-action",
+            "closed_at": exchange.clock.now().isoformat(),
+        }
+    )
+    verdict, _ = await exchange.send(
+        topics.stream(tenant, "disclosure", "case-closed"),
+        closed,
+        sender=tenant,
+        service="disclosure",
+        subject=case,
+    )
+    assert verdict is Verdict.APPLIED
+
+    told = {sent.topic: sent.decode(CaseOutcomeV1) for sent in exchange.sent_of_type(CaseOutcomeV1)}
+    assert set(told) == {
+        topics.inbox(f"csc-{tenant}", tenant),
+        topics.inbox(f"probation-{tenant}", tenant),
+    }
+    for notice in told.values():
+        assert notice.consultation_id in asked.values()
+        assert notice.outcome is Outcome.NO_DISCLOSURE_PROTECTIVE_ACTION
+        assert notice.force == tenant
+    async with exchange.database.transaction(tenant) as tx:
+        chain = await entries(tx.conn, tenant=tenant, case_ref=case)
+    shared = [e for e in chain if "6.3" in e.reason]
+    assert [sorted(e.recipients) for e in shared] == [[f"csc-{tenant}", f"probation-{tenant}"]]

@@ -21,6 +21,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas import topics
+from schemas.disclosure import CaseOutcomeV1
 from schemas.envelope import Envelope, caused_by, source_of
 from schemas.multiagency import (
     AgencyKind,
@@ -106,9 +107,13 @@ class AgencySystem:
             ) -> None:
                 await self.remind(tx, delivery.message, delivery.envelope, clock, behaviour)
 
+            async def on_outcome(tx: Transaction, delivery: Delivery[CaseOutcomeV1]) -> None:
+                await self.note_outcome(tx, delivery.message, delivery.envelope, clock)
+
             routes: dict[str, Route] = {
                 RequestConsultationV1.TYPE: Route(RequestConsultationV1, on_request),
                 RemindConsultationV1.TYPE: Route(RemindConsultationV1, on_reminder),
+                CaseOutcomeV1.TYPE: Route(CaseOutcomeV1, on_outcome),
             }
             respond = self.respond_to_referral
             if respond is not None:
@@ -213,6 +218,31 @@ class AgencySystem:
             cause=cause,
             clock=clock,
         )
+
+    async def note_outcome(
+        self, tx: Transaction, outcome: CaseOutcomeV1, cause: Envelope, clock: Clock
+    ) -> None:
+        """Keep how a case it was consulted on ended (6.3); refuse one it was never asked on."""
+        row = await _received(tx.conn, tx.tenant, outcome.consultation_id)
+        if row is None:
+            raise Rejected(
+                f"consultation_id: {tx.tenant} holds no consultation {outcome.consultation_id}"
+            )
+        if cause.tenant != row["asking_force"] or outcome.force != row["asking_force"]:
+            raise Rejected(
+                f"force: consultation {outcome.consultation_id} was asked by another force"
+            )
+        if outcome.agency != tx.tenant:
+            raise Rejected(f"agency: the outcome is addressed to {outcome.agency}, not {tx.tenant}")
+        await tx.conn.execute(
+            "UPDATE consultations_received SET case_outcome = $3, outcome_received_at = $4"
+            " WHERE tenant = $1 AND consultation_id = $2",
+            tx.tenant,
+            outcome.consultation_id,
+            outcome.outcome.value,
+            clock.now(),
+        )
+        log.info("case_outcome_received", outcome=outcome.outcome.value)
 
     async def _answer(
         self,
