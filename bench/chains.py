@@ -91,6 +91,9 @@ def pipeline_env(tenant: str) -> dict[str, str]:
         # The walking skeleton's path: assessed without a face to face (no application), and
         # 'no concerns' told by letter (5.6.5), so every case closes by itself.
         "CSODS_MULTIAGENCY_AWAIT_APPLICATION": "false",
+        # No person in the loop: the records' categorisation stands unsigned (5.4.2 is a person's
+        # in a force; this machine path measures and proves the delivery core only).
+        "CSODS_MULTIAGENCY_OFFICER_SIGNS_OFF": "false",
         "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
         "CSODS_CHECKS_SYSTEM_TENANTS": ",".join(
             f"{system}={name}" for system, name in system_tenants(tenant).items()

@@ -81,7 +81,9 @@ class RiskAssessmentCompletedV1(Message):
         "Whether the subject meets the MAPPA criteria, which decides the forum (5.6.12).", True
     )
     rationale: FreeText = offence(
-        "The assessor's reasoning.", "Convicted 2009 of a Schedule 34A offence; now has access."
+        "The reasoning of the officer who signed the assessment off (5.4.2); where no officer "
+        "did (`signed_off_by` empty: a pipeline with no person in it), the records' summary.",
+        "Convicted 2009 of a Schedule 34A offence; now has access.",
     )
     completed_at: AwareDatetime = field("When.", "2026-11-28T16:00:00+00:00")
     agencies_not_answered: tuple[Tenant, ...] = field(
@@ -92,6 +94,13 @@ class RiskAssessmentCompletedV1(Message):
     )
     agencies_declined: tuple[Tenant, ...] = field(
         "Agencies consulted that declined to share.", [], default=()
+    )
+    signed_off_by: str | None = personal(
+        "The trained officer who signed the assessment off, answering Appendix D's questions "
+        "(5.4.2, 5.4.3); empty where no person is in the pipeline.",
+        "PC 4711",
+        default=None,
+        max_length=100,
     )
 
     @model_validator(mode="after")

@@ -340,6 +340,7 @@ def partial_disclosure(worker: CaseWorker, story: Story) -> str:
 def no_disclosure(worker: CaseWorker, story: Story) -> str:
     """Case study 4: nothing known; the father is visited and told so, with advice."""
     case = _apply(worker, story)
+    worker.sign_off(story.force, case)
     worker.disclosure_case(story.force, case, {"no-concerns"})
     worker.tell_nothing_to_disclose(story.force, case, "visit")
     worker.close_case(story.force, case, "No concerns; applicant visited.")
@@ -361,7 +362,9 @@ def cross_force(worker: CaseWorker, story: Story) -> str:
         what="a handoff accepted",
     )["handoffs"][0]["responding_case_reference"]
     assert handoff["responding_force"] == responding
-    # The responding force runs its own checks; what it finds decides whether its forum meets.
+    # The responding force runs its own checks, and its officer signs its assessment off;
+    # what it finds decides whether its forum meets.
+    worker.sign_off(responding, theirs)
     found = worker.wait(
         "multiagency",
         responding,
@@ -378,6 +381,7 @@ def cross_force(worker: CaseWorker, story: Story) -> str:
             disclose=False,
             rationale="Local intelligence of controlling behaviour; no sexual offending.",
         )
+    worker.sign_off(story.force, case)  # the owning force's officer, on what came back
     worker.disclosure_case(story.force, case, {"awaiting-decision"})
     worker.decide(
         story.force, case, {"disclose": False, "community_risk_assessment_required": False}

@@ -58,6 +58,9 @@ def skeleton_env(tenant: str) -> dict[str, str]:
     return {
         # Assessed without a face to face (no application), 'no concerns' told by letter (5.6.5).
         "CSODS_MULTIAGENCY_AWAIT_APPLICATION": "false",
+        # No person in the loop: the records' categorisation stands unsigned (5.4.2 is a person's
+        # in a force; this machine path measures and proves the delivery core only).
+        "CSODS_MULTIAGENCY_OFFICER_SIGNS_OFF": "false",
         "CSODS_DISCLOSURE_NO_CONCERNS": "letter",
         "CSODS_CHECKS_SYSTEM_TENANTS": ",".join(
             f"{system}={name}" for system, name in stand_in_tenants(tenant).items()

@@ -97,8 +97,36 @@ class CaseWorker:
         self.call("POST", "intake", force, f"/cases/{case}/information-pack", {"format": "paper"})
 
     # Multi-agency (stages 4 and 5)
+    def sign_off(self, force: str, case: str) -> None:
+        """As the trained officer: sign the full risk assessment off once it waits, with every
+        Appendix D question answered and the categorisation the records show (5.4.2)."""
+        self.wait(
+            "multiagency",
+            force,
+            case,
+            lambda c: c["state"] not in {"open", "assessing"},
+            what="a risk assessment to sign off",
+        )
+        proposed = self.call("GET", "multiagency", force, f"/cases/{case}/risk-assessment")
+        if proposed["state"] != "awaiting-sign-off":
+            return
+        answer = "Considered with the checks' records and the agencies' answers."
+        self.call(
+            "POST",
+            "multiagency",
+            force,
+            f"/cases/{case}/risk-assessment/sign-off",
+            {
+                "route": proposed["route"],
+                "categories": proposed["categories"],
+                "answers": dict.fromkeys(proposed["questions"], answer),
+                "rationale": "Signed off as the records show, having read them all.",
+            },
+        )
+
     def forum_decision(self, force: str, case: str, decision: dict[str, Any]) -> None:
         """Record the forum's conclusion once the case is ready for it."""
+        self.sign_off(force, case)
         self.wait(
             "multiagency",
             force,

@@ -1,6 +1,7 @@
 """Staff's HTTP API of the multi-agency service: follow a case, consult, schedule, decide.
 
-Human decisions are commands here (architecture §7): another agency consulted (5.4.5),
+Human decisions are commands here (architecture §7): the full risk assessment signed off
+by a trained officer with Appendix D's answers (5.4.2), another agency consulted (5.4.5),
 the forum scheduled or moved (5.6.12, 5.6.27), and the forum's conclusion recorded with its
 attendance, the information shared and each agency's position. One app serves one force;
 the runtime serves it beside the subscribers when CSODS_HTTP_PORT is set.
@@ -19,6 +20,7 @@ from schemas.multiagency import (
     AgencyKind,
     AgencyPosition,
     Attendee,
+    ConcernCategory,
     DecisionRoute,
     Forum,
     LawfulBasis,
@@ -46,6 +48,41 @@ class ConsultationRequest(BaseModel):
     lawful_basis: LawfulBasis
     reason: FreeText = Field(description="Why it is shared, and on what basis (audited).")
     question: FreeText | None = None
+
+
+class SignOffRequest(BaseModel):
+    """A trained officer's sign-off of the full risk assessment (5.4.2, 5.4.3, Appendix D)."""
+
+    model_config = STRICT
+
+    route: DecisionRoute = Field(description="The officer's categorisation (5.4.7).")
+    categories: list[ConcernCategory] = Field(
+        default_factory=list, description="Which of 5.5.3 (i)-(iv); none for 'no concerns'."
+    )
+    answers: dict[domain.AppendixD, FreeText] = Field(
+        description="The answer to each Appendix D question (GET .../risk-assessment lists them)."
+    )
+    rationale: FreeText = Field(description="The officer's reasoning, for the forum (5.4.7).")
+    reason_for_change: FreeText | None = Field(
+        default=None, description="Why, where the categorisation differs from the records'."
+    )
+
+
+class AssessmentView(BaseModel):
+    """The full risk assessment: what the records show, and the officer's sign-off."""
+
+    state: str
+    route: DecisionRoute | None
+    categories: list[ConcernCategory]
+    rationale: str | None = Field(description="The records' summary, until an officer signs.")
+    proposed_route: DecisionRoute | None = Field(
+        description="What the records showed, where the officer categorised otherwise."
+    )
+    signed_off_at: datetime | None
+    signed_off_by: str | None
+    questions: dict[domain.AppendixD, str] = Field(
+        description="Appendix D's questions, each answered at sign-off (5.4.2)."
+    )
 
 
 class ForumRequest(BaseModel):
@@ -246,6 +283,36 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
             )
         return {"case_reference": case_reference, "risk": body.risk.value}
 
+    @app.get("/cases/{case_reference}/risk-assessment", responses=refused, dependencies=readers)
+    async def get_assessment(case_reference: CaseRef) -> AssessmentView:
+        """The assessment the records show, Appendix D's questions, and any sign-off."""
+        async with db.transaction(tenant) as tx:
+            view = await use_cases.view_case(tx, case_reference=case_reference)
+        return _assessment_out(view)
+
+    @app.post(
+        "/cases/{case_reference}/risk-assessment/sign-off",
+        status_code=201,
+        responses=refused,
+        dependencies=team,
+    )
+    async def sign_off(case_reference: CaseRef, body: SignOffRequest) -> AssessmentView:
+        """Sign the full risk assessment off as the trained officer who did it (5.4.2, 5.4.3):
+        the case goes on to its forum, or to its conclusion (5.4.7, 5.6.12)."""
+        signed = domain.SignOff(
+            route=body.route,
+            categories=tuple(body.categories),
+            answers=dict(body.answers),
+            rationale=body.rationale,
+            reason_for_change=body.reason_for_change,
+        )
+        async with db.transaction(tenant) as tx:
+            await use_cases.sign_off_assessment(
+                tx, case_reference=case_reference, signed=signed, clock=clock, context=context
+            )
+            view = await use_cases.view_case(tx, case_reference=case_reference)
+        return _assessment_out(view)
+
     @app.put("/cases/{case_reference}/forum", responses=refused, dependencies=team)
     async def schedule(case_reference: CaseRef, body: ForumRequest) -> ForumView:
         """Schedule or move the forum (5.6.12; 5.6.27: within 28 days, urgent if justified)."""
@@ -296,6 +363,21 @@ def _forum_fields(record: ForumRecord) -> dict[str, object]:
         "decided_at": record.decided_at,
         "route": record.route,
     }
+
+
+def _assessment_out(view: use_cases.CaseView) -> AssessmentView:
+    stored = view.assessment or {}
+    route, proposed = stored.get("route"), stored.get("proposed_route")
+    return AssessmentView(
+        state=view.case.state,
+        route=DecisionRoute(str(route)) if route else None,
+        categories=[ConcernCategory(str(c)) for c in stored.get("categories") or []],
+        rationale=stored.get("rationale"),
+        proposed_route=DecisionRoute(str(proposed)) if proposed and proposed != route else None,
+        signed_off_at=stored.get("signed_off_at"),
+        signed_off_by=stored.get("signed_off_by"),
+        questions=dict(domain.APPENDIX_D_QUESTIONS),
+    )
 
 
 def _case_out(view: use_cases.CaseView) -> CaseView:

@@ -163,22 +163,121 @@ async def complete(
     now: datetime,
     context: Context,
 ) -> Assessment:
-    """Categorise the case (5.4.7), then decide at once, adopt, or convene a forum (5.6.12)."""
-    results, late = await late_answers.weighed(tx, case)
-    assessment = domain.assess(
-        results,
-        behaviour=case.behaviour_of_concern,
-        answers=answers,
-        handoffs=handoffs,
-        late=late,
-    )
+    """Categorise the case from its records (5.4.7) and put it to a trained officer to sign
+    off (5.4.2); where no person is in the pipeline, conclude on it at once."""
+    assessment = await _proposed(tx, case, answers=answers, handoffs=handoffs)
     await store.add_assessment(
         tx,
         case_reference=case.case_reference,
         assessment=assessment,
         decided_at=now,
     )
+    if context.officer_signs_off:
+        await store.update_case(
+            tx, case_reference=case.case_reference, state=CaseState.AWAITING_SIGN_OFF
+        )
+        log.info(
+            "risk_assessment_awaiting_sign_off",
+            route=assessment.route.value,
+            decision=assessment.decision.value,
+        )
+        return assessment
     await store.update_case(tx, case_reference=case.case_reference, state=CaseState.ASSESSED)
+    await conclude(
+        tx,
+        case,
+        assessment,
+        answers=answers,
+        signed_by=None,
+        trigger=trigger,
+        now=now,
+        context=context,
+    )
+    return assessment
+
+
+async def sign_off(
+    tx: Transaction,
+    case: Case,
+    signed: domain.SignOff,
+    *,
+    signed_by: str,
+    now: datetime,
+    context: Context,
+) -> Assessment:
+    """A trained officer signs the full risk assessment off (5.4.2, 5.4.3, Appendix D): their
+    categorisation and reasoning go to the forum, or conclude the case (5.4.7, 5.6.12)."""
+    consultations, handoffs = await _asked(tx, case)
+    answers = tuple(c.answer for c in consultations)
+    proposal = await _proposed(
+        tx, case, answers=answers, handoffs=tuple(h.result for h in handoffs)
+    )
+    assessment = domain.signed_off(proposal, signed)
+    await store.sign_off_assessment(
+        tx,
+        case_reference=case.case_reference,
+        assessment=assessment,
+        signed=signed,
+        signed_by=signed_by,
+        signed_at=now,
+    )
+    await store.update_case(tx, case_reference=case.case_reference, state=CaseState.ASSESSED)
+    await tx.audit(
+        audit.Action.COLLECTION,
+        at=now,
+        case_ref=case.case_reference,
+        reason="5.4.2, Appendix D: the full risk assessment signed off by a trained officer, "
+        f"route {assessment.route.value}"
+        + (
+            ""
+            if assessment.route is proposal.route
+            else f" (the records showed {proposal.route.value})"
+        ),
+    )
+    await conclude(
+        tx,
+        case,
+        assessment,
+        answers=answers,
+        signed_by=signed_by,
+        trigger=Cause(case.correlation_id),
+        now=now,
+        context=context,
+    )
+    return assessment
+
+
+async def _proposed(
+    tx: Transaction,
+    case: Case,
+    *,
+    answers: tuple[AgencyAnswer, ...],
+    handoffs: tuple[HandoffResult, ...],
+) -> Assessment:
+    """What the records, the answers and the late answers show (5.4.4, 5.4.5, 5.5)."""
+    results, late = await late_answers.weighed(tx, case)
+    return domain.assess(
+        results,
+        behaviour=case.behaviour_of_concern,
+        answers=answers,
+        handoffs=handoffs,
+        late=late,
+    )
+
+
+async def conclude(
+    tx: Transaction,
+    case: Case,
+    assessment: Assessment,
+    *,
+    answers: tuple[AgencyAnswer, ...],
+    signed_by: str | None,
+    trigger: Cause,
+    now: datetime,
+    context: Context,
+) -> None:
+    """Publish the completed assessment, then convene a forum, return the findings to the
+    owning force, or conclude 'no concerns' at once (5.6.3, 5.6.12, 4.10)."""
     completed = RiskAssessmentCompletedV1(
         case_reference=case.case_reference,
         route=assessment.route,
@@ -188,6 +287,7 @@ async def complete(
         completed_at=now,
         agencies_not_answered=assessment.not_answered,
         agencies_declined=assessment.declined,
+        signed_off_by=signed_by,
     )
     emit(
         tx,
@@ -202,6 +302,7 @@ async def complete(
         categories=[c.value for c in assessment.categories],
         decision=assessment.decision.value,
         checks_complete=not assessment.checks_incomplete,
+        signed_off=signed_by is not None,
     )
     if assessment.decision is Decision.FORUM:
         plan = forum.usual_schedule(assessment.forum, case, now=now)
@@ -237,7 +338,6 @@ async def complete(
             forum_met=assessment.decision is Decision.RESPONDING_FORUM,
         )
         await forum.hand_to_disclosure(tx, case, decided, trigger=trigger, now=now)
-    return assessment
 
 
 async def revise(tx: Transaction, case: Case, *, now: datetime) -> Assessment:

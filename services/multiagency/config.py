@@ -65,6 +65,15 @@ class MultiagencyConfig(BaseSettings):
             "application on record is assessed on the checks that completed last."
         ),
     )
+    officer_signs_off: bool = Field(
+        default=True,
+        description=(
+            "The full risk assessment waits for a trained officer to sign it off, answering "
+            "Appendix D's questions, before the forum or any conclusion (5.4.2, 5.4.3). Off "
+            "only for a pipeline with no person in it (the walking skeleton, the benchmark): "
+            "the system's categorisation then stands, and its event names no officer."
+        ),
+    )
     areas: list[AreaSetting] = Field(
         default_factory=list, description="Areas added to the pilot forces' directory."
     )
@@ -83,6 +92,8 @@ class Context:
     referral_window: timedelta = timedelta(hours=1)
     # Hold every case for its application's stage 4 checks (5.4.4).
     await_application: bool = True
+    # Hold every assessment for a trained officer's sign-off (5.4.2).
+    officer_signs_off: bool = True
 
 
 def context_of(config: MultiagencyConfig) -> Context:
@@ -92,4 +103,5 @@ def context_of(config: MultiagencyConfig) -> Context:
         consultation_window=timedelta(seconds=config.consultation_seconds),
         referral_window=timedelta(seconds=config.referral_acknowledge_seconds),
         await_application=config.await_application,
+        officer_signs_off=config.officer_signs_off,
     )

@@ -737,3 +737,96 @@ def check_escalation(raised: Escalation) -> None:
             "an escalation says what was said or found, in a sentence of at least "
             f"{NECESSITY_REASON_LEAST} characters, for children's social care to act on (2.7)",
         )
+
+
+class AppendixD(StrEnum):
+    """The questions the officer who signs off the full risk assessment answers (5.4.1-5.4.7,
+    Appendix D's decision making guide, each from the paragraph it keeps)."""
+
+    REVISITED = "revisited"
+    RECORDS = "records"
+    AGENCIES = "agencies"
+    CONTACT = "contact"
+    IMMEDIATE_RISK = "immediate-risk"
+    CATEGORISATION = "categorisation"
+
+
+APPENDIX_D_QUESTIONS: dict[AppendixD, str] = {
+    AppendixD.REVISITED: (
+        "What did the initial contact and the face to face establish, revisited now (5.4.4)?"
+    ),
+    AppendixD.RECORDS: (
+        "What do PNC, ViSOR, local intelligence and INI hold on each party, is every possible "
+        "match settled, and what gaps remain (5.4.4)?"
+    ),
+    AppendixD.AGENCIES: (
+        "What did children's social care, probation and any other agency consulted share, "
+        "and who did not answer (5.4.5)?"
+    ),
+    AppendixD.CONTACT: (
+        "What access does the subject have to the child or children, and how likely is actual "
+        "contact (4.6, 4.7)?"
+    ),
+    AppendixD.IMMEDIATE_RISK: (
+        "Is urgent action needed for an immediate or imminent risk of harm to a child; if so, "
+        "was it raised with children's social care (5.4.6)?"
+    ),
+    AppendixD.CATEGORISATION: (
+        "Does the application raise 'concerns' (5.5.3 (i)-(iv)) or 'no concerns' (5.5.5), "
+        "and on what (5.4.7)?"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """A trained officer's sign-off of the full risk assessment (5.4.2, 5.4.3, 5.4.7)."""
+
+    route: DecisionRoute
+    categories: tuple[ConcernCategory, ...]
+    answers: dict[AppendixD, str]
+    rationale: str
+    reason_for_change: str | None = None
+
+
+def signed_off(proposal: Assessment, signed: SignOff) -> Assessment:
+    """5.4.2-5.4.7: the officer's categorisation stands, not the system's proposal.
+
+    Every Appendix D question is answered. The officer may categorise otherwise than the
+    records suggest, saying why in a sentence; a case so changed goes to a multi-agency forum
+    (5.6.12), never decided at once. The rationale is the officer's own, followed by what the
+    records show, for the forum to weigh both.
+    """
+    for question, text in APPENDIX_D_QUESTIONS.items():
+        if not signed.answers.get(question, "").strip():
+            raise RuleViolation(
+                f"answers.{question.value}",
+                f"every Appendix D question is answered before sign-off (5.4.2): {text}",
+            )
+    if (signed.route is DecisionRoute.CONCERNS) != bool(signed.categories):
+        raise RuleViolation(
+            "categories",
+            "'concerns' names at least one of 5.5.3 (i)-(iv); 'no concerns' names none (5.5.5)",
+        )
+    changed = (signed.route, set(signed.categories)) != (
+        proposal.route,
+        set(proposal.categories),
+    )
+    if changed and len((signed.reason_for_change or "").strip()) < NECESSITY_REASON_LEAST:
+        raise RuleViolation(
+            "reason_for_change",
+            "a categorisation other than the records show says why, in a sentence of at least "
+            f"{NECESSITY_REASON_LEAST} characters (5.4.7)",
+        )
+    records = f"What the records show: {proposal.rationale}"
+    if not changed:
+        return replace(proposal, rationale=f"{signed.rationale} {records}")
+    return replace(
+        proposal,
+        route=signed.route,
+        categories=tuple(c for c in ConcernCategory if c in set(signed.categories)),
+        decision=Decision.FORUM,
+        responding=None,
+        rationale=f"{signed.rationale} Categorised otherwise than the records show, because: "
+        f"{signed.reason_for_change} {records}",
+    )

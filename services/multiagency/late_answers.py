@@ -21,7 +21,7 @@ from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
 
-_ASSESSED = frozenset({CaseState.ASSESSED, CaseState.FORUM_SCHEDULED})
+_ASSESSED = frozenset({CaseState.AWAITING_SIGN_OFF, CaseState.ASSESSED, CaseState.FORUM_SCHEDULED})
 _DECIDED = frozenset({CaseState.DECIDED, CaseState.RETURNED})
 
 

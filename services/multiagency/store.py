@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,14 @@ from schemas.checks import CheckResult, Concern
 from schemas.multiagency import AgencyPosition, Attendee, DecisionRoute, Forum
 from schemas.parties import Address, Child, SubjectParticulars
 from schemas.stages import Stage
-from services.multiagency.domain import Assessment, Conclusion, LateAnswer, LateEffect, Schedule
+from services.multiagency.domain import (
+    Assessment,
+    Conclusion,
+    LateAnswer,
+    LateEffect,
+    Schedule,
+    SignOff,
+)
 from services.runtime.connection import fetch_one
 from services.runtime.unit_of_work import Transaction
 
@@ -31,6 +39,7 @@ class CaseState:
 
     OPEN = "open"  # gathering the enquiry, the application and the checks
     ASSESSING = "assessing"  # consultations and handoffs under way
+    AWAITING_SIGN_OFF = "awaiting-sign-off"  # risk assessment proposed; an officer signs (5.4.2)
     ASSESSED = "assessed"  # risk assessment completed; forum to be scheduled or decided
     FORUM_SCHEDULED = "forum-scheduled"
     DECIDED = "decided"  # owning force: the forum's conclusion went to disclosure
@@ -214,7 +223,8 @@ async def load_assessment(tx: Transaction, *, case_reference: str) -> dict[str, 
         tx.conn,
         dict,
         "SELECT forum, route, categories, meets_mappa, decision, rationale, decided_at,"
-        " revised_at FROM assessments WHERE tenant = $1 AND case_reference = $2",
+        " revised_at, proposed_route, signed_off_at, signed_off_by FROM assessments"
+        " WHERE tenant = $1 AND case_reference = $2",
         tx.tenant,
         case_reference,
     )
@@ -239,6 +249,33 @@ async def revise_assessment(
         assessment.rationale,
         revised_at,
         assessment.forum.value,
+    )
+
+
+async def sign_off_assessment(
+    tx: Transaction,
+    *,
+    case_reference: str,
+    assessment: Assessment,
+    signed: SignOff,
+    signed_by: str,
+    signed_at: datetime,
+) -> None:
+    """Record the officer's sign-off: their categorisation, rationale and Appendix D answers,
+    with the system's proposal kept beside it (5.4.2, 5.4.7)."""
+    await tx.conn.execute(
+        "UPDATE assessments SET proposed_route = route, route = $3, categories = $4,"
+        " rationale = $5, decision = $6, signed_off_at = $7, signed_off_by = $8,"
+        " appendix_d = $9::jsonb WHERE tenant = $1 AND case_reference = $2",
+        tx.tenant,
+        case_reference,
+        assessment.route.value,
+        [category.value for category in assessment.categories],
+        assessment.rationale,
+        assessment.decision.value,
+        signed_at,
+        signed_by,
+        json.dumps({question.value: text for question, text in signed.answers.items()}),
     )
 
 

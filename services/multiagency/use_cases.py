@@ -35,13 +35,14 @@ from services.multiagency import (
 )
 from services.multiagency import store_requests as requests
 from services.multiagency.config import Context
-from services.multiagency.domain import HandoffStatus, LateEffect, SharingDecision
+from services.multiagency.domain import Assessment, HandoffStatus, LateEffect, SharingDecision
 from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
 from services.runtime import audit
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Rejected
 from services.runtime.emitter import Cause
 from services.runtime.errors import CaseNotFound, WrongStage
+from services.runtime.staff import current_staff
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)
@@ -435,6 +436,30 @@ async def raise_escalation(
         case_ref=case_reference,
         reason=f"2.7, 5.4.6: {raised.risk.value} risk raised by staff at the "
         f"{raised.stage.value} stage, for children's social care",
+    )
+
+
+async def sign_off_assessment(
+    tx: Transaction,
+    *,
+    case_reference: str,
+    signed: domain.SignOff,
+    clock: Clock,
+    context: Context,
+) -> Assessment:
+    """A trained officer signs off the full risk assessment with Appendix D's answers; the
+    case then goes to its forum or its conclusion (5.4.2, 5.4.3, 5.4.7)."""
+    case = await _existing(tx, case_reference)
+    if case.state != CaseState.AWAITING_SIGN_OFF:
+        raise WrongStage(f"the risk assessment of {case_reference} is not awaiting sign-off")
+    officer = current_staff.get()
+    return await assessment.sign_off(
+        tx,
+        case,
+        signed,
+        signed_by=officer.identifier if officer else "unknown",
+        now=clock.now(),
+        context=context,
     )
 
 

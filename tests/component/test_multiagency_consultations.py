@@ -102,8 +102,14 @@ async def complete_checks(exchange: Exchange, tenant: str, case: str, *found: Fi
 async def test_a_case_with_no_application_and_nothing_found_is_decided_no_concerns_at_once(
     exchange: Exchange, tenant: str
 ) -> None:
-    # The walking skeleton: the initial checks are the last to complete and find nothing.
-    exchange.add_force(tenant, Directory((area(tenant, "QA"),)), await_application=False)
+    # The walking skeleton: the initial checks are the last to complete and find nothing, and
+    # no person is in the loop (the risk assessment's sign-off waits in a force: see below).
+    exchange.add_force(
+        tenant,
+        Directory((area(tenant, "QA"),)),
+        await_application=False,
+        officer_signs_off=False,
+    )
     case = case_of(tenant)
     completed = initial_checks(
         case,

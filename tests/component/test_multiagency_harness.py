@@ -36,7 +36,13 @@ from schemas.intake import (
     Channel,
     EnquiryRegisteredV1,
 )
-from schemas.multiagency import ConsultationAnsweredV1, ConsultationOutcome, RequestConsultationV1
+from schemas.multiagency import (
+    ConcernCategory,
+    ConsultationAnsweredV1,
+    ConsultationOutcome,
+    DecisionRoute,
+    RequestConsultationV1,
+)
 from schemas.parties import (
     Address,
     Applicant,
@@ -54,16 +60,20 @@ from schemas.parties import (
     SubjectParticulars,
 )
 from schemas.stages import SchemeProfile, Stage
+from services.multiagency import store
 from services.multiagency.app import definition
 from services.multiagency.areas import Area, Directory
 from services.multiagency.config import Context
+from services.multiagency.domain import AppendixD, SignOff
 from services.multiagency.handlers import HANDLERS, Deps
 from services.multiagency.messaging import SERVICE
+from services.multiagency.store import CaseState
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.handlers import subscriptions
 from services.runtime.service import Subscription, app_dsn, migrate_service
 from services.runtime.settings import Settings
+from services.runtime.staff import Role, Staff, current_staff
 from services.runtime.unit_of_work import Database, Transaction, open_database
 from tests.support.schemas import login
 
@@ -92,6 +102,9 @@ class Force:
     tenant: str
     context: Context
     processors: list[tuple[Subscription, Processor]]
+    # A trained officer who signs each risk assessment off as the records show it (5.4.2),
+    # as soon as it waits; off, a test signs off itself (or sees the case wait).
+    scripted_officer: bool = True
 
     def processor_for(self, topic: str) -> Processor | None:
         """The processor a record of `topic` goes to, as the runtime routes it (or none)."""
@@ -135,13 +148,20 @@ class Exchange:
     verdicts: list[tuple[str, Verdict]] = field(default_factory=list)
 
     def add_force(
-        self, tenant: str, directory: Directory, *, await_application: bool = True
+        self,
+        tenant: str,
+        directory: Directory,
+        *,
+        await_application: bool = True,
+        officer_signs_off: bool = True,
+        scripted_officer: bool = True,
     ) -> Force:
         """Wire a force's service as the runtime would (its timer is the test's to call)."""
         context = Context(
             directory=directory,
             consultation_window=timedelta(days=3),
             await_application=await_application,
+            officer_signs_off=officer_signs_off,
         )
         found = subscriptions(SERVICE, tenant, HANDLERS, Deps(self.clock, context))
         processors = [
@@ -160,7 +180,7 @@ class Exchange:
             )
             for subscription in found
         ]
-        force = Force(tenant, context, processors)
+        force = Force(tenant, context, processors, scripted_officer)
         self.forces[tenant] = force
         return force
 
@@ -211,7 +231,7 @@ class Exchange:
         self.verdicts.append((envelope.type, verdict))
         return verdict
 
-    async def pump(self) -> None:
+    async def _relay(self) -> None:
         """Relay every force's outbox until nothing moves; route what a force here reads."""
         moved = True
         while moved:
@@ -223,6 +243,63 @@ class Exchange:
                     owner = self.forces.get(topics.tenant_of(sent.topic))
                     if owner is not None and owner.processor_for(sent.topic) is not None:
                         await self.deliver(sent.topic, sent.payload, sent.envelope)
+
+    async def pump(self) -> None:
+        """Relay every force's outbox until nothing moves; a scripted officer signs off each
+        assessment waiting for one, confirming what the records show."""
+        await self._relay()
+        while await self._sign_off_waiting():
+            await self._relay()
+
+    async def sign_off(self, tenant: str, case: str, **changes: Any) -> None:
+        """As a trained officer: sign off the case's assessment (the records' route unless
+        changed), answering every Appendix D question, then pump."""
+        await self._sign_off(tenant, case, **changes)
+        await self.pump()
+
+    async def _sign_off_waiting(self) -> int:
+        signed = 0
+        for force in list(self.forces.values()):
+            if not force.scripted_officer:
+                continue
+            async with self.database.transaction(force.tenant) as tx:
+                waiting = await tx.conn.fetch(
+                    "SELECT case_reference FROM cases WHERE tenant = $1 AND state = $2",
+                    force.tenant,
+                    CaseState.AWAITING_SIGN_OFF,
+                )
+            for row in waiting:
+                await self._sign_off(force.tenant, row["case_reference"])
+                signed += 1
+        return signed
+
+    async def _sign_off(self, tenant: str, case: str, **changes: Any) -> None:
+        from services.multiagency import use_cases  # noqa: PLC0415
+
+        async with self.database.transaction(tenant) as tx:
+            proposed = await store.load_assessment(tx, case_reference=case)
+        assert proposed is not None, f"{case} has no assessment to sign off"
+        signed = SignOff(
+            route=changes.get("route", DecisionRoute(proposed["route"])),
+            categories=changes.get(
+                "categories", tuple(ConcernCategory(c) for c in proposed["categories"])
+            ),
+            answers=dict.fromkeys(AppendixD, "Considered, and recorded."),
+            rationale="Signed off as the records show.",
+            reason_for_change=changes.get("reason_for_change"),
+        )
+        officer = current_staff.set(Staff("DS 0001", tenant, frozenset({Role.PUBLIC_PROTECTION})))
+        try:
+            async with self.database.transaction(tenant) as tx:
+                await use_cases.sign_off_assessment(
+                    tx,
+                    case_reference=case,
+                    signed=signed,
+                    clock=self.clock,
+                    context=self.forces[tenant].context,
+                )
+        finally:
+            current_staff.reset(officer)
 
     async def sweep(self, tenant: str) -> int:
         """Run a force's deadline timer once, then pump."""

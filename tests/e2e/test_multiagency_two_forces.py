@@ -180,6 +180,34 @@ def record_forum_decision(port: int, force: str, case: str) -> httpx.Response:
     raise TimeoutError(url)
 
 
+def sign_off_when_waiting(port: int, force: str, case: str, *, within: float = 90.0) -> None:
+    """The force's trained officer signs its risk assessment off on its API once it waits,
+    as the records show it, with every Appendix D question answered (5.4.2)."""
+    url = f"http://127.0.0.1:{port}/cases/{case}/risk-assessment"
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            proposed = httpx.get(url, timeout=10, headers=headers(force))
+        except httpx.ConnectError:
+            proposed = None  # the server starts beside the subscribers
+        if proposed is not None and proposed.status_code == 200:
+            waiting = proposed.json()
+            if waiting["state"] == "awaiting-sign-off":
+                body = {
+                    "route": waiting["route"],
+                    "categories": waiting["categories"],
+                    "answers": dict.fromkeys(waiting["questions"], "Considered and recorded."),
+                    "rationale": "Signed off as the records and the agencies' answers show.",
+                }
+                signed = httpx.post(
+                    f"{url}/sign-off", json=body, timeout=10, headers=headers(force)
+                )
+                assert signed.status_code == 201, signed.text
+                return
+        time.sleep(0.25)
+    raise TimeoutError(f"{force} {case}: no risk assessment waited for sign-off")
+
+
 TABLES = ("cases", "consultations", "handoffs", "forums", "assessments", "inbox", "audit_log")
 
 
@@ -248,9 +276,9 @@ def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
         "CSODS_MULTIAGENCY_TIMER_SECONDS": "0.5",
     }
     asyncio.run(seed_probation(responding_probation, database_url))
-    port = free_port()
+    port, owning_port = free_port(), free_port()
     processes = [
-        start_for("multiagency", owning, **force_env),
+        start_for("multiagency", owning, **force_env, CSODS_HTTP_PORT=str(owning_port)),
         start_for("multiagency", responding, **force_env, CSODS_HTTP_PORT=str(port)),
         start_for("childrens-social-care", csc, CSODS_AGENCY_SILENT="true"),
         start_for("probation", responding_probation, CSODS_AGENCY_DELAY_SECONDS="0.5"),
@@ -294,12 +322,16 @@ def test_a_subject_in_another_force_is_handed_off_assessed_there_and_returned(
         case.then(step.envelope, local_checks, responding, "checks", local),
     )
 
-    # Probation answers the responding force; its MAPPA meeting is scheduled, then decides.
+    # Probation answers the responding force; its officer signs the assessment off, its
+    # MAPPA meeting is scheduled, then decides.
+    sign_off_when_waiting(port, responding, local)
     scheduled_on = topics.stream(responding, "multiagency", "forum-scheduled")
     _, scheduled = last(case.wait_for([scheduled_on], ForumScheduledV1), ForumScheduledV1)
     assert scheduled.forum is Forum.MAPPA_MEETING
     response = record_forum_decision(port, responding, local)
     assert response.status_code == 201, response.text
+    # The owning force's officer signs off its own assessment, on what came back.
+    sign_off_when_waiting(owning_port, owning, case.reference)
 
     # The owning force weighs the returned findings, its overdue consultation recorded.
     decided_on = topics.stream(owning, "multiagency", "forum-decided")

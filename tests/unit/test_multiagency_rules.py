@@ -700,3 +700,38 @@ def test_imminent_risk_rests_on_a_matched_schedule_34a_record_at_a_childs_home_5
     assert grounds(result(found(category=OffenceCategory.VIOLENCE))) is None
     assert grounds(result(found(), party="applicant")) is None
     assert grounds(result(found(kind=RecordKind.INTELLIGENCE))) is None
+
+
+def test_the_officers_categorisation_stands_and_a_change_goes_to_a_forum_5_4_2_5_4_7() -> None:
+    proposal = domain.assess([result()])  # nothing found: 'no concerns' at once
+    assert proposal.decision is Decision.NO_CONCERNS_AT_ONCE
+    answers = dict.fromkeys(domain.AppendixD, "Considered.")
+
+    def signed(**changes: object) -> domain.SignOff:
+        fields: dict[str, object] = {
+            "route": DecisionRoute.NO_CONCERNS,
+            "categories": (),
+            "answers": answers,
+            "rationale": "Nothing on any system.",
+            **changes,
+        }
+        return domain.SignOff(**fields)  # type: ignore[arg-type]
+
+    confirmed = domain.signed_off(proposal, signed())
+    assert confirmed.decision is Decision.NO_CONCERNS_AT_ONCE
+    assert confirmed.rationale.startswith("Nothing on any system. What the records show:")
+
+    with pytest.raises(RuleViolation) as unanswered:
+        domain.signed_off(proposal, signed(answers={**answers, domain.AppendixD.CONTACT: " "}))
+    assert unanswered.value.field == "answers.contact"
+    concerns = {
+        "route": DecisionRoute.CONCERNS,
+        "categories": (ConcernCategory.CONCERNING_BEHAVIOUR,),
+    }
+    with pytest.raises(RuleViolation) as unexplained:
+        domain.signed_off(proposal, signed(**concerns))
+    assert unexplained.value.field == "reason_for_change"
+    changed = domain.signed_off(
+        proposal, signed(**concerns, reason_for_change="The applicant describes grooming.")
+    )
+    assert (changed.route, changed.decision) == (DecisionRoute.CONCERNS, Decision.FORUM)
