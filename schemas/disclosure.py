@@ -121,22 +121,24 @@ class DisclosureDecidedV1(DecisionDetails, Message):
     case_reference: CaseReference
     decided_at: AwareDatetime = field("When.", "2026-12-01T10:00:00+00:00")
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "a disclosure needs all three stages of the test met (5.6.14)",
+        "a disclosure records its recipient, extent, content and whether the subject is told",
+        "a disclosure requires a community risk assessment (5.6.26)",
+    )
+
     @model_validator(mode="after")
     def _complete_when_disclosing(self) -> Self:
         if not self.disclose:
             return self
         answered = {answer.test for answer in self.tests if answer.met}
         if answered != set(LegalTest):
-            raise ValueError("a disclosure needs all three stages of the test met (5.6.14)")
-        missing = [
-            name
-            for name in ("recipient", "extent", "content", "subject_notification")
-            if getattr(self, name) is None
-        ]
-        if missing:
-            raise ValueError(f"a disclosure records {', '.join(missing)}")
+            raise ValueError(self.RULES[0])
+        needed = ("recipient", "extent", "content", "subject_notification")
+        if any(getattr(self, name) is None for name in needed):
+            raise ValueError(self.RULES[1])
         if not self.community_risk_assessment_required:
-            raise ValueError("a disclosure requires a community risk assessment (5.6.26)")
+            raise ValueError(self.RULES[2])
         return self
 
 
@@ -180,11 +182,15 @@ class DisclosureDeliveredV1(DeliveryDetails, Message):
     case_reference: CaseReference
     delivered_at: AwareDatetime = field("When.", "2026-12-03T15:00:00+00:00")
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "a refused undertaking records whether disclosure went ahead, and only a refused one",
+    )
+
     @model_validator(mode="after")
     def _refusal_has_decision(self) -> Self:
         refused = self.undertaking is Undertaking.REFUSED
         if refused != (self.disclosed_despite_refusal is not None):
-            raise ValueError("a refused undertaking records whether disclosure went ahead")
+            raise ValueError(self.RULES[0])
         return self
 
 
@@ -337,13 +343,15 @@ class RepeatedRequestsFlaggedV1(Message):
     )
     flagged_at: AwareDatetime = field("When INI raised the flag.", "2026-12-05T16:00:02+00:00")
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "case_reference: must be one of the told force's own requests listed (6.1)",
+    )
+
     @model_validator(mode="after")
     def _told_force_made_a_request(self) -> Self:
         own = [r for r in self.requests if r.force == self.force]
         if not any(r.case_reference == self.case_reference for r in own):
-            raise ValueError(
-                "case_reference: must be one of the told force's own requests listed (6.1)"
-            )
+            raise ValueError(self.RULES[0])
         return self
 
 

@@ -103,10 +103,14 @@ class RiskAssessmentCompletedV1(Message):
         max_length=100,
     )
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "'concerns' needs at least one category and 'no concerns' none",
+    )
+
     @model_validator(mode="after")
     def _categories_match_route(self) -> Self:
         if (self.route is DecisionRoute.CONCERNS) != bool(self.categories):
-            raise ValueError("'concerns' needs at least one category and 'no concerns' none")
+            raise ValueError(self.RULES[0])
         return self
 
 
@@ -130,10 +134,14 @@ class RequestConsultationV1(Message):
     )
     respond_by: AwareDatetime = field("When the answer is needed.", "2026-11-27T17:00:00+00:00")
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "sharing without consent records why it is necessary (5.4.5)",
+    )
+
     @model_validator(mode="after")
     def _necessity_has_reason(self) -> Self:
         if self.lawful_basis is LawfulBasis.NECESSITY and not self.necessity_reason:
-            raise ValueError("sharing without consent records why it is necessary (5.4.5)")
+            raise ValueError(self.RULES[0])
         return self
 
 
@@ -319,10 +327,12 @@ class ForumScheduledV1(Message):
         "Agencies invited.", ["csc-warwickshire", "probation-west-midlands"], default=()
     )
 
+    RULES: ClassVar[tuple[str, ...]] = ("an urgent forum records its justification (5.6.27)",)
+
     @model_validator(mode="after")
     def _urgent_is_justified(self) -> Self:
         if self.urgent and not self.urgency_justification:
-            raise ValueError("an urgent forum records its justification (5.6.27)")
+            raise ValueError(self.RULES[0])
         return self
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import model_validator
 
@@ -20,12 +20,20 @@ class PartialDate(Part):
     month: int | None = personal("Month 1-12, if known.", 7, default=None, ge=1, le=12)
     day: int | None = personal("Day of the month, if known.", 14, default=None, ge=1, le=31)
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "day given without month",
+        "a full date is a real day of its month and year",
+    )
+
     @model_validator(mode="after")
     def _real_date(self) -> Self:
         if self.day is not None and self.month is None:
-            raise ValueError("day given without month")
+            raise ValueError(self.RULES[0])
         if self.year is not None and self.month is not None and self.day is not None:
-            date(self.year, self.month, self.day)  # raises for 31 February
+            try:
+                date(self.year, self.month, self.day)  # raises for 31 February
+            except ValueError:
+                raise ValueError(self.RULES[1]) from None
         return self
 
     @property
@@ -42,10 +50,12 @@ class PersonName(Part):
     )
     surname: str | None = personal("Surname, if known.", "Smith", default=None, max_length=100)
 
+    RULES: ClassVar[tuple[str, ...]] = ("a name needs a forename or a surname",)
+
     @model_validator(mode="after")
     def _some_name(self) -> Self:
         if not self.forenames and not self.surname:
-            raise ValueError("a name needs a forename or a surname")
+            raise ValueError(self.RULES[0])
         return self
 
 
@@ -209,10 +219,12 @@ class SubjectParticulars(Part):
         "How the subject has contact with the child (4.7).", "Mother's new partner", default=None
     )
 
+    RULES: ClassVar[tuple[str, ...]] = ("the subject needs a name, an alias or a description",)
+
     @model_validator(mode="after")
     def _identifies_someone(self) -> Self:
         if not (self.names or self.aliases or self.description):
-            raise ValueError("the subject needs a name, an alias or a description")
+            raise ValueError(self.RULES[0])
         return self
 
 
@@ -254,12 +266,17 @@ class IdentityVerification(Part):
         "Who confirmed identity, when another agency did (5.2.7).", None, default=None
     )
 
+    RULES: ClassVar[tuple[str, ...]] = (
+        "a verified identity names its evidence",
+        "agency confirmation names the confirming agency",
+    )
+
     @model_validator(mode="after")
     def _evidence_for_verified(self) -> Self:
         if self.verified and not self.evidence:
-            raise ValueError("a verified identity names its evidence")
+            raise ValueError(self.RULES[0])
         if IdentityEvidence.AGENCY_CONFIRMATION in self.evidence and not self.confirming_agency:
-            raise ValueError("agency confirmation names the confirming agency")
+            raise ValueError(self.RULES[1])
         return self
 
 

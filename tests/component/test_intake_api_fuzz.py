@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
 
 from services.intake.api import create_app
 from services.intake.app import definition
@@ -136,5 +138,55 @@ def test_generated_requests_never_get_a_server_error(settings_for: Any, tenant: 
             never_a_server_error()
             assert len(statuses) >= 300
             assert {422, 404} <= set(statuses)
+        finally:
+            portal.call(close, opened)
+
+
+def published_bodies(openapi: dict[str, Any], path: str) -> st.SearchStrategy[Any]:
+    """Request bodies of one POST operation, drawn from the API's published OpenAPI alone."""
+    body = openapi["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    schema = {**copy.deepcopy(body["schema"]), "components": copy.deepcopy(openapi["components"])}
+    return from_schema(schema, custom_formats={"uuid": st.uuids().map(str)})
+
+
+def test_requests_built_from_the_published_openapi_are_accepted_or_refused_by_a_rule(
+    settings_for: Any, tenant: str
+) -> None:
+    portal: BlockingPortal
+    with start_blocking_portal() as portal:
+        opened = portal.call(open_api, settings_for(tenant))
+        try:
+            openapi = portal.call(lambda: opened.client.get("/openapi.json")).json()
+            created = portal.call(send, opened, Request("POST", "/enquiries", initial_contact()))
+            assert created == 201
+            case = f"/cases/{tenant}-2026-000001/application"
+            bodies = st.one_of(
+                published_bodies(openapi, "/enquiries").map(lambda b: ("/enquiries", b)),
+                published_bodies(openapi, "/cases/{case_reference}/application").map(
+                    lambda b: (case, b)
+                ),
+            )
+            seen: list[int] = []
+
+            @settings(
+                max_examples=120,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(request=bodies)
+            def accepted_or_refused_by_a_rule(request: tuple[str, Any]) -> None:
+                path, body = request
+                answer = portal.call(lambda: opened.client.post(path, json=body))
+                seen.append(answer.status_code)
+                assert answer.status_code in {200, 201, 409, 422}, (path, answer.text)
+                if answer.status_code in {409, 422}:
+                    problems = answer.json()["errors"]
+                    assert problems, answer.text
+                    assert all(p["field"] and p["rule"] for p in problems), answer.text
+
+            accepted_or_refused_by_a_rule()
+            assert 422 in seen  # the published schema allows what a rule refuses, and it says so
         finally:
             portal.call(close, opened)
