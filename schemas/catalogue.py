@@ -315,6 +315,14 @@ STREAMS: tuple[TopicSpec, ...] = (
     ),
     _stream(
         "multiagency",
+        "settle-match",
+        checks.SettleMatchV1,
+        ("checks",),
+        "A researcher's settling of a possible match (5.4.4): the checks ask for the record "
+        "settled on, or read the check as no trace, and pass it on as a late answer.",
+    ),
+    _stream(
+        "multiagency",
         "risk-assessment-completed",
         multiagency.RiskAssessmentCompletedV1,
         ("ops",),

@@ -15,7 +15,7 @@ from schemas.base import Message, Part
 from schemas.fields import field, offence, personal
 from schemas.parties import SUBJECT_EXAMPLE, PartialDate, SubjectParticulars
 from schemas.stages import Stage
-from schemas.types import CaseReference, CorrelationId, PartyId, Tenant
+from schemas.types import CaseReference, CorrelationId, FreeText, PartyId, Tenant
 
 
 class System(StrEnum):
@@ -227,6 +227,13 @@ class CheckQueryV1(Message):
     particulars: SubjectParticulars = personal(
         "What is known of the person to search for.", SUBJECT_EXAMPLE
     )
+    record_reference: str | None = field(
+        "A record a researcher settled on as the person, out of a possible match (5.4.4): the "
+        "system answers with that record as the match. Empty for a search.",
+        None,
+        default=None,
+        max_length=64,
+    )
 
 
 class CheckAnsweredV1(Message):
@@ -298,3 +305,28 @@ class CheckAnsweredLateV1(Message):
     concerns: tuple[Concern, ...] = field(
         "The concerns of 5.5.3 (i)-(iii) the late result raises about the subject.", [], default=()
     )
+
+
+class SettleMatchV1(Message):
+    """Command from the full risk assessment to the force's checks: a researcher settled a
+    possible match (5.4.4: fill any gaps; 5.2.5: details may be false). The candidate settled
+    on is asked for as the match, or, where none of the candidates is the person, the check
+    reads as no trace. Either way the result comes as a late answer of its stage."""
+
+    TYPE: ClassVar[str] = "csods.checks.settle-match.v1"
+
+    case_reference: CaseReference
+    stage: Stage = field("The stage whose check held the possible match.", "full-risk-assessment")
+    system: System = field("The system whose answer was a possible match.", "pnc")
+    party: PartyId
+    record_reference: str | None = field(
+        "The candidate settled on as the person; empty when none of them is.",
+        "PNC/09/123456X",
+        default=None,
+        max_length=64,
+    )
+    reason: FreeText = personal(
+        "What the researcher compared, and found.",
+        "Same date of birth and home address as the application; middle name matches.",
+    )
+    settled_at: AwareDatetime = field("When.", "2026-11-27T11:00:00+00:00")

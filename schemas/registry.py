@@ -18,6 +18,7 @@ MESSAGES: tuple[type[Message], ...] = (
     checks.CheckAnsweredV1,
     checks.ChecksCompletedV1,
     checks.CheckAnsweredLateV1,
+    checks.SettleMatchV1,
     safeguarding.SafeguardingEscalationRaisedV1,
     safeguarding.ReferImmediateRiskV1,
     safeguarding.ReferralAcknowledgedV1,

@@ -73,6 +73,7 @@ async def send(
         system=query.system,
         party=query.party,
         particulars=particulars,
+        record_reference=query.settle_reference,
     )
     first_wait = timedelta(seconds=settings.retry_seconds)
     attempts = await store.mark_sent(

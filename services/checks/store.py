@@ -44,6 +44,7 @@ class Query:
     status: Status
     attempts: int
     result: CheckResult | None
+    settle_reference: str | None = None  # the record a researcher settled on (5.4.4)
 
 
 _REQUEST = (
@@ -52,7 +53,7 @@ _REQUEST = (
 )
 _QUERY = (
     "SELECT query_id, case_reference, stage, system, party, system_tenant, status, attempts,"
-    " result FROM check_queries"
+    " result, settle_reference FROM check_queries"
 )
 
 
@@ -82,6 +83,7 @@ def _query(row: Any) -> Query:
         Status(row["status"]),
         row["attempts"],
         CheckResult.model_validate_json(result) if result else None,
+        row["settle_reference"],
     )
 
 
@@ -241,14 +243,15 @@ async def query_by_id(tx: Transaction, *, query_id: UUID) -> Query | None:
 
 
 async def due_retries(tx: Transaction, *, now: datetime, limit: int) -> list[Query]:
-    """Sent queries of open requests, unanswered, whose next attempt is due (no lock taken:
-    the case is locked first, then the query read again)."""
+    """Sent queries of open requests (or asked again for a settled match), unanswered, whose
+    next attempt is due (no lock taken: the case is locked first, then the query read again)."""
     rows = await tx.conn.fetch(
         "SELECT q.query_id, q.case_reference, q.stage, q.system, q.party, q.system_tenant,"
-        " q.status, q.attempts, q.result FROM check_queries q JOIN check_requests r"
+        " q.status, q.attempts, q.result, q.settle_reference FROM check_queries q"
+        " JOIN check_requests r"
         " ON r.tenant = q.tenant AND r.case_reference = q.case_reference AND r.stage = q.stage"
         " WHERE q.tenant = $1 AND q.status = 'sent' AND q.next_attempt_at <= $2"
-        " AND r.completed_at IS NULL"
+        " AND (r.completed_at IS NULL OR q.settle_reference IS NOT NULL)"
         " ORDER BY q.next_attempt_at LIMIT $3",
         tx.tenant,
         now,
@@ -270,6 +273,16 @@ async def mark_sent(
         next_attempt_at,
     )
     return int(attempts)
+
+
+async def settle_on(tx: Transaction, *, query_id: UUID, record_reference: str) -> None:
+    """Ask a query again for the record a researcher settled on (5.4.4)."""
+    await tx.conn.execute(
+        "UPDATE check_queries SET settle_reference = $3 WHERE tenant = $1 AND query_id = $2",
+        tx.tenant,
+        query_id,
+        record_reference,
+    )
 
 
 async def set_status(tx: Transaction, *, query_ids: Sequence[UUID], status: Status) -> None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import structlog
 
-from schemas.checks import CheckAnsweredV1, ChecksRequestedV1, RequestChecksV1, System
+from schemas.checks import (
+    CheckAnsweredV1,
+    ChecksRequestedV1,
+    MatchOutcome,
+    RequestChecksV1,
+    SettleMatchV1,
+    System,
+)
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.parties import SubjectParticulars
 from services.checks import classification, domain, progress, store
@@ -200,6 +207,69 @@ async def record_answer(deps: Deps, tx: Transaction, delivery: Delivery[CheckAns
     )
 
 
+async def settle_match(deps: Deps, tx: Transaction, delivery: Delivery[SettleMatchV1]) -> None:
+    """A researcher settled a possible match (5.4.4, 5.2.5): ask the system for the record
+    settled on as the match, or read the check as no trace where none of them is the person.
+    The result goes on as any late answer of its stage does."""
+    settle, clock = delivery.message, deps.clock
+    await store.lock_case(tx, case_reference=settle.case_reference)
+    request = await store.lock_request(tx, case_reference=settle.case_reference, stage=settle.stage)
+    queries = (
+        await store.queries_of(tx, case_reference=settle.case_reference, stage=settle.stage)
+        if request is not None
+        else []
+    )
+    query = next((q for q in queries if (q.system, q.party) == (settle.system, settle.party)), None)
+    if request is None or query is None:
+        raise Rejected(
+            f"system: no {settle.system.value} check of the {settle.party} at {settle.stage.value}"
+        )
+    if query.result is None or query.result.outcome is not MatchOutcome.POSSIBLE_MATCH:
+        raise Rejected(f"system: the {settle.system.value} check holds no possible match to settle")
+    candidates = {candidate.record_reference for candidate in query.result.candidates}
+    if settle.record_reference is None:
+        await _ruled_out(tx, request, query, settled_at=settle.settled_at, clock=clock)
+        return
+    if settle.record_reference not in candidates:
+        raise Rejected("record_reference: not one of the possible match's candidates")
+    await store.settle_on(tx, query_id=query.query_id, record_reference=settle.record_reference)
+    settled = await store.query_by_id(tx, query_id=query.query_id)
+    known = await store.particulars_of(tx, case_reference=settle.case_reference)
+    assert settled is not None
+    await progress.send(
+        tx,
+        query=settled,
+        particulars=known[query.party],
+        request=request,
+        clock=clock,
+        settings=deps.settings,
+    )
+
+
+async def _ruled_out(
+    tx: Transaction,
+    request: store.Request,
+    query: store.Query,
+    *,
+    settled_at: datetime,
+    clock: Clock,
+) -> None:
+    """None of the candidates is the person: the check reads as no trace (5.4.4)."""
+    assert query.result is not None
+    result = query.result.model_copy(
+        update={"outcome": MatchOutcome.NO_TRACE, "confidence": 0.0, "candidates": ()}
+    )
+    late = request.completed_at is not None
+    await store.record_result(
+        tx, query_id=query.query_id, result=result, answered_at=settled_at, late=late
+    )
+    log.info("possible_match_ruled_out", system=query.system.value, party=query.party)
+    if late:
+        await progress.report_late(
+            tx, request=request, result=result, answered_at=settled_at, clock=clock
+        )
+
+
 async def end_waits(
     database: Database, *, tenant: str, clock: Clock, settings: ChecksSettings, batch: int = 50
 ) -> tuple[int, int]:
@@ -220,7 +290,8 @@ async def end_waits(
             known = await store.particulars_of(tx, case_reference=case)
             if query is None or query.status is not Status.SENT or query.party not in known:
                 continue
-            if request is None or request.completed_at is not None:
+            settling = query.settle_reference is not None  # asked again after its stage (5.4.4)
+            if request is None or (request.completed_at is not None and not settling):
                 continue
             await progress.send(
                 tx,

@@ -68,6 +68,21 @@ class SignOffRequest(BaseModel):
     )
 
 
+class SettlementRequest(BaseModel):
+    """A researcher settles a possible match the checks found (5.4.4, 5.2.5)."""
+
+    model_config = STRICT
+
+    system: System
+    party: str = Field(min_length=1, max_length=40, description="The party checked.")
+    record_reference: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The candidate who is the person; empty when none of them is.",
+    )
+    reason: FreeText = Field(description="What was compared, and found.")
+
+
 class AssessmentView(BaseModel):
     """The full risk assessment: what the records show, and the officer's sign-off."""
 
@@ -312,6 +327,27 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
             )
             view = await use_cases.view_case(tx, case_reference=case_reference)
         return _assessment_out(view)
+
+    @app.post(
+        "/cases/{case_reference}/possible-matches",
+        status_code=202,
+        responses=refused,
+        dependencies=team,
+    )
+    async def settle(case_reference: CaseRef, body: SettlementRequest) -> dict[str, str]:
+        """Settle a possible match: the record is asked for as the match, or the check reads
+        as no trace; the assessment weighs it when it comes (5.4.4)."""
+        settled = domain.Settlement(
+            system=body.system,
+            party=body.party,
+            record_reference=body.record_reference,
+            reason=body.reason,
+        )
+        async with db.transaction(tenant) as tx:
+            await use_cases.settle_possible_match(
+                tx, case_reference=case_reference, settled=settled, clock=clock
+            )
+        return {"case_reference": case_reference, "system": body.system.value}
 
     @app.put("/cases/{case_reference}/forum", responses=refused, dependencies=team)
     async def schedule(case_reference: CaseRef, body: ForumRequest) -> ForumView:

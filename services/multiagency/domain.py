@@ -14,6 +14,7 @@ from schemas.checks import (
     MatchOutcome,
     OffenceCategory,
     RecordKind,
+    System,
 )
 from schemas.multiagency import (
     AgencyKind,
@@ -254,9 +255,10 @@ def with_late_answers(
     """The checks of `stage` with the late answers that complete them (5.4.4).
 
     A late answer of the same stage takes the place of its system's 'unavailable' result
-    for that party. 5.4.4 revisits the information of the earlier stages, so what an earlier
-    stage's late answer found is weighed too; its silence or no trace adds nothing the
-    later stage's own checks of that system do not say.
+    for that party, or of a possible match a researcher settled. 5.4.4 revisits the
+    information of the earlier stages, so what an earlier stage's late answer found is
+    weighed too; its silence or no trace adds nothing the later stage's own checks of that
+    system do not say.
     """
     merged = list(results)
     for answer in weighed_late(late, stage=stage):
@@ -269,7 +271,7 @@ def with_late_answers(
         at = next((i for i, r in enumerate(merged) if (r.system, r.party) == key), None)
         if at is None:
             merged.append(late_result)
-        elif merged[at].outcome is MatchOutcome.UNAVAILABLE:
+        elif merged[at].outcome in (MatchOutcome.UNAVAILABLE, MatchOutcome.POSSIBLE_MATCH):
             merged[at] = late_result
     return tuple(merged)
 
@@ -830,3 +832,39 @@ def signed_off(proposal: Assessment, signed: SignOff) -> Assessment:
         rationale=f"{signed.rationale} Categorised otherwise than the records show, because: "
         f"{signed.reason_for_change} {records}",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A researcher's settling of a possible match: the candidate who is the person, or none
+    (`record_reference` None), and why (5.4.4, 5.2.5)."""
+
+    system: System
+    party: str
+    record_reference: str | None
+    reason: str
+
+
+def check_settlement(results: Sequence[CheckResult], settled: Settlement) -> None:
+    """5.4.4: only a possible match the checks hold is settled, on one of its candidates, and
+    the researcher says in a sentence what they compared."""
+    held = next(
+        (r for r in results if (r.system, r.party) == (settled.system, settled.party)), None
+    )
+    if held is None or held.outcome is not MatchOutcome.POSSIBLE_MATCH:
+        raise RuleViolation(
+            "system",
+            f"the {settled.system.value} check of the {settled.party} holds no possible match "
+            "to settle (5.4.4)",
+        )
+    candidates = {candidate.record_reference for candidate in held.candidates}
+    if settled.record_reference is not None and settled.record_reference not in candidates:
+        raise RuleViolation(
+            "record_reference", "settle on one of the possible match's candidates, or none"
+        )
+    if len(settled.reason.strip()) < NECESSITY_REASON_LEAST:
+        raise RuleViolation(
+            "reason",
+            "a settled match says what was compared, in a sentence of at least "
+            f"{NECESSITY_REASON_LEAST} characters (5.4.4)",
+        )

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import structlog
 
-from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
+from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1, SettleMatchV1
 from schemas.disclosure import CaseClosedV1
 from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
@@ -36,6 +36,7 @@ from services.multiagency import (
 from services.multiagency import store_requests as requests
 from services.multiagency.config import Context
 from services.multiagency.domain import Assessment, HandoffStatus, LateEffect, SharingDecision
+from services.multiagency.messaging import emit
 from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
 from services.runtime import audit
 from services.runtime.clock import Clock
@@ -460,6 +461,43 @@ async def sign_off_assessment(
         signed_by=officer.identifier if officer else "unknown",
         now=clock.now(),
         context=context,
+    )
+
+
+async def settle_possible_match(
+    tx: Transaction, *, case_reference: str, settled: domain.Settlement, clock: Clock
+) -> None:
+    """A researcher settles a possible match during the full risk assessment (5.4.4): the
+    checks ask for the record settled on, or read the check as no trace, as a late answer
+    that the assessment and its sign-off weigh."""
+    case = await _existing(tx, case_reference)
+    if case.state in {CaseState.OPEN, CaseState.DECIDED, CaseState.RETURNED}:
+        raise WrongStage(f"the full risk assessment of {case_reference} is not under way")
+    results, _ = await late_answers.weighed(tx, case)
+    domain.check_settlement(results, settled)
+    assert case.checks_stage is not None
+    now = clock.now()
+    emit(
+        tx,
+        SettleMatchV1(
+            case_reference=case_reference,
+            stage=case.checks_stage,
+            system=settled.system,
+            party=settled.party,
+            record_reference=settled.record_reference,
+            reason=settled.reason,
+            settled_at=now,
+        ),
+        cause=Cause(case.correlation_id),
+        subject=case_reference,
+        now=now,
+    )
+    await tx.audit(
+        audit.Action.COLLECTION,
+        at=now,
+        case_ref=case_reference,
+        reason=f"5.4.4: a possible match on {settled.system.value} settled by a researcher, "
+        + ("on a candidate" if settled.record_reference else "as none of the candidates"),
     )
 
 

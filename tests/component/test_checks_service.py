@@ -13,6 +13,7 @@ import pytest
 from schemas import topics
 from schemas.base import Message
 from schemas.checks import (
+    Candidate,
     CheckAnsweredLateV1,
     CheckAnsweredV1,
     CheckQueryV1,
@@ -26,10 +27,11 @@ from schemas.checks import (
     OffenceCategory,
     RecordKind,
     RequestChecksV1,
+    SettleMatchV1,
     System,
 )
 from schemas.envelope import Envelope, caused_by, first_envelope, source_of
-from schemas.examples import example
+from schemas.examples import example, example_payload
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.parties import PartialDate, PersonName, SubjectParticulars
 from schemas.stages import Stage
@@ -425,3 +427,66 @@ async def test_stage_four_asks_visor_at_once_and_ceop_only_when_asked(checks: Ch
         (topics.inbox(f"{checks.tenant}-intel", checks.tenant), "local-intelligence"),
         (topics.inbox("ceop", checks.tenant), "ceop"),
     }
+
+
+async def possible_match_on_pnc(checks: Checks) -> CheckQueryV1:
+    """Stage 1 completed, PNC's answer about the subject a possible match of two candidates."""
+    await start_stage_one(checks)
+    queries = await checks.queries()
+    candidates = (
+        Candidate(record_reference="PNC/09/1", confidence=0.74, reasons=("surname-exact",)),
+        Candidate(record_reference="PNC/11/2", confidence=0.61, reasons=("surname-exact",)),
+    )
+    pnc = queries["pnc", "subject"]
+    await checks.sent_by(
+        "pnc", answer(checks, pnc, MatchOutcome.POSSIBLE_MATCH, candidates=candidates)
+    )
+    local = queries["local-intelligence", "subject"]
+    await checks.sent_by(f"{checks.tenant}-intel", answer(checks, local, MatchOutcome.NO_TRACE))
+    await checks.wait(timedelta(hours=5))  # whatever else was awaited, the wait ends
+    [completed] = await checks.emitted(ChecksCompletedV1)
+    assert completed.indication is Indication.UNDETERMINED
+    return pnc
+
+
+def settlement(checks: Checks, record_reference: str | None) -> SettleMatchV1:
+    return SettleMatchV1.model_validate(
+        {
+            **example_payload(SettleMatchV1),
+            "case_reference": checks.case,
+            "stage": "initial-contact",
+            "party": "subject",
+            "record_reference": record_reference,
+        }
+    )
+
+
+async def test_a_settled_possible_match_is_asked_for_and_comes_as_a_late_answer_5_4_4(
+    checks: Checks,
+) -> None:
+    pnc = await possible_match_on_pnc(checks)
+    multiagency = stream(checks, "multiagency", "settle-match")
+
+    stranger = settlement(checks, "PNC/99/9")  # not a candidate
+    assert await checks.deliver(multiagency, stranger) is Verdict.DEAD
+    assert await checks.deliver(multiagency, settlement(checks, "PNC/09/1")) is Verdict.APPLIED
+
+    asked = [q for q in await checks.emitted(CheckQueryV1) if q.query_id == pnc.query_id]
+    assert [q.record_reference for q in asked] == [None, "PNC/09/1"]
+    settled = answer(checks, asked[-1], MatchOutcome.MATCH, CHILD_CONVICTION)
+    assert await checks.sent_by("pnc", settled) is Verdict.APPLIED
+    [late] = await checks.emitted(CheckAnsweredLateV1)
+    assert late.result.outcome is MatchOutcome.MATCH
+    assert late.concerns == (Concern.CHILD_SEXUAL_CONVICTION,)
+
+
+async def test_a_possible_match_ruled_out_reads_as_no_trace_5_4_4(checks: Checks) -> None:
+    await possible_match_on_pnc(checks)
+    multiagency = stream(checks, "multiagency", "settle-match")
+    assert await checks.deliver(multiagency, settlement(checks, None)) is Verdict.APPLIED
+
+    [late] = await checks.emitted(CheckAnsweredLateV1)
+    assert (late.result.system, late.result.outcome) == (System.PNC, MatchOutcome.NO_TRACE)
+    assert late.result.candidates == ()
+    # Settled once: there is no possible match left to settle.
+    assert await checks.deliver(multiagency, settlement(checks, None)) is Verdict.DEAD

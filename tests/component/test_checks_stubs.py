@@ -338,3 +338,27 @@ async def test_the_same_seed_gives_the_same_people(database_url: str) -> None:
         made.append(await digest(database_url, tenants.pnc))
     assert made[0] == made[1]
     assert made[0] != made[2]
+
+
+async def test_a_record_a_researcher_settled_on_is_answered_as_the_match_5_4_4(
+    seeded: Seeded, stub: Any
+) -> None:
+    pnc = await stub("pnc", seeded.tenants.pnc)
+    row = await offender(seeded)
+    # Particulars too thin to match him by search, but a researcher has settled on his record.
+    thin = SubjectParticulars(names=(PersonName(surname=row["surname"]),))
+    asked = query(seeded, System.PNC, thin).model_copy(
+        update={"record_reference": row["reference"]}
+    )
+
+    verdict, result = await pnc.ask(asked)
+
+    assert verdict is Verdict.APPLIED
+    assert result is not None
+    assert result.outcome is MatchOutcome.MATCH
+    assert result.candidates[0].record_reference == row["reference"]
+    assert any(f.schedule_34a and f.kind is RecordKind.CONVICTION for f in result.findings)
+    unknown = query(seeded, System.PNC, thin).model_copy(update={"record_reference": "PNC/00/0"})
+    _, nothing = await pnc.ask(unknown)
+    assert nothing is not None
+    assert nothing.outcome is MatchOutcome.NO_TRACE

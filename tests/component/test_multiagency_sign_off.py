@@ -13,7 +13,15 @@ import httpx
 import pytest
 
 from schemas import topics
-from schemas.checks import RecordKind
+from schemas.checks import (
+    Candidate,
+    CheckAnsweredLateV1,
+    Concern,
+    MatchOutcome,
+    RecordKind,
+    SettleMatchV1,
+    System,
+)
 from schemas.multiagency import (
     AgencyKind,
     ConsultationOutcome,
@@ -31,7 +39,16 @@ from services.runtime.audit import Action, entries
 from services.runtime.service import HttpContext
 from services.runtime.staff import Role
 from tests.component.test_multiagency_api import assessing, rule_of
-from tests.component.test_multiagency_harness import Exchange, answer, area, exchange, finding
+from tests.component.test_multiagency_harness import (
+    Exchange,
+    answer,
+    application,
+    area,
+    checks,
+    enquiry,
+    exchange,
+    finding,
+)
 from tests.support.staff import headers, issuer
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
@@ -158,3 +175,93 @@ async def test_an_officer_who_categorises_otherwise_says_why_and_a_forum_decides
     [scheduled] = exchange.of_type(ForumScheduledV1)
     assert scheduled.case_reference == case
     assert len(exchange.of_type(RequestConsultationV1)) >= 1
+
+
+async def test_a_researcher_settles_a_possible_match_and_the_assessment_weighs_it_5_4_4(
+    exchange: Exchange, tenant: str, officer: httpx.AsyncClient
+) -> None:
+    case = f"{tenant}-2026-000001"
+    for stream, message in (
+        ("enquiry-registered", enquiry(case, exchange.clock)),
+        ("application-submitted", application(case, exchange.clock)),
+    ):
+        await exchange.send(
+            topics.stream(tenant, "intake", stream),
+            message,
+            sender=tenant,
+            service="intake",
+            subject=case,
+        )
+    namesakes = (
+        Candidate(record_reference="PNC/09/1", confidence=0.74, reasons=("surname-exact",)),
+        Candidate(record_reference="PNC/11/2", confidence=0.61, reasons=("surname-exact",)),
+    )
+    stage4 = checks(case, exchange.clock)
+    [nothing] = stage4.results
+    possible = nothing.model_copy(
+        update={"outcome": MatchOutcome.POSSIBLE_MATCH, "confidence": 0.74, "candidates": namesakes}
+    )
+    await exchange.send(
+        topics.stream(tenant, "checks", "checks-completed"),
+        stage4.model_copy(update={"results": (possible,)}),
+        sender=tenant,
+        service="checks",
+        subject=case,
+    )
+    [request] = exchange.of_type(RequestConsultationV1)
+    csc = f"csc-{tenant}"
+    await exchange.send(
+        topics.inbox(tenant, csc),
+        answer(request, csc, exchange.clock),
+        sender=csc,
+        service="agency",
+        subject=case,
+    )
+    assert (await officer.get(f"/cases/{case}/risk-assessment")).json()["route"] == "no-concerns"
+
+    url = f"/cases/{case}/possible-matches"
+    body = {
+        "system": "pnc",
+        "party": "subject",
+        "record_reference": "PNC/09/1",
+        "reason": "Same date of birth and home address as the application gives.",
+    }
+    stranger = await officer.post(url, json={**body, "record_reference": "PNC/99/9"})
+    assert rule_of(stranger).startswith("record_reference:")
+    unexplained = await officer.post(url, json={**body, "reason": "looks right"})
+    assert rule_of(unexplained).startswith("reason:")
+    assert exchange.of_type(SettleMatchV1) == []
+    settled = await officer.post(url, json=body)
+    assert settled.status_code == 202, settled.text
+    await exchange.pump()
+
+    [sent] = exchange.sent_of_type(SettleMatchV1)
+    assert sent.topic == topics.stream(tenant, "multiagency", "settle-match")
+    asked = sent.decode(SettleMatchV1)
+    assert (asked.system, asked.party, asked.record_reference) == (
+        System.PNC,
+        "subject",
+        "PNC/09/1",
+    )
+    # The checks ask PNC for that record; it comes back as a late answer of stage 4.
+    found = CheckAnsweredLateV1(
+        case_reference=case,
+        stage=asked.stage,
+        result=possible.model_copy(
+            update={"outcome": MatchOutcome.MATCH, "confidence": 1.0, "findings": (finding(),)}
+        ),
+        answered_at=exchange.clock.now(),
+        completed_at=stage4.completed_at,
+        concerns=(Concern.CHILD_SEXUAL_CONVICTION,),
+    )
+    await exchange.send(
+        topics.stream(tenant, "checks", "check-answered-late"),
+        found,
+        sender=tenant,
+        service="checks",
+        subject=case,
+    )
+    revised = (await officer.get(f"/cases/{case}/risk-assessment")).json()
+    assert revised["state"] == "awaiting-sign-off"
+    assert revised["route"] == "concerns"
+    assert "child-sexual-offence-conviction" in revised["categories"]

@@ -45,6 +45,8 @@ def check_addressee(*, system: System, tenant: str, query: CheckQueryV1) -> None
 
 async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1) -> CheckResult:
     """Search the system's records for the person asked about and say what it found."""
+    if query.record_reference is not None:
+        return await settled_record(tx, system=system, query=query)
     decision, loaded = await searched(tx, query.particulars)
     base = CheckResult(
         system=system,
@@ -67,6 +69,31 @@ async def search_records(tx: Transaction, *, system: System, query: CheckQueryV1
             "visor_marker": marker if system is System.PNC else None,
             "candidates": (matching_candidate(decision.best),),
         }
+    )
+
+
+async def settled_record(tx: Transaction, *, system: System, query: CheckQueryV1) -> CheckResult:
+    """The record a researcher settled on (5.4.4), as the match; no trace if it is not held."""
+    reference = query.record_reference
+    row = await tx.conn.fetchrow(
+        "SELECT id, visor_marker FROM nominals WHERE tenant = $1 AND reference = $2",
+        tx.tenant,
+        reference,
+    )
+    if row is None:
+        return CheckResult(
+            system=system, party=query.party, outcome=MatchOutcome.NO_TRACE, confidence=0.0
+        )
+    return CheckResult(
+        system=system,
+        party=query.party,
+        outcome=MatchOutcome.MATCH,
+        confidence=1.0,
+        findings=await search.findings(tx, nominal_id=int(row["id"])),
+        visor_marker=bool(row["visor_marker"]) if system is System.PNC else None,
+        candidates=(
+            Candidate(record_reference=str(reference), confidence=1.0, reasons=("settled",)),
+        ),
     )
 
 
