@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.checks.stubs.bench import percentile, run_evaluation
+from services.checks.stubs import loading
+from services.checks.stubs.bench import percentile, run_evaluation, run_labelled
 from services.checks.stubs.evaluation import Report
 from services.checks.stubs.seed.holdings import Tenants
-from services.checks.stubs.seed.load import Plan, seed
+from services.checks.stubs.seed.load import Plan, migrate_stubs, seed
 from services.checks.stubs.seed.places import DEFAULT_FORCES
 
 app = typer.Typer(
@@ -21,6 +25,7 @@ app = typer.Typer(
 )
 console = Console(width=140)
 _DSN = "postgresql://csods@127.0.0.1:15432/csods"
+T = TypeVar("T")
 
 
 def _owner_dsn() -> str:
@@ -97,10 +102,72 @@ def evaluate_command(
     queries: Annotated[int, typer.Option(min=1, help="Labelled queries to ask.")] = 1000,
     seed_value: Annotated[int, typer.Option("--seed", help="The sample's seed.")] = 7,
     pnc: Annotated[str, typer.Option(help="The tenant running PNC.")] = "pnc",
+    labelled: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="A force's own labelled questions (docs/stubs-csv.md) instead of generated ones.",
+        ),
+    ] = None,
 ) -> None:
-    """Precision and recall of the matcher on labelled queries against the seeded PNC."""
-    report = asyncio.run(run_evaluation(_owner_dsn(), tenant=pnc, queries=queries, seed=seed_value))
+    """Precision and recall of the matcher on labelled queries: generated from the seeded
+    PNC, or a force's own file of questions and right answers."""
+    if labelled is None:
+        report = asyncio.run(
+            run_evaluation(_owner_dsn(), tenant=pnc, queries=queries, seed=seed_value)
+        )
+    else:
+        questions = _or_exit(lambda: loading.read_rows(labelled, loading.LabelledRow))
+        report = asyncio.run(run_labelled(_owner_dsn(), tenant=pnc, rows=questions))
     _print_report(report)
+
+
+@app.command("load")
+def load_command(
+    nominals: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="nominals.csv (docs/stubs-csv.md)")
+    ],
+    *,
+    system: Annotated[str, typer.Option(help="pnc, visor, ini or local-intelligence.")],
+    tenant: Annotated[str, typer.Option(help="The tenant whose system it is.")],
+    records: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="records.csv: what each person has."),
+    ] = None,
+) -> None:
+    """Add a force's own people and their records to a stand-in, from documented CSV files,
+    to test the matching on its own data: all rows or none."""
+    if system not in loading.SYSTEMS:
+        console.print(f"[red]--system: one of {', '.join(loading.SYSTEMS)}[/red]")
+        raise typer.Exit(2)
+    people = _or_exit(lambda: loading.read_rows(nominals, loading.NominalRow))
+    held = _or_exit(lambda: loading.read_rows(records, loading.RecordRow) if records else [])
+    added = _or_exit(lambda: asyncio.run(_load(system, tenant, people, held)))
+    console.print(f"{added.nominals:,} people and {added.records:,} records added to {tenant}")
+
+
+async def _load(
+    system: str,
+    tenant: str,
+    people: list[loading.NominalRow],
+    held: list[loading.RecordRow],
+) -> loading.Loaded:
+    await migrate_stubs(_owner_dsn())
+    conn = await asyncpg.connect(_owner_dsn())
+    try:
+        return await loading.load(conn, system=system, tenant=tenant, nominals=people, records=held)
+    finally:
+        await conn.close()
+
+
+def _or_exit(step: Callable[[], T]) -> T:
+    """Run one step; a refused file stops the command with the row, column and rule."""
+    try:
+        return step()
+    except loading.BadFileError as refused:
+        console.print(f"[red]{refused}[/red]")
+        raise typer.Exit(2) from None
 
 
 @app.command("bench")

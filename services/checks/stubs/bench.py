@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from services.checks.stubs.evaluation import Report, evaluate
+from services.checks.stubs.evaluation import Report, evaluate, evaluate_labelled
+from services.checks.stubs.loading import LabelledRow
 from services.runtime.service import app_dsn
 from services.runtime.settings import Settings
 from services.runtime.unit_of_work import open_database
@@ -35,4 +36,15 @@ async def run_evaluation(owner_dsn: str, *, tenant: str, queries: int, seed: int
         )
     finally:
         await owner.close()
+        await database.pool.close()
+
+
+async def run_labelled(owner_dsn: str, *, tenant: str, rows: Sequence[LabelledRow]) -> Report:
+    """Evaluate the PNC stand-in's search on a force's own labelled questions."""
+    settings = Settings(tenant=tenant, database_url=owner_dsn)
+    database = await open_database(dsn=app_dsn(settings, "pnc"), schema="pnc", size=2)
+    try:
+        questions = [(row.particulars(), row.expected) for row in rows]
+        return await evaluate_labelled(database, tenant=tenant, questions=questions)
+    finally:
         await database.pool.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,10 @@ DECOY: dict[str, Distortion] = {
 }
 
 
+# The kinds of a force's own labelled file: someone the system holds, and someone it does not.
+LABELLED, LABELLED_DECOY = "labelled", "labelled-nobody-held"
+
+
 @dataclass
 class Tally:
     """What the matcher said for one kind of query."""
@@ -156,8 +160,8 @@ class Report:
 
     def figures(self) -> dict[str, float]:
         """Precision and recall of the automatic match, and the researcher's share."""
-        true = [t for k, t in self.kinds.items() if k in TRUE]
-        decoys = [t for k, t in self.kinds.items() if k in DECOY]
+        true = [t for k, t in self.kinds.items() if k in TRUE or k == LABELLED]
+        decoys = [t for k, t in self.kinds.items() if k in DECOY or k == LABELLED_DECOY]
         right = sum(t.right_match for t in true)
         wrong = sum(t.wrong_match for t in true) + sum(t.outcomes["match"] for t in decoys)
         positives = sum(t.asked for t in true)
@@ -211,18 +215,45 @@ async def evaluate(
         asked = distort(rng, row)
         if asked is None:
             continue
-        started = time.perf_counter()
-        decision = await decide(database, tenant, asked)
-        report.seconds.append(time.perf_counter() - started)
-        tally = report.kinds.setdefault(name, Tally())
-        tally.asked += 1
-        tally.outcomes[decision.outcome.value] += 1
-        references = [scored.nominal.reference for scored in decision.candidates]
-        if decision.outcome is MatchOutcome.MATCH and name in TRUE:
-            if references[0] == row["reference"]:
-                tally.right_match += 1
-            else:
-                tally.wrong_match += 1
-        if decision.outcome is MatchOutcome.POSSIBLE_MATCH and row["reference"] in references:
-            tally.referred_with_truth += 1
+        truth = row["reference"] if name in TRUE else None
+        await _ask(database, tenant, report, kind=name, asked=asked, expected=truth)
     return report
+
+
+async def evaluate_labelled(
+    database: Database, *, tenant: str, questions: Sequence[tuple[SubjectParticulars, str | None]]
+) -> Report:
+    """Ask a force's own labelled questions (particulars, the reference of the right person or
+    None for someone not held) and tally the answers as the generated evaluation does."""
+    report = Report()
+    for asked, expected in questions:
+        kind = LABELLED if expected else LABELLED_DECOY
+        await _ask(database, tenant, report, kind=kind, asked=asked, expected=expected)
+    return report
+
+
+async def _ask(
+    database: Database,
+    tenant: str,
+    report: Report,
+    *,
+    kind: str,
+    asked: SubjectParticulars,
+    expected: str | None,
+) -> None:
+    """Ask one question, timed, and tally the answer against the right person (None: the
+    system holds no one who is the right answer)."""
+    started = time.perf_counter()
+    decision = await decide(database, tenant, asked)
+    report.seconds.append(time.perf_counter() - started)
+    tally = report.kinds.setdefault(kind, Tally())
+    tally.asked += 1
+    tally.outcomes[decision.outcome.value] += 1
+    references = [scored.nominal.reference for scored in decision.candidates]
+    if decision.outcome is MatchOutcome.MATCH and expected:
+        if references[0] == expected:
+            tally.right_match += 1
+        else:
+            tally.wrong_match += 1
+    if decision.outcome is MatchOutcome.POSSIBLE_MATCH and expected in references:
+        tally.referred_with_truth += 1
