@@ -46,6 +46,34 @@ class Played:
     outcome: str | None
     seconds: float
     error: str | None = None
+    found: Found | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the system itself recorded of a case: the facts its story is held to."""
+
+    route: str | None
+    categories: frozenset[str]
+    forum: str | None
+    recipients: tuple[str, ...]
+    protective_actions: frozenset[str]
+    referrals: int
+
+
+def found_of(worker: CaseWorker, force: str, case: str) -> Found:
+    """Read a closed case's record from the force's multi-agency and disclosure services."""
+    assessed = worker.call("GET", "multiagency", force, f"/cases/{case}")
+    closed = worker.call("GET", "disclosure", force, f"/cases/{case}")
+    forum = assessed.get("forum")
+    return Found(
+        route=assessed.get("route"),
+        categories=frozenset(assessed.get("categories") or ()),
+        forum=forum["forum"] if forum and forum.get("decided_at") else None,
+        recipients=tuple(closed.get("recipients") or ()),
+        protective_actions=frozenset(closed.get("protective_actions_taken") or ()),
+        referrals=len(assessed.get("referrals") or ()),
+    )
 
 
 PIDS = stack.project_root() / ".stack" / "demo.pids"
@@ -121,7 +149,8 @@ def play(console: Console, worker: CaseWorker) -> list[Played]:
             case = story.play(worker, story)
             record = worker.disclosure_case(story.force, case, {"closed"})
             console.print(f"  [green]closed[/green] {case}: {story.title}")
-            return Played(story, case, str(record["outcome"]), time.monotonic() - began)
+            seen = found_of(worker, story.force, case)
+            return Played(story, case, str(record["outcome"]), time.monotonic() - began, found=seen)
         except Exception as exc:  # noqa: BLE001 - one story's failure is reported, not raised
             console.print(f"  [red]failed[/red] {story.title}: {str(exc)[:300]}")
             return Played(story, None, None, time.monotonic() - began, str(exc)[:120])

@@ -62,6 +62,18 @@ class Applicant:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What the press release says happened, as the system must find and record it."""
+
+    route: str  # found by the system's own assessment, signed off as the records show
+    categories: frozenset[str] = frozenset()  # of 5.5.3 (i)-(iv): these at least
+    forum: str | None = None  # where the forum met, when it did
+    recipients: tuple[str, ...] = ()  # to whom, by relationship
+    protective_actions: frozenset[str] = frozenset()
+    escalated: bool = False  # immediate or imminent risk referred to children's social care
+
+
+@dataclass(frozen=True)
 class Story:
     """One case, start to finish."""
 
@@ -71,7 +83,9 @@ class Story:
     play: Callable[[CaseWorker, Story], str]
     applicant: Applicant
     subject: Subject
+    facts: Facts
     grooming_reported: bool = False
+    child_lives_with_subject: bool = False  # case study 4: with her mother and the subject
 
 
 def _person(forenames: str, surname: str) -> dict[str, Any]:
@@ -88,6 +102,10 @@ def _subject(subject: Subject) -> dict[str, Any]:
         ],
         "description": subject.description,
     }
+
+
+def _home_of(subject: Subject) -> dict[str, Any]:
+    return {"lines": [subject.street], "town": subject.town, "postcode": subject.postcode}
 
 
 def _contact() -> dict[str, Any]:
@@ -149,6 +167,7 @@ def face_to_face(story: Story) -> dict[str, Any]:
                 "date_of_birth": {"year": born},
                 "relationship_to_applicant": relationship,
                 "relationship_verified": True,
+                "address": _home_of(story.subject) if story.child_lives_with_subject else None,
             }
             for number, (name, born, relationship) in enumerate(applicant.children, start=1)
         ],
@@ -167,14 +186,12 @@ def _apply(worker: CaseWorker, story: Story) -> str:
     return case
 
 
-def _forum(
-    worker: CaseWorker, force: str, case: str, *, route: str, disclose: bool, rationale: str
-) -> None:
+def _forum(worker: CaseWorker, force: str, case: str, *, disclose: bool, rationale: str) -> None:
+    """The forum meets on the route the signed-off assessment found: the script never says it."""
     worker.forum_decision(
         force,
         case,
         {
-            "route": route,
             "recommend_disclosure": disclose,
             "rationale": rationale,
             "attendance": [
@@ -227,7 +244,7 @@ def _disclosed(worker: CaseWorker, story: Story, disclosure: Disclosure) -> str:
     delivered in person to the applicant (and any others named)."""
     case = _apply(worker, story)
     force = story.force
-    _forum(worker, force, case, route="concerns", disclose=True, rationale=disclosure.rationale)
+    _forum(worker, force, case, disclose=True, rationale=disclosure.rationale)
     worker.disclosure_case(force, case, {"awaiting-decision"})
     applicant = story.applicant
     decision: dict[str, Any] = {
@@ -282,9 +299,13 @@ def _concerns_acted_on_without_disclosure(  # noqa: PLR0917 - one story's words
     actions: list[str],
     action: str,
     summary: str,
+    *,
+    came_to_light: str | None = None,
 ) -> str:
     case = _apply(worker, story)
-    _forum(worker, story.force, case, route="concerns", disclose=False, rationale=rationale)
+    _forum(worker, story.force, case, disclose=False, rationale=rationale)
+    if came_to_light is not None:  # what came to light later goes to children's social care
+        worker.escalate(story.force, case, came_to_light)
     worker.disclosure_case(story.force, case, {"awaiting-decision"})
     worker.decide(
         story.force, case, {"disclose": False, "community_risk_assessment_required": False}
@@ -304,6 +325,8 @@ def no_disclosure_but_protective_action(worker: CaseWorker, story: Story) -> str
         ["subject-warned", "child-protection-referral"],
         "Harassment warning issued about his conduct towards the girl.",
         "No disclosure; warning issued; CPU investigation.",
+        came_to_light="The parents have text messages from him to the girl that imply "
+        "grooming; the Child Protection Unit investigates (s.47).",
     )
 
 
@@ -377,7 +400,6 @@ def cross_force(worker: CaseWorker, story: Story) -> str:
             worker,
             responding,
             theirs,
-            route="concerns",
             disclose=False,
             rationale="Local intelligence of controlling behaviour; no sexual offending.",
         )
@@ -413,6 +435,12 @@ STORIES: tuple[Story, ...] = (
             (("Ella", 2017, "parent"), ("Jack", 2019, "parent")),
         ),
         DEREK_HOLLOWAY,
+        Facts(
+            route="concerns",
+            categories=frozenset({"child-sexual-offence-conviction"}),
+            recipients=("applicant",),
+            protective_actions=frozenset({"licence-or-order-enforced"}),
+        ),
     ),
     Story(
         "Case study 2: no disclosure but protective action",
@@ -429,6 +457,12 @@ STORIES: tuple[Story, ...] = (
             (("Sophie", 2012, "parent"),),
         ),
         GARY_PICKERING,
+        Facts(
+            route="concerns",
+            categories=frozenset({"concerning-behaviour"}),
+            protective_actions=frozenset({"subject-warned", "child-protection-referral"}),
+            escalated=True,
+        ),
         grooming_reported=True,
     ),
     Story(
@@ -446,6 +480,12 @@ STORIES: tuple[Story, ...] = (
             (("Noah", 2020, "other-relative"),),
         ),
         KEITH_MARSH,
+        Facts(
+            route="concerns",
+            categories=frozenset({"other-relevant-conviction", "relevant-intelligence"}),
+            forum="mappa-meeting",
+            recipients=("applicant", "carer"),
+        ),
     ),
     Story(
         "Case study 4: no disclosure",
@@ -462,6 +502,8 @@ STORIES: tuple[Story, ...] = (
             (("Lily", 2018, "parent"),),
         ),
         LIAM_FOSTER,
+        Facts(route="no-concerns"),
+        child_lives_with_subject=True,
     ),
     Story(
         "Cross-force: Warwickshire owns, Cleveland responds",
@@ -478,6 +520,7 @@ STORIES: tuple[Story, ...] = (
             (("Maya", 2016, "parent"),),
         ),
         SHAUN_DOBSON,
+        Facts(route="concerns", protective_actions=frozenset({"safeguarding-advice"})),
     ),
     Story(
         "A second request about one subject: Cleveland asked too",
@@ -494,5 +537,6 @@ STORIES: tuple[Story, ...] = (
             (("Leo", 2019, "parent"),),
         ),
         SHAUN_DOBSON,
+        Facts(route="concerns", protective_actions=frozenset({"safeguarding-advice"})),
     ),
 )

@@ -125,16 +125,28 @@ class CaseWorker:
         )
 
     def forum_decision(self, force: str, case: str, decision: dict[str, Any]) -> None:
-        """Record the forum's conclusion once the case is ready for it."""
+        """Record the forum's conclusion once the case is ready for it, on the route the
+        signed-off assessment found (the script never says the route itself)."""
         self.sign_off(force, case)
-        self.wait(
+        scheduled = self.wait(
             "multiagency",
             force,
             case,
             lambda c: c.get("forum") is not None,
             what="a forum scheduled",
         )
-        self.call("POST", "multiagency", force, f"/cases/{case}/forum/decision", decision)
+        concluded = {**decision, "route": scheduled["route"]}
+        self.call("POST", "multiagency", force, f"/cases/{case}/forum/decision", concluded)
+
+    def escalate(self, force: str, case: str, grounds: str) -> None:
+        """Raise imminent risk that came to light, for children's social care (2.7, 5.6.11)."""
+        self.call(
+            "POST",
+            "multiagency",
+            force,
+            f"/cases/{case}/escalations",
+            {"stage": "outcome-and-closure", "risk": "imminent", "grounds": grounds},
+        )
 
     # Disclosure (stages 5 and 6)
     def disclosure_case(self, force: str, case: str, status: set[str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -79,6 +80,10 @@ class CaseView(BaseModel):
     disclosed: bool
     extent: str | None
     protective_actions: int
+    protective_actions_taken: list[str] = Field(description="The kinds of action taken.")
+    recipients: list[str] = Field(
+        description="To whom a disclosure goes, by relationship (never names): 5.5.4, 5.6.19."
+    )
     outcome: str | None
     final_intelligence_report: str | None
     closed_at: datetime | None
@@ -230,6 +235,8 @@ def _view(case: CaseRow) -> CaseView:
         disclosed=case.disclosed,
         extent=case.extent,
         protective_actions=case.protective_actions,
+        protective_actions_taken=list(case.protective_action_kinds),
+        recipients=_relationships(case.decision),
         outcome=case.outcome,
         final_intelligence_report=case.final_intelligence_report,
         closed_at=case.closed_at,
@@ -237,6 +244,14 @@ def _view(case: CaseRow) -> CaseView:
             use_cases.letter_held(case) if case.status == "no-concerns" else None
         ),
     )
+
+
+def _relationships(decision: Any) -> list[str]:
+    """The relationships of a disclosure's recipients, as the decision recorded them."""
+    if not decision or not decision.get("disclose"):
+        return []
+    named = [decision.get("recipient"), *(decision.get("other_recipients") or [])]
+    return [str(recipient["relationship"]) for recipient in named if recipient]
 
 
 def _flag_view(flag: FlagRow) -> RepeatedRequestsView:

@@ -28,6 +28,7 @@ class CaseRow:
     disclosed: bool
     extent: str | None
     protective_actions: int
+    protective_action_kinds: list[str]
     outcome: str | None
     final_intelligence_report: str | None
     closed_at: datetime | None

@@ -279,6 +279,9 @@ async def record_protective_action(
         tx,
         case_reference=case_reference,
         protective_actions=case.protective_actions + 1,
+        protective_action_kinds=sorted(
+            {*case.protective_action_kinds, *(action.value for action in actions)}
+        ),
     )
 
 

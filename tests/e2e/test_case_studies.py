@@ -69,6 +69,18 @@ def test_each_case_ends_as_the_press_release_describes(played: list[Played], num
     result = played[number]
     assert result.error is None, result.error
     assert result.outcome == result.story.expected_outcome
+    # What happened on the way, as the system itself found and recorded it.
+    facts, found = result.story.facts, result.found
+    assert found is not None
+    assert found.route == facts.route  # the route the assessment found, signed off as such
+    assert facts.categories <= found.categories, found.categories
+    if facts.route == "no-concerns":
+        assert found.categories == frozenset()
+    if facts.forum is not None:
+        assert found.forum == facts.forum
+    assert found.recipients == facts.recipients
+    assert found.protective_actions == facts.protective_actions
+    assert (found.referrals > 0) is facts.escalated  # case study 2's CPU investigation (s.47)
 
 
 def test_the_figures_count_enquiries_applications_and_disclosures(
