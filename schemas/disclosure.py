@@ -111,6 +111,18 @@ class DecisionDetails(Part):
     community_risk_assessment_required: bool = field(
         "Whether a community risk assessment is required (5.6.26: always, when disclosing).", True
     )
+    likelihood_of_contact: FreeText | None = offence(
+        "How likely actual contact between the subject and the child is, and why that is "
+        "enough for the test (4.7); given whenever disclosing.",
+        "He stays at the family home most weekends and collects the child from school.",
+        default=None,
+    )
+    data_protection: FreeText | None = offence(
+        "How the disclosure accords with the data protection principles: only what is "
+        "needed, to whom it is needed, kept confidential (5.6.14); given whenever disclosing.",
+        "Only the conviction and its date, to the mother alone, under a signed undertaking.",
+        default=None,
+    )
 
 
 class DisclosureDecidedV1(DecisionDetails, Message):

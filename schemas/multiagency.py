@@ -363,6 +363,18 @@ class ForumDecidedV1(Message):
         None,
         default=None,
     )
+    inform_subject: bool | None = field(
+        "Whether the subject is told of the disclosure, as the forum decided when it "
+        "recommended disclosure (5.6.17); empty where it recommended none.",
+        False,
+        default=None,
+    )
+    community_risk_assessment: FreeText | None = offence(
+        "The forum's consideration of the risks a disclosure brings to the subject (5.6.26); "
+        "given whenever it recommends disclosure.",
+        None,
+        default=None,
+    )
     forum_met: bool = field(
         "Whether a forum met and reached this conclusion. False where nothing was found and "
         "every agency consulted answered, so the case was concluded 'no concerns' without a "

@@ -186,12 +186,32 @@ def _apply(worker: CaseWorker, story: Story) -> str:
     return case
 
 
-def _forum(worker: CaseWorker, force: str, case: str, *, disclose: bool, rationale: str) -> None:
-    """The forum meets on the route the signed-off assessment found: the script never says it."""
+def _forum(
+    worker: CaseWorker,
+    force: str,
+    case: str,
+    *,
+    disclose: bool,
+    rationale: str,
+    inform_subject: bool = False,
+) -> None:
+    """The forum meets on the route the signed-off assessment found: the script never says it.
+    Recommending disclosure, it decides whether the subject is told (5.6.17) and weighs the
+    risks the disclosure brings to him (5.6.26)."""
+    deciding = (
+        {
+            "inform_subject": inform_subject,
+            "community_risk_assessment": "Risks to the subject from the disclosure weighed; "
+            "his offender manager will watch for any threat to him.",
+        }
+        if disclose
+        else {}
+    )
     worker.forum_decision(
         force,
         case,
         {
+            **deciding,
             "recommend_disclosure": disclose,
             "rationale": rationale,
             "attendance": [
@@ -236,6 +256,7 @@ class Disclosure:
     verbatim: str  # what the deliverer says, word for word (5.6.16)
     inform_subject: bool
     subject_reason: str
+    contact: str  # how likely actual contact is, and why it is enough (4.7)
     other_recipients: tuple[dict[str, Any], ...] = ()
 
 
@@ -244,7 +265,14 @@ def _disclosed(worker: CaseWorker, story: Story, disclosure: Disclosure) -> str:
     delivered in person to the applicant (and any others named)."""
     case = _apply(worker, story)
     force = story.force
-    _forum(worker, force, case, disclose=True, rationale=disclosure.rationale)
+    _forum(
+        worker,
+        force,
+        case,
+        disclose=True,
+        rationale=disclosure.rationale,
+        inform_subject=disclosure.inform_subject,
+    )
     worker.disclosure_case(force, case, {"awaiting-decision"})
     applicant = story.applicant
     decision: dict[str, Any] = {
@@ -262,6 +290,9 @@ def _disclosed(worker: CaseWorker, story: Story, disclosure: Disclosure) -> str:
             "reason": disclosure.subject_reason,
         },
         "community_risk_assessment_required": True,
+        "likelihood_of_contact": disclosure.contact,
+        "data_protection": "Only what the recipients need to protect the children, to them "
+        "alone, read to them in person under a signed undertaking.",
     }
     if disclosure.other_recipients:
         decision["other_recipients"] = list(disclosure.other_recipients)
@@ -280,6 +311,8 @@ def disclosure_and_protective_action(worker: CaseWorker, story: Story) -> str:
         "must not have unsupervised contact with children.",
         inform_subject=True,
         subject_reason="He is managed under MAPPA and will be seen.",
+        contact="The family visit his home with the children, and he visits theirs (the press "
+        "release): contact is regular, not only possible.",
     )
     case = _disclosed(worker, story, disclosure)
     worker.protect(
@@ -288,6 +321,7 @@ def disclosure_and_protective_action(worker: CaseWorker, story: Story) -> str:
         ["licence-or-order-enforced"],
         "Subject arrested and charged with breach of his SOPO.",
     )
+    worker.tell_subject(story.force, case)  # the forum decided he is told (5.6.17)
     worker.close_case(story.force, case, "Disclosure made; SOPO breach charged.")
     return case
 
@@ -353,6 +387,8 @@ def partial_disclosure(worker: CaseWorker, story: Story) -> str:
         "children in his care.",
         inform_subject=False,
         subject_reason="Telling him could put the mother at risk.",
+        contact="The mother minds the children at the home she shares with him: he is with "
+        "them whenever she is.",
         other_recipients=({"relationship": "carer", "name": _person("Margaret", "Bennett")},),
     )
     case = _disclosed(worker, story, disclosure)

@@ -176,6 +176,11 @@ class CaseWorker:
         body = {"actions": actions, "description": description}
         self.call("POST", "disclosure", force, f"/cases/{case}/protective-action", body)
 
+    def tell_subject(self, force: str, case: str) -> None:
+        """Record that the subject was told in person, as the forum decided (5.6.25)."""
+        body = {"in_person": True, "scheme_information_given": True}
+        self.call("POST", "disclosure", force, f"/cases/{case}/subject-told", body)
+
     def close_case(self, force: str, case: str, summary: str) -> dict[str, Any]:
         """Close the case; return its disclosure record."""
         closed = self.call(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -60,6 +60,16 @@ class ProtectiveActionRequest(BaseModel):
     description: FreeText
 
 
+class SubjectToldRequest(BaseModel):
+    """The subject was told in person, with information about the scheme (5.6.25)."""
+
+    model_config = STRICT
+    in_person: Literal[True] = Field(description="A subject is only ever told in person.")
+    scheme_information_given: Literal[True] = Field(
+        description="Information about the scheme and its implications for the subject."
+    )
+
+
 class CloseRequest(BaseModel):
     """Closing a case: every case closes, whatever stage it stops at (6.1)."""
 
@@ -81,6 +91,9 @@ class CaseView(BaseModel):
     extent: str | None
     protective_actions: int
     protective_actions_taken: list[str] = Field(description="The kinds of action taken.")
+    subject_told_at: datetime | None = Field(
+        description="When the subject was told in person, where the decision was to tell him."
+    )
     recipients: list[str] = Field(
         description="To whom a disclosure goes, by relationship (never names): 5.5.4, 5.6.19."
     )
@@ -193,6 +206,15 @@ def create_app(context: HttpContext) -> FastAPI:
             ),
         )
 
+    @app.post("/cases/{case_reference}/subject-told", responses=REFUSALS, dependencies=team)
+    async def subject_told(case_reference: CaseRef, request: SubjectToldRequest) -> CaseView:
+        """Record that the subject was told in person, as the forum decided (5.6.17, 5.6.25)."""
+        del request  # its two fields are the promise that it was so
+        return await step(
+            case_reference,
+            partial(use_cases.record_subject_told, case_reference=case_reference, clock=clock),
+        )
+
     @app.post("/cases/{case_reference}/close", responses=REFUSALS, dependencies=team)
     async def close(case_reference: CaseRef, request: CloseRequest) -> CaseView:
         """Close the case with its outcome and final intelligence report (6.1)."""
@@ -237,6 +259,7 @@ def _view(case: CaseRow) -> CaseView:
         protective_actions=case.protective_actions,
         protective_actions_taken=list(case.protective_action_kinds),
         recipients=_relationships(case.decision),
+        subject_told_at=case.subject_told_at,
         outcome=case.outcome,
         final_intelligence_report=case.final_intelligence_report,
         closed_at=case.closed_at,

@@ -50,6 +50,9 @@ def presumption_to_disclose(findings: Iterable[Finding], *, risk_of_serious_harm
     return child_sexual and risk_of_serious_harm
 
 
+ENOUGH_WORDS = 20  # a sentence that says why, not a word that ticks a box
+
+
 def check_decision(
     *,
     disclose: bool,
@@ -61,6 +64,10 @@ def check_decision(
     community_risk_assessment: bool,
     forum_recommends: bool | None,
     subject_notification_reason: str | None = "recorded",
+    inform_subject: bool | None = None,
+    forum_inform_subject: bool | None = None,
+    likelihood_of_contact: str | None,
+    data_protection: str | None,
 ) -> None:
     """Refuse a decision that breaks a rule, naming the rule's paragraph."""
     if route is None:
@@ -91,11 +98,52 @@ def check_decision(
         raise RuleViolation("recipient", "the person best placed to protect the child (5.6.19)")
     if extent is None:
         raise RuleViolation("extent", "full or partial: only what is needed (5.6.14 (iii))")
+    _check_what_was_weighed(
+        subject_notification_reason=subject_notification_reason,
+        likelihood_of_contact=likelihood_of_contact,
+        data_protection=data_protection,
+        inform_subject=inform_subject,
+        forum_inform_subject=forum_inform_subject,
+        community_risk_assessment=community_risk_assessment,
+    )
+
+
+def _check_what_was_weighed(
+    *,
+    subject_notification_reason: str | None,
+    likelihood_of_contact: str | None,
+    data_protection: str | None,
+    inform_subject: bool | None,
+    forum_inform_subject: bool | None,
+    community_risk_assessment: bool,
+) -> None:
+    """What a disclosure records having weighed: the subject's notification and its reason
+    (5.6.17, 5.6.23-5.6.25), the likelihood of contact (4.7), the data protection principles
+    (5.6.14), the forum's decision on telling the subject, the community risk assessment."""
     if not (subject_notification_reason or "").strip():
         raise RuleViolation(
             "subject_notification",
             "whether the subject is told, or self-discloses, is decided with its reason "
             "(5.6.17, 5.6.23-5.6.25)",
+        )
+    if len((likelihood_of_contact or "").strip()) < ENOUGH_WORDS:
+        raise RuleViolation(
+            "likelihood_of_contact",
+            "whether the likelihood of actual contact is enough for disclosure is considered "
+            "and recorded, in a sentence at least (4.7)",
+        )
+    if len((data_protection or "").strip()) < ENOUGH_WORDS:
+        raise RuleViolation(
+            "data_protection",
+            "how the disclosure accords with the data protection principles is recorded, in "
+            "a sentence at least (5.6.14)",
+        )
+    if forum_inform_subject is not None and inform_subject is not forum_inform_subject:
+        told = "told" if forum_inform_subject else "not told"
+        raise RuleViolation(
+            "subject_notification.inform_subject",
+            f"the forum decided the subject is {told} of the disclosure; that is the forum's "
+            "decision, not the decision maker's (5.6.17)",
         )
     if not community_risk_assessment:
         raise RuleViolation(

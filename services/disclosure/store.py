@@ -19,6 +19,7 @@ class CaseRow:
     status: str
     route: str | None
     recommend_disclosure: bool | None
+    forum_inform_subject: bool | None
     identity_verified: bool | None
     applicant: Any
     subject: Any
@@ -29,6 +30,7 @@ class CaseRow:
     extent: str | None
     protective_actions: int
     protective_action_kinds: list[str]
+    subject_told_at: datetime | None
     outcome: str | None
     final_intelligence_report: str | None
     closed_at: datetime | None

@@ -119,6 +119,7 @@ async def take_route(deps: Deps, tx: Transaction, delivery: Delivery[ForumDecide
         case_reference=decision.case_reference,
         route=decision.route.value,
         recommend_disclosure=decision.recommend_disclosure,
+        forum_inform_subject=decision.inform_subject,
         received_at=clock.now(),
         status=status,
         last_event_id=cause.id,
@@ -163,6 +164,12 @@ async def decide(
         subject_notification_reason=(
             details.subject_notification.reason if details.subject_notification else None
         ),
+        inform_subject=(
+            details.subject_notification.inform_subject if details.subject_notification else None
+        ),
+        forum_inform_subject=case.forum_inform_subject,
+        likelihood_of_contact=details.likelihood_of_contact,
+        data_protection=details.data_protection,
     )
     now = clock.now()
     decided = DisclosureDecidedV1(
@@ -292,6 +299,17 @@ async def close_case(
     case = await _case(tx, case_reference)
     if case.closed_at is not None:
         raise WrongStage("the case is already closed (6.1)")
+    if not withdrawn and _to_be_told(case) and case.subject_told_at is None:
+        raise WrongStage(
+            "the decision is that the subject is told: tell him in person, with information "
+            "about the scheme, and record it before the case closes (5.6.25)"
+        )
+    if not withdrawn and case.status == "decided-no-disclosure":
+        raise WrongStage(
+            "the applicant is contacted about the concerns, and given what they need to "
+            "safeguard the children, before a case of concerns not disclosed closes: record "
+            "it as the non-disclosure conveyed (5.6.15, 5.6.16)"
+        )
     if not withdrawn and case.status in {
         "awaiting-forum",
         "awaiting-decision",
@@ -444,6 +462,37 @@ async def _report_to_ini(
 
 def _json(part: Applicant | SubjectParticulars | None) -> dict[str, Any] | None:
     return part.model_dump(mode="json") if part is not None else None
+
+
+async def record_subject_told(tx: Transaction, *, case_reference: str, clock: Clock) -> None:
+    """The subject was told of the disclosure in person, with information about the scheme and
+    what it means for him, as the forum decided (5.6.17, 5.6.25)."""
+    case = await _case(tx, case_reference)
+    if case.closed_at is not None:
+        raise WrongStage("the case is closed (6.1)")
+    if not _to_be_told(case):
+        raise WrongStage(
+            "the decision is not to tell the subject; only the forum may change it (5.6.17)"
+        )
+    if case.subject_told_at is not None:
+        raise WrongStage("the subject's being told is recorded already (5.6.25)")
+    now = clock.now()
+    await store.update(tx, case_reference=case_reference, subject_told_at=now)
+    await tx.audit(
+        Action.DISCLOSURE,
+        at=now,
+        case_ref=case_reference,
+        recipients=("subject",),
+        reason="5.6.25: the subject told in person of the disclosure, with information about "
+        "the scheme and its implications for him",
+    )
+
+
+def _to_be_told(case: store.CaseRow) -> bool:
+    notification = (case.decision or {}).get("subject_notification") or {}
+    return bool(
+        case.decision and case.decision.get("disclose") and notification.get("inform_subject")
+    )
 
 
 async def read_case(tx: Transaction, *, case_reference: str) -> store.CaseRow:

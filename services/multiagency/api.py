@@ -125,6 +125,16 @@ class DecisionRequest(BaseModel):
     attendance: list[Attendee] = Field(min_length=1)
     positions: list[AgencyPosition] = Field(default_factory=list)
     information_shared: FreeText | None = None
+    inform_subject: bool | None = Field(
+        default=None,
+        description="Whether the subject is told of the disclosure (5.6.17): the forum's "
+        "call whenever it recommends disclosure.",
+    )
+    community_risk_assessment: FreeText | None = Field(
+        default=None,
+        description="The risks a disclosure brings to the subject, as the forum considered "
+        "them (5.6.26): needed whenever it recommends disclosure.",
+    )
 
 
 class EscalationRequest(BaseModel):
@@ -380,6 +390,8 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
             attendance=tuple(body.attendance),
             positions=tuple(body.positions),
             information_shared=body.information_shared,
+            inform_subject=body.inform_subject,
+            community_risk_assessment=body.community_risk_assessment,
         )
         async with db.transaction(tenant) as tx:
             await use_cases.record_forum_decision(

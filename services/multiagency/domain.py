@@ -535,8 +535,12 @@ def check_decision(
     positions: Sequence[str],
     route: DecisionRoute,
     recommend_disclosure: bool,
+    inform_subject: bool | None = None,
+    community_risk_assessment: str | None = None,
 ) -> None:
-    """Refuse a forum conclusion that is not multi-agency or not consistent (5.6.12, 5.6.3)."""
+    """Refuse a forum conclusion that is not multi-agency or not consistent (5.6.12, 5.6.3);
+    a forum that recommends disclosure decides whether the subject is told (5.6.17) and
+    considers the risks the disclosure brings to the subject (5.6.26)."""
     if not any(agency != force for agency in attending):
         raise RuleViolation("attendance", "5.6.12: the decision is a multi-agency one")
     absent = sorted(set(positions) - set(attending))
@@ -544,6 +548,19 @@ def check_decision(
         raise RuleViolation("positions", f"{', '.join(absent)} did not attend the forum")
     if recommend_disclosure and route is DecisionRoute.NO_CONCERNS:
         raise RuleViolation("recommend_disclosure", "5.6.3: 'no concerns' leads to non-disclosure")
+    if not recommend_disclosure:
+        return
+    if inform_subject is None:
+        raise RuleViolation(
+            "inform_subject",
+            "5.6.17: the forum that recommends disclosure decides whether the subject is told",
+        )
+    if len((community_risk_assessment or "").strip()) < NECESSITY_REASON_LEAST:
+        raise RuleViolation(
+            "community_risk_assessment",
+            "5.6.26: the forum that recommends disclosure considers, in a sentence at least, "
+            "the risks the disclosure brings to the subject",
+        )
 
 
 def assess(
@@ -718,6 +735,8 @@ class Conclusion:
     attendance: tuple[Attendee, ...]
     positions: tuple[AgencyPosition, ...] = ()
     information_shared: str | None = None
+    inform_subject: bool | None = None  # 5.6.17, when recommending disclosure
+    community_risk_assessment: str | None = None  # 5.6.26, when recommending disclosure
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,8 @@ async def conclude(
         attendance=conclusion.attendance,
         positions=conclusion.positions,
         information_shared=conclusion.information_shared,
+        inform_subject=conclusion.inform_subject if conclusion.recommend_disclosure else None,
+        community_risk_assessment=conclusion.community_risk_assessment,
     )
     await hand_to_disclosure(tx, case, decided, trigger=trigger, now=now)
 

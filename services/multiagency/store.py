@@ -392,7 +392,8 @@ async def record_forum_decision(
     await tx.conn.execute(
         "UPDATE forums SET decided_at = $3, route = $4, recommend_disclosure = $5,"
         " rationale = $6, attendance = $7::jsonb, positions = $8::jsonb,"
-        " information_shared = $9 WHERE tenant = $1 AND case_reference = $2",
+        " information_shared = $9, inform_subject = $10, community_risk_assessment = $11"
+        " WHERE tenant = $1 AND case_reference = $2",
         tx.tenant,
         case_reference,
         decided_at,
@@ -402,6 +403,8 @@ async def record_forum_decision(
         _ATTENDANCE.dump_json(conclusion.attendance).decode(),
         _POSITIONS.dump_json(conclusion.positions).decode(),
         conclusion.information_shared,
+        conclusion.inform_subject,
+        conclusion.community_risk_assessment,
     )
 
 

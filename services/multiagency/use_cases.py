@@ -547,6 +547,8 @@ async def record_forum_decision(
         positions=[p.agency for p in conclusion.positions],
         route=conclusion.route,
         recommend_disclosure=conclusion.recommend_disclosure,
+        inform_subject=conclusion.inform_subject,
+        community_risk_assessment=conclusion.community_risk_assessment,
     )
     await forum.conclude(
         tx, case, scheduled, conclusion, trigger=Cause(case.correlation_id), now=clock.now()

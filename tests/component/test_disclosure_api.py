@@ -101,6 +101,7 @@ async def arrive(
     results: list[dict[str, Any]] | None = None,
     recommend: bool | None = None,
     subject_at: dict[str, Any] | None = None,
+    inform_subject: bool = False,
 ) -> str:
     case = case_of(d.tenant)
     payload = example_payload(ApplicationSubmittedV1)
@@ -128,6 +129,7 @@ async def arrive(
             "case_reference": case,
             "route": route,
             "recommend_disclosure": route == "concerns" if recommend is None else recommend,
+            "inform_subject": inform_subject,
         }
     )
     await d.feed(
@@ -350,3 +352,71 @@ async def test_another_forces_case_is_not_found(d: Disclosure, component: Build)
     async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=own) as h:
         assert (await h.get(f"/cases/{case}")).status_code == 404
         assert (await h.post(f"/cases/{case}/decision", json=decision())).status_code == 404
+
+
+async def test_whether_the_subject_is_told_is_the_forums_decision_5_6_17(d: Disclosure) -> None:
+    case = await arrive(d, route="concerns")  # the forum recommended, the subject not told
+    told_anyway = decision(
+        subject_notification={
+            "inform_subject": True,
+            "self_disclosure": False,
+            "reason": "He should know who has been told.",
+        }
+    )
+    refused = await d.http.post(f"/cases/{case}/decision", json=told_anyway)
+    assert refused.status_code == 422
+    [problem] = refused.json()["errors"]
+    assert problem["field"] == "subject_notification.inform_subject"
+    assert "5.6.17" in problem["rule"]
+    assert (await d.http.post(f"/cases/{case}/decision", json=decision())).status_code == 200
+
+
+async def test_a_case_of_concerns_not_disclosed_closes_only_once_the_applicant_is_met_5_6_15(
+    d: Disclosure,
+) -> None:
+    case = await arrive(d, route="concerns", recommend=False)
+    no = decision(
+        disclose=False,
+        tests=[],
+        recipient=None,
+        extent=None,
+        content=None,
+        subject_notification=None,
+    )
+    assert (await d.http.post(f"/cases/{case}/decision", json=no)).status_code == 200
+
+    early = await d.http.post(f"/cases/{case}/close", json={"summary": "No disclosure."})
+    assert early.status_code == 409
+    assert "5.6.15" in early.json()["errors"][0]["rule"]
+    told = await d.http.post(f"/cases/{case}/non-disclosure", json={"method": "visit"})
+    assert told.status_code == 200
+    closed = await d.http.post(f"/cases/{case}/close", json={"summary": "Concerns talked over."})
+    assert closed.status_code == 200
+    assert closed.json()["outcome"] == "no-disclosure"
+
+
+async def test_a_subject_to_be_told_is_told_in_person_before_the_case_closes_5_6_25(
+    d: Disclosure,
+) -> None:
+    case = await arrive(d, route="concerns", inform_subject=True)
+    telling = {"inform_subject": True, "self_disclosure": False, "reason": "MAPPA manages him."}
+    decided = await d.http.post(
+        f"/cases/{case}/decision", json=decision(subject_notification=telling)
+    )
+    assert decided.status_code == 200, decided.text
+    assert (await d.http.post(f"/cases/{case}/delivery", json=delivery())).status_code == 200
+
+    early = await d.http.post(f"/cases/{case}/close", json={"summary": "Disclosure made."})
+    assert early.status_code == 409
+    assert "5.6.25" in early.json()["errors"][0]["rule"]
+    by_letter = await d.http.post(
+        f"/cases/{case}/subject-told", json={"in_person": False, "scheme_information_given": True}
+    )
+    assert by_letter.status_code == 422
+    told = await d.http.post(
+        f"/cases/{case}/subject-told", json={"in_person": True, "scheme_information_given": True}
+    )
+    assert told.status_code == 200
+    assert told.json()["subject_told_at"] is not None
+    closed = await d.http.post(f"/cases/{case}/close", json={"summary": "Disclosure made."})
+    assert closed.status_code == 200

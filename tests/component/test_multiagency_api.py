@@ -112,6 +112,8 @@ def decision(tenant: str, **changes: Any) -> dict[str, Any]:
         "route": "concerns",
         "recommend_disclosure": True,
         "rationale": "Registered sex offender with access to the child; the test is met.",
+        "inform_subject": False,
+        "community_risk_assessment": "Low risk to him at home; offender manager told.",
         "attendance": [
             {"agency": tenant, "role": "detective sergeant"},
             {"agency": f"probation-{tenant}", "role": "offender manager"},
@@ -310,3 +312,25 @@ async def test_the_agencies_consulted_are_told_how_the_case_ended_6_3(
         chain = await entries(tx.conn, tenant=tenant, case_ref=case)
     shared = [e for e in chain if "6.3" in e.reason]
     assert [sorted(e.recipients) for e in shared] == [[f"csc-{tenant}", f"probation-{tenant}"]]
+
+
+async def test_a_forum_recommending_disclosure_decides_if_the_subject_is_told_5_6_17_5_6_26(
+    exchange: Exchange, tenant: str, staff: httpx.AsyncClient
+) -> None:
+    case = await at_mappa(exchange, tenant)
+    url = f"/cases/{case}/forum/decision"
+    undecided = {k: v for k, v in decision(tenant).items() if k != "inform_subject"}
+    refused = await staff.post(url, json=undecided)
+    assert refused.status_code == 422
+    assert rule_of(refused).startswith("inform_subject: 5.6.17")
+    unweighed = {**decision(tenant), "community_risk_assessment": None}
+    assert rule_of(await staff.post(url, json=unweighed)).startswith(
+        "community_risk_assessment: 5.6.26"
+    )
+    assert exchange.of_type(ForumDecidedV1) == []
+
+    assert (await staff.post(url, json=decision(tenant, inform_subject=True))).status_code == 201
+    await exchange.pump()
+    [decided] = exchange.of_type(ForumDecidedV1)
+    assert decided.inform_subject is True
+    assert decided.community_risk_assessment

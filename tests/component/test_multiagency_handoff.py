@@ -165,6 +165,8 @@ async def test_the_responding_force_takes_the_subject_and_returns_its_findings(
         route=DecisionRoute.CONCERNS,
         recommend_disclosure=True,
         rationale="Registered; MAPPA level 2; access to the child.",
+        inform_subject=False,
+        community_risk_assessment="Low risk to him at home; offender manager told.",
         attendance=(
             Attendee(agency=pair.responding, role="detective sergeant"),
             Attendee(agency=f"probation-{pair.responding}", role="offender manager"),

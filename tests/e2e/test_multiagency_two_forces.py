@@ -165,6 +165,8 @@ def record_forum_decision(port: int, force: str, case: str) -> httpx.Response:
         "route": "concerns",
         "recommend_disclosure": True,
         "rationale": "Registered; MAPPA level 2; has access to the child.",
+        "inform_subject": False,
+        "community_risk_assessment": "Low risk to him at home; offender manager told.",
         "attendance": [
             {"agency": force, "role": "detective sergeant"},
             {"agency": f"probation-{force}", "role": "offender manager"},

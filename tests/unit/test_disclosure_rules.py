@@ -43,6 +43,8 @@ def decision(**changes: Any) -> None:
         "extent": Extent.FULL,
         "community_risk_assessment": True,
         "forum_recommends": True,
+        "likelihood_of_contact": "He has the children alone every Saturday afternoon.",
+        "data_protection": "The conviction only, to the mother alone, under an undertaking.",
         **changes,
     }
     domain.check_decision(**arguments)
@@ -240,3 +242,16 @@ def test_the_no_concerns_letter_is_held_only_for_a_home_the_subject_shares_5_6_5
     assert domain.no_concerns_letter_held(applicant, moved_out) is None  # current address first
     assert domain.no_concerns_letter_held(applicant, living_at()) is None
     assert domain.no_concerns_letter_held(None, shared) is None
+
+
+def test_a_disclosure_weighs_the_likelihood_of_contact_and_data_protection_4_7_5_6_14() -> None:
+    decision()  # both recorded: the decision stands
+    with pytest.raises(RuleViolation, match=r"4\.7") as contact:
+        decision(likelihood_of_contact="has access")
+    assert contact.value.field == "likelihood_of_contact"
+    with pytest.raises(RuleViolation, match=r"5\.6\.14") as principles:
+        decision(data_protection=None)
+    assert principles.value.field == "data_protection"
+    decision(
+        disclose=False, forum_recommends=False, likelihood_of_contact=None, data_protection=None
+    )
