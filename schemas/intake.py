@@ -65,8 +65,29 @@ class ApplicantWarning(StrEnum):
     UNDERTAKING_WILL_BE_REQUIRED = "undertaking-will-be-required"  # 5.2.11
 
 
+# The rules the force's intake keeps for an initial contact it registers as an enquiry: the
+# contract lists them (`x-rules`), and a refusal gives one of them word for word.
+REDIRECT_REASON = "a redirected enquiry records why (3.7)"
+SAFE_CONTACT = "how, where and when it is safe to make contact is required (5.1.6)"
+NOT_TO_CONTACT = "record where or how contact must not be made, or 'none' (5.1.6)"
+CONSENT_ASKED = "the applicant's consent to sharing is asked (5.1.12)"
+SHARING_EXPLAINED = (
+    "it must be explained that sharing may happen without consent if a child is at risk (5.1.12)"
+)
+
+
 class InitialContactDetails(Part):
     """What is taken at the initial contact (5.1, Appendix B), whichever way it arrives."""
+
+    RULES: ClassVar[tuple[str, ...]] = (
+        f"redirect_reason: {REDIRECT_REASON}",
+        f"contact: {SAFE_CONTACT}, unless redirected, anonymous or with no identified child",
+        f"contact.not_to_contact: {NOT_TO_CONTACT}, unless redirected, anonymous or with no "
+        "identified child",
+        f"consent: {CONSENT_ASKED}, unless redirected, anonymous or with no identified child",
+        f"consent.told_sharing_may_happen_without_consent: {SHARING_EXPLAINED}, unless "
+        "redirected, anonymous or with no identified child",
+    )
 
     channel: Channel = field("How the initial contact was made (5.1.2).", "online-portal")
     received_at: AwareDatetime = field(

@@ -8,6 +8,11 @@ from enum import StrEnum
 
 from schemas.checks import System
 from schemas.intake import (
+    CONSENT_ASKED,
+    NOT_TO_CONTACT,
+    REDIRECT_REASON,
+    SAFE_CONTACT,
+    SHARING_EXPLAINED,
     ApplicantWarning,
     FaceToFaceDetails,
     InitialContactDetails,
@@ -96,7 +101,7 @@ def triage(contact: InitialContactDetails) -> Triage:
     if contact.redirect_to is not None:
         # 3.7, 4.2: the scheme does not replace these routes; not counted as an application.
         if not contact.redirect_reason:
-            raise RuleViolation("redirect_reason", "a redirected enquiry records why (3.7)")
+            raise RuleViolation("redirect_reason", REDIRECT_REASON)
         return Triage(Route.REDIRECT)
     if contact.anonymous:
         # 5.2.5: an anonymous informant does not qualify; their information is intelligence.
@@ -112,26 +117,17 @@ def triage(contact: InitialContactDetails) -> Triage:
 def require_safe_contact(contact: InitialContactDetails) -> None:
     """5.1.6, 5.2.5: how, where and when it is safe to make contact, and where not."""
     if contact.contact is None:
-        raise RuleViolation(
-            "contact", "how, where and when it is safe to make contact is required (5.1.6)"
-        )
+        raise RuleViolation("contact", SAFE_CONTACT)
     if not contact.contact.not_to_contact:
-        raise RuleViolation(
-            "contact.not_to_contact",
-            "record where or how contact must not be made, or 'none' (5.1.6)",
-        )
+        raise RuleViolation("contact.not_to_contact", NOT_TO_CONTACT)
 
 
 def require_consent_asked(consent: Consent | None) -> None:
     """5.1.12: consent is sought, and it is explained that sharing may happen without it."""
     if consent is None:
-        raise RuleViolation("consent", "the applicant's consent to sharing is asked (5.1.12)")
+        raise RuleViolation("consent", CONSENT_ASKED)
     if not consent.told_sharing_may_happen_without_consent:
-        raise RuleViolation(
-            "consent.told_sharing_may_happen_without_consent",
-            "it must be explained that sharing may happen without consent if a child is at "
-            "risk (5.1.12)",
-        )
+        raise RuleViolation("consent.told_sharing_may_happen_without_consent", SHARING_EXPLAINED)
 
 
 @dataclass(frozen=True, slots=True)
