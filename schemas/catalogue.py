@@ -315,6 +315,14 @@ STREAMS: tuple[TopicSpec, ...] = (
     ),
     _stream(
         "multiagency",
+        "referral-overdue",
+        safeguarding.ReferralOverdueV1,
+        ("ops",),
+        "Referrals of immediate risk children's social care did not acknowledge in time: "
+        "chased, and shown to the force's duty officer (2.7).",
+    ),
+    _stream(
+        "multiagency",
         "settle-match",
         checks.SettleMatchV1,
         ("checks",),

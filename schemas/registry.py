@@ -20,6 +20,7 @@ MESSAGES: tuple[type[Message], ...] = (
     checks.CheckAnsweredLateV1,
     checks.SettleMatchV1,
     safeguarding.SafeguardingEscalationRaisedV1,
+    safeguarding.ReferralOverdueV1,
     safeguarding.ReferImmediateRiskV1,
     safeguarding.ReferralAcknowledgedV1,
     multiagency.RiskAssessmentCompletedV1,

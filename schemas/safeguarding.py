@@ -88,3 +88,19 @@ class ReferralAcknowledgedV1(Message):
     agency: Tenant = field("The agency acknowledging.", "csc-warwickshire")
     response: ReferralResponse = field("What it does now.", "strategy-discussion")
     acknowledged_at: AwareDatetime = field("When.", "2026-11-22T09:50:00+00:00")
+
+
+class ReferralOverdueV1(Message):
+    """Event: children's social care did not acknowledge a referral of immediate or imminent
+    risk by the time asked; the force chases it now, on the duty officer's board (2.7)."""
+
+    TYPE: ClassVar[str] = "csods.safeguarding.referral-overdue.v1"
+
+    referral_id: CorrelationId
+    case_reference: CaseReference
+    agency: Tenant = field("The agency that has not acknowledged.", "csc-warwickshire")
+    risk: Risk = field("Immediate or imminent.", "immediate")
+    acknowledge_by: AwareDatetime = field(
+        "When it was to be acknowledged by.", "2026-11-22T10:35:00+00:00"
+    )
+    overdue_at: AwareDatetime = field("When the force noticed.", "2026-11-22T10:35:05+00:00")

@@ -19,6 +19,7 @@ import structlog
 from schemas.safeguarding import (
     ReferImmediateRiskV1,
     ReferralAcknowledgedV1,
+    ReferralOverdueV1,
     ReferralResponse,
     Risk,
     SafeguardingEscalationRaisedV1,
@@ -176,14 +177,32 @@ async def acknowledge(
 
 
 async def chase_unacknowledged(tx: Transaction, *, now: datetime) -> int:
-    """Mark referrals past their time unacknowledged, each once, as errors to act on."""
+    """Mark referrals past their time unacknowledged, each once, and chase each: an event on
+    the force's stream for its duty officer, and an error in the log (2.7)."""
     rows = await tx.conn.fetch(
-        "UPDATE referrals SET overdue_at = $2 WHERE tenant = $1 AND acknowledged_at IS NULL"
-        " AND overdue_at IS NULL AND acknowledge_by <= $2 RETURNING *",
+        "UPDATE referrals r SET overdue_at = $2 FROM cases c"
+        " WHERE r.tenant = $1 AND r.acknowledged_at IS NULL AND r.overdue_at IS NULL"
+        " AND r.acknowledge_by <= $2 AND c.tenant = r.tenant"
+        " AND c.case_reference = r.case_reference RETURNING r.*, c.correlation_id",
         tx.tenant,
         now,
     )
     for row in rows:
+        overdue = ReferralOverdueV1(
+            referral_id=row["referral_id"],
+            case_reference=row["case_reference"],
+            agency=row["agency"],
+            risk=Risk(row["risk"]),
+            acknowledge_by=row["acknowledge_by"],
+            overdue_at=now,
+        )
+        emit(
+            tx,
+            overdue,
+            cause=Cause(row["correlation_id"]),
+            subject=row["case_reference"],
+            now=now,
+        )
         log.error(
             "safeguarding_referral_unacknowledged",
             referral=str(row["referral_id"]),

@@ -191,6 +191,16 @@ def _safeguarding_escalation_raised(
 
 
 @change_for.register
+def _referral_overdue(message: safeguarding.ReferralOverdueV1) -> CaseChange:
+    return CaseChange(
+        message.case_reference,
+        message.overdue_at,
+        f"referral of {message.risk.value} risk to {message.agency} not acknowledged in time: "
+        "chased (2.7)",
+    )
+
+
+@change_for.register
 def _consultation_requested(message: multiagency.ConsultationRequestedV1) -> CaseChange:
     return CaseChange(
         message.case_reference,

@@ -18,6 +18,7 @@ from schemas.intake import ApplicationSubmittedV1
 from schemas.safeguarding import (
     ReferImmediateRiskV1,
     ReferralAcknowledgedV1,
+    ReferralOverdueV1,
     ReferralResponse,
     Risk,
     SafeguardingEscalationRaisedV1,
@@ -127,6 +128,12 @@ async def test_a_referral_not_acknowledged_in_time_is_chased_once(
         [chased] = await referral.referrals_of(tx, case_reference=case)
     assert chased.overdue_at == exchange.clock.now()
     assert chased.acknowledged_at is None
+    # The duty officer sees it: once, on the force's stream that ops reads.
+    [sent] = exchange.sent_of_type(ReferralOverdueV1)
+    assert sent.topic == topics.stream(tenant, "multiagency", "referral-overdue")
+    overdue = sent.decode(ReferralOverdueV1)
+    assert (overdue.referral_id, overdue.agency) == (chased.referral_id, f"csc-{tenant}")
+    assert sent.envelope.subject == case
 
 
 def living_with(case: str, exchange: Exchange) -> ApplicationSubmittedV1:

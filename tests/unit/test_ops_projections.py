@@ -33,3 +33,15 @@ def test_a_case_concluded_without_a_forum_is_not_shown_as_a_meeting_5_6_3() -> N
     assert at_once is not None
     assert met.note == "strategy-discussion decided: no-concerns"
     assert at_once.note == "concluded without a forum: no-concerns (5.6.3)"
+
+
+def test_an_unacknowledged_referral_is_on_the_case_for_the_duty_officer_2_7() -> None:
+    from schemas.safeguarding import ReferralOverdueV1  # noqa: PLC0415
+
+    overdue = ReferralOverdueV1.model_validate(example_payload(ReferralOverdueV1))
+    change = domain.change_for(overdue)
+    assert change is not None
+    assert change.note == (
+        "referral of immediate risk to csc-warwickshire not acknowledged in time: chased (2.7)"
+    )
+    assert "Taylor" not in change.note  # words without personal data
