@@ -420,3 +420,18 @@ async def test_a_subject_to_be_told_is_told_in_person_before_the_case_closes_5_6
     assert told.json()["subject_told_at"] is not None
     closed = await d.http.post(f"/cases/{case}/close", json={"summary": "Disclosure made."})
     assert closed.status_code == 200
+
+
+async def test_a_disclosure_records_the_likelihood_of_contact_and_data_protection_4_7(
+    d: Disclosure,
+) -> None:
+    case = await arrive(d, route="concerns")
+    unweighed = decision(likelihood_of_contact=None)
+    refused = await d.http.post(f"/cases/{case}/decision", json=unweighed)
+    assert refused.status_code == 422
+    [problem] = refused.json()["errors"]
+    assert (problem["field"], "4.7" in problem["rule"]) == ("likelihood_of_contact", True)
+    careless = await d.http.post(f"/cases/{case}/decision", json=decision(data_protection="ok"))
+    assert careless.json()["errors"][0]["field"] == "data_protection"
+    assert await d.emitted() == []
+    assert (await d.http.post(f"/cases/{case}/decision", json=decision())).status_code == 200
