@@ -220,6 +220,9 @@ class HandoffAction(StrEnum):
     RISK_ASSESSMENT = "risk-assessment"
     FORUM = "forum"
     DELIVER_DISCLOSURE = "deliver-disclosure"
+    # 4.10, 3.5: a child lives there; that force consults its own children's social care
+    # about the child, under its area's safeguarding procedures, and returns what it learns.
+    SAFEGUARDING = "safeguarding"
 
 
 class HandoffRequestedV1(Message):
@@ -235,15 +238,53 @@ class HandoffRequestedV1(Message):
     owning_force: Tenant = field("The force that owns the case (4.9).", "warwickshire")
     responding_force: Tenant = field("The force asked to respond (4.10).", "cleveland")
     owning_case_reference: CaseReference
-    party: PartyId
-    particulars: SubjectParticulars = personal("Who the party is.", SUBJECT_EXAMPLE)
+    party: PartyId = field(
+        "The party handed off: the subject, or one of the children sent when the subject does "
+        "not live in the responding force's area.",
+        "subject",
+    )
+    particulars: SubjectParticulars = personal(
+        "The subject: the party when `party` is 'subject', and the person the risk is about "
+        "when the party is a child.",
+        SUBJECT_EXAMPLE,
+    )
+    children: tuple[Child, ...] = personal(
+        "The children of the case who live in the responding force's area, for whom it takes "
+        "the safeguarding actions with its own children's social care (4.10, 3.5); `party` "
+        "names one of them when the subject does not live there.",
+        [],
+        default=(),
+    )
     actions: tuple[HandoffAction, ...] = field(
         "What is asked.", ["local-checks", "forum"], min_length=1
+    )
+    lawful_basis: LawfulBasis | None = field(
+        "The basis on which the children sent may be shared with the responding force's "
+        "children's social care (5.1.12, 5.4.5); none when no child is sent or nothing "
+        "justifies sharing without consent.",
+        None,
+        default=None,
+    )
+    necessity_reason: FreeText | None = personal(
+        "Why sharing the children's case without consent is necessary (5.4.5).", None, default=None
     )
     respond_by: AwareDatetime = field("When findings are needed.", "2026-12-10T17:00:00+00:00")
     closure_due_at: AwareDatetime = field(
         "The owning force's overall deadline, which it keeps.", "2027-01-06T09:30:00+00:00"
     )
+
+    RULES: ClassVar[tuple[str, ...]] = (
+        "a party other than the subject is one of the children sent (4.10)",
+        "sharing without consent records why it is necessary (5.4.5)",
+    )
+
+    @model_validator(mode="after")
+    def _party_is_sent(self) -> Self:
+        if self.party != "subject" and self.party not in {c.party for c in self.children}:
+            raise ValueError(self.RULES[0])
+        if self.lawful_basis is LawfulBasis.NECESSITY and not self.necessity_reason:
+            raise ValueError(self.RULES[1])
+        return self
 
 
 class HandoffAcceptedV1(Message):
@@ -285,6 +326,12 @@ class HandoffReturnedV1(Message):
     recommend_disclosure: bool = field("Whether it recommends disclosure.", True)
     rationale: FreeText = offence("Why.", "MAPPA level 2; SOPO forbids unsupervised contact.")
     returned_at: AwareDatetime = field("When.", "2026-12-08T12:00:00+00:00")
+    child_protection_plan: bool | None = field(
+        "Whether its children's social care said a child of the handoff is subject to a child "
+        "protection plan (3.5); none when it was not asked or did not say.",
+        False,
+        default=None,
+    )
 
 
 class Attendee(Part):

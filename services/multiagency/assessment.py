@@ -10,10 +10,12 @@ import structlog
 from schemas.checks import RequestChecksV1, System
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import (
-    DecisionRoute,
+    AgencyKind,
     ForumDecidedV1,
+    HandoffAction,
     RiskAssessmentCompletedV1,
 )
+from schemas.parties import Child
 from schemas.stages import Stage
 from services.multiagency import (
     consulting,
@@ -92,25 +94,92 @@ async def start(
     case = replace(case, state=CaseState.ASSESSING, assessment_started_at=now)
     results, _ = await late_answers.weighed(tx, case)
     area = context.directory.area(tx.tenant)
-    responding = handoff.responding_force_for(case, context.directory, tx.tenant)
-    if responding is not None:
+    findings = domain.subject_findings(results)
+    handed = handoff.parties_elsewhere(case, context.directory, tx.tenant)
+    sharing = domain.childrens_sharing(
+        consent=case.consent_to_share, findings=findings, behaviour=case.behaviour_of_concern
+    )
+    for elsewhere in handed:
         await handoff.request_handoff(
-            tx, case, responding_force=responding, trigger=trigger, now=now
+            tx, case, elsewhere, sharing=sharing, trigger=trigger, now=now
         )
+    children = handoff.children_here(case, handed)  # 3.5: this area's own safeguarding
+    # 4.10: the force where the subject lives takes the subject to its probation and forum.
+    part = await handoff.responding_part(tx, case)
+    subject_here = part.party == "subject" if part else not any(e.subject for e in handed)
     consultations = (
         domain.consultations(
             childrens_social_care=area.childrens_social_care,
             probation=area.probation,
-            children=bool(case.children),
-            handed_off=responding is not None,
+            children=bool(children),
+            handed_off=not subject_here,
             consent=case.consent_to_share,
-            findings=domain.subject_findings(results),
+            findings=findings,
             behaviour=case.behaviour_of_concern,
+            children_shared=domain.shared_by_owning_force(part.lawful_basis, part.necessity_reason)
+            if part
+            else None,
         )
         if case.subject is not None
         else ()
     )
-    for agency, kind, sharing in consultations:
+    await _consult(
+        tx, case, consultations, children=children, trigger=trigger, now=now, context=context
+    )
+    await complete_if_settled(tx, case, trigger=trigger, now=now, context=context)
+
+
+async def take_back(
+    tx: Transaction,
+    case: Case,
+    declined: store_requests.Handoff,
+    *,
+    trigger: Cause,
+    now: datetime,
+    context: Context,
+) -> None:
+    """A responding force declined: this force's own children's social care is asked about
+    the children it would have taken, so that no child of the case goes unconsidered (3.5)."""
+    part = next(
+        (
+            p
+            for p in handoff.parties_elsewhere(case, context.directory, tx.tenant)
+            if p.force == declined.responding_force
+        ),
+        None,
+    )
+    if part is None or not part.children or case.subject is None:
+        return
+    results, _ = await late_answers.weighed(tx, case)
+    sharing = domain.childrens_sharing(
+        consent=case.consent_to_share,
+        findings=domain.subject_findings(results),
+        behaviour=case.behaviour_of_concern,
+    )
+    agency = context.directory.area(tx.tenant).childrens_social_care
+    await _consult(
+        tx,
+        case,
+        ((agency, AgencyKind.CHILDRENS_SOCIAL_CARE, sharing),),
+        children=part.children,
+        trigger=trigger,
+        now=now,
+        context=context,
+    )
+
+
+async def _consult(
+    tx: Transaction,
+    case: Case,
+    weighed: tuple[tuple[str, AgencyKind, domain.SharingDecision], ...],
+    *,
+    children: tuple[Child, ...],
+    trigger: Cause,
+    now: datetime,
+    context: Context,
+) -> None:
+    """Ask each agency the sharing decision allows; children's social care about `children`."""
+    for agency, kind, sharing in weighed:
         if not sharing.consult:
             log.info("consultation_not_requested", kind=kind.value)
             continue
@@ -123,8 +192,8 @@ async def start(
             trigger=trigger,
             now=now,
             context=context,
+            children=children,
         )
-    await complete_if_settled(tx, case, trigger=trigger, now=now, context=context)
 
 
 async def complete_if_settled(
@@ -172,7 +241,11 @@ async def complete(
         assessment=assessment,
         decided_at=now,
     )
-    if context.officer_signs_off:
+    part = await handoff.responding_part(tx, case)
+    # 5.4.2: the officer who signs off is the one who assesses; a force asked only for a
+    # child's safeguarding (3.5) assesses nothing and returns what its agencies said.
+    assesses = part is None or HandoffAction.RISK_ASSESSMENT in part.actions
+    if context.officer_signs_off and assesses:
         await store.update_case(
             tx, case_reference=case.case_reference, state=CaseState.AWAITING_SIGN_OFF
         )
@@ -304,7 +377,9 @@ async def conclude(
         checks_complete=not assessment.checks_incomplete,
         signed_off=signed_by is not None,
     )
-    if assessment.decision is Decision.FORUM:
+    part = await handoff.responding_part(tx, case)
+    convenes = part is None or HandoffAction.FORUM in part.actions
+    if assessment.decision is Decision.FORUM and convenes:
         plan = forum.usual_schedule(assessment.forum, case, now=now)
         invitations = forum.invited(
             assessment.forum,
@@ -314,10 +389,12 @@ async def conclude(
         )
         await forum.schedule(tx, case, plan, invitations=invitations, trigger=trigger, now=now)
     elif case.responding:
+        # 4.10, 3.5: nothing for a forum here, or only a child's safeguarding was asked:
+        # what this force found goes back, and the owning force's forum weighs it.
         await handoff.return_findings(
             tx,
             case,
-            route=DecisionRoute.NO_CONCERNS,
+            route=assessment.route,
             forum=None,
             recommend_disclosure=False,
             rationale=assessment.rationale,

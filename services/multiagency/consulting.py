@@ -17,6 +17,7 @@ from schemas.multiagency import (
     RemindConsultationV1,
     RequestConsultationV1,
 )
+from schemas.parties import Child
 from services.multiagency import domain, late_answers, store_requests
 from services.multiagency.config import Context
 from services.multiagency.domain import ConsultationStatus, LateEffect, SharingDecision
@@ -53,8 +54,13 @@ async def request_consultation(
     now: datetime,
     context: Context,
     question: str | None = None,
+    children: tuple[Child, ...] | None = None,
 ) -> UUID:
-    """Ask an agency on its inbox, record it, and audit the sharing (5.4.5; issue item 5)."""
+    """Ask an agency on its inbox, record it, and audit the sharing (5.4.5; issue item 5).
+
+    Children's social care is asked about `children` (by default every child of the case):
+    those who live in this force's area (3.5).
+    """
     if sharing.basis is None or case.subject is None:
         raise ValueError("a consultation needs a lawful basis and a subject")
     due = case.respond_by if case.responding else case.risk_assessment_due_at
@@ -72,7 +78,9 @@ async def request_consultation(
         necessity_reason=necessity,
         subject=case.subject,
         # Children's social care is asked about the children; others about the subject only.
-        children=case.children if kind is AgencyKind.CHILDRENS_SOCIAL_CARE else (),
+        children=(case.children if children is None else children)
+        if kind is AgencyKind.CHILDRENS_SOCIAL_CARE
+        else (),
         question=question or QUESTIONS.get(kind, OTHER_QUESTION),
         respond_by=respond_by,
     )

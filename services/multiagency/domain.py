@@ -185,6 +185,7 @@ class HandoffResult:
     forum: Forum | None = None
     recommend_disclosure: bool | None = None
     findings: tuple[Finding, ...] = ()
+    child_protection_plan: bool | None = None  # what its children's social care said (3.5)
 
     @property
     def settled(self) -> bool:
@@ -426,6 +427,29 @@ def probation_sharing(*, consent: bool | None, findings: Sequence[Finding]) -> S
     )
 
 
+def childrens_sharing(
+    *, consent: bool | None, findings: Sequence[Finding], behaviour: bool
+) -> SharingDecision:
+    """Whether the children's case may go to children's social care, and why (5.4.5)."""
+    categories = categorise(findings, behaviour=behaviour)
+    return childrens_social_care_sharing(consent=consent, categories=categories)
+
+
+def shared_by_owning_force(basis: LawfulBasis | None, reason: str | None) -> SharingDecision:
+    """The basis the owning force recorded for a child it handed off (4.10, 5.4.5)."""
+    if basis is None:
+        return SharingDecision(
+            False, None, "5.4.5: the owning force recorded no basis to share the children's case"
+        )
+    return SharingDecision(
+        True,
+        basis,
+        reason
+        if basis is LawfulBasis.NECESSITY and reason
+        else "5.4.5: the applicant consented, as the owning force recorded (4.10)",
+    )
+
+
 def consultations(
     *,
     childrens_social_care: str,
@@ -435,14 +459,17 @@ def consultations(
     consent: bool | None,
     findings: Sequence[Finding],
     behaviour: bool,
+    children_shared: SharingDecision | None = None,
 ) -> tuple[tuple[str, AgencyKind, SharingDecision], ...]:
     """The agencies stage 4 weighs consulting (5.4.5), each with the decision and its reason:
     children's social care where there are children, probation unless the subject was handed
-    off (4.10: the responding force takes the subject to its own probation)."""
+    off (4.10: the responding force takes the subject to its own probation). A responding
+    force asks about the children on the basis the owning force sent (`children_shared`)."""
     weighed = []
     if children:
-        categories = categorise(findings, behaviour=behaviour)
-        sharing = childrens_social_care_sharing(consent=consent, categories=categories)
+        sharing = children_shared or childrens_sharing(
+            consent=consent, findings=findings, behaviour=behaviour
+        )
         weighed.append((childrens_social_care, AgencyKind.CHILDRENS_SOCIAL_CARE, sharing))
     if not handed_off:
         sharing = probation_sharing(consent=consent, findings=findings)
@@ -598,7 +625,8 @@ def assess(
     )
     forum = choose_forum(
         meets_mappa=meets_mappa,
-        child_protection_plan=any(a.child_protection_plan for a in answers),
+        child_protection_plan=any(a.child_protection_plan for a in answers)
+        or any(h.child_protection_plan for h in returned),
         behaviour=behaviour,
     )
     not_answered = tuple(

@@ -6,6 +6,8 @@ contact arrangements stay with the owning force, which also keeps the overall de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -22,11 +24,13 @@ from schemas.multiagency import (
     HandoffDeclinedV1,
     HandoffRequestedV1,
     HandoffReturnedV1,
+    LawfulBasis,
 )
+from schemas.parties import Address, Child
 from schemas.stages import Stage
 from services.multiagency import domain, late_answers, store, store_requests
 from services.multiagency.areas import Directory
-from services.multiagency.domain import HandoffStatus
+from services.multiagency.domain import HandoffStatus, SharingDecision
 from services.multiagency.messaging import emit
 from services.multiagency.store import OWNING, RESPONDING, Case, CaseState
 from services.multiagency.store_requests import Handoff
@@ -43,12 +47,59 @@ SUBJECT_ACTIONS = (HandoffAction.LOCAL_CHECKS, HandoffAction.RISK_ASSESSMENT, Ha
 CLOSURE_WITHOUT_ENQUIRY = timedelta(days=45)  # 5.6.27, when the enquiry's deadline is unknown
 
 
-def responding_force_for(case: Case, directory: Directory, force: str) -> str | None:
-    """The force the subject lives in, when it is another known force (4.10)."""
-    if case.responding or case.subject is None or not case.subject.addresses:
-        return None
-    found = directory.force_for(case.subject.addresses[0])  # current address first
-    return found if found and found != force and directory.knows(found) else None
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """The parties of a case who live in another force's area, which responds for them (4.10).
+
+    The applicant never travels: the force applied to owns the enquiry (4.9).
+    """
+
+    force: str
+    subject: bool
+    children: tuple[Child, ...] = ()
+
+    @property
+    def party(self) -> str:
+        """The party the handoff is for: the subject, else the first child."""
+        return "subject" if self.subject else self.children[0].party
+
+    @property
+    def actions(self) -> tuple[HandoffAction, ...]:
+        """The subject's checks, assessment and forum; a child's safeguarding (3.5)."""
+        safeguarding = (HandoffAction.SAFEGUARDING,) if self.children else ()
+        return (*(SUBJECT_ACTIONS if self.subject else ()), *safeguarding)
+
+
+def parties_elsewhere(case: Case, directory: Directory, force: str) -> tuple[Elsewhere, ...]:
+    """Each other known force where a party of the case lives, with its parties (4.10, 3.5).
+
+    The subject's current address is the first. A child with no address of its own lives
+    with the applicant, in this force's area. An address no known force covers stays here.
+    """
+    if case.responding or case.subject is None:
+        return ()
+
+    def elsewhere(address: Address | None) -> str | None:
+        found = directory.force_for(address) if address is not None else None
+        return found if found and found != force and directory.knows(found) else None
+
+    subject_at = elsewhere(case.subject.addresses[0] if case.subject.addresses else None)
+    children: dict[str, list[Child]] = {}
+    for child in case.children:
+        at = elsewhere(child.address)
+        if at is not None:
+            children.setdefault(at, []).append(child)
+    forces = sorted({*children, *([subject_at] if subject_at else [])})
+    return tuple(
+        Elsewhere(other, subject=other == subject_at, children=tuple(children.get(other, ())))
+        for other in forces
+    )
+
+
+def children_here(case: Case, handed: Iterable[Elsewhere]) -> tuple[Child, ...]:
+    """The children of the case no responding force takes: this force's own (3.5)."""
+    away = {child.party for part in handed for child in part.children}
+    return tuple(child for child in case.children if child.party not in away)
 
 
 def responding_case_reference(force: str, year: int, number: int) -> str:
@@ -57,27 +108,38 @@ def responding_case_reference(force: str, year: int, number: int) -> str:
 
 
 async def request_handoff(
-    tx: Transaction, case: Case, *, responding_force: str, trigger: Cause, now: datetime
+    tx: Transaction,
+    case: Case,
+    part: Elsewhere,
+    *,
+    sharing: SharingDecision,
+    trigger: Cause,
+    now: datetime,
 ) -> UUID:
-    """Ask the responding force to take responsibility for the subject (4.10)."""
+    """Ask the responding force to take responsibility for the parties who live there (4.10);
+    the children go with the basis on which their case may be shared (5.4.5)."""
     assert case.subject is not None
+    basis = sharing.basis if part.children and sharing.consult else None
     handoff_id = uuid4()
     closure_due_at = case.closure_due_at or now + CLOSURE_WITHOUT_ENQUIRY
     request = HandoffRequestedV1(
         handoff_id=handoff_id,
         owning_force=tx.tenant,
-        responding_force=responding_force,
+        responding_force=part.force,
         owning_case_reference=case.case_reference,
-        party="subject",
+        party=part.party,
         particulars=case.subject,
-        actions=SUBJECT_ACTIONS,
+        children=part.children,
+        actions=part.actions,
+        lawful_basis=basis,
+        necessity_reason=sharing.reason if basis is LawfulBasis.NECESSITY else None,
         respond_by=domain.handoff_respond_by(now, closure_due_at=closure_due_at),
         closure_due_at=closure_due_at,
     )
     sent = emit(
         tx,
         request,
-        to=responding_force,
+        to=part.force,
         cause=trigger,
         subject=case.case_reference,
         now=now,
@@ -88,25 +150,35 @@ async def request_handoff(
         role=OWNING,
         case_reference=case.case_reference,
         owning_force=tx.tenant,
-        responding_force=responding_force,
+        responding_force=part.force,
         owning_case_reference=case.case_reference,
-        party="subject",
-        actions=SUBJECT_ACTIONS,
+        party=part.party,
+        actions=part.actions,
         status=HandoffStatus.REQUESTED,
         requested_at=now,
         respond_by=request.respond_by,
         closure_due_at=closure_due_at,
         request_message_id=sent.id,
     )
+    who = " and ".join(
+        (["the subject"] if part.subject else [])
+        + ([f"{len(part.children)} child(ren)"] if part.children else [])
+    )
     await tx.audit(
         audit.Action.DISCLOSURE,
         at=now,
         case_ref=case.case_reference,
-        recipients=(responding_force,),
-        reason="4.10: the subject lives in the responding force's area; handed off with the "
-        "subject's particulars only",
+        recipients=(part.force,),
+        reason=f"4.10: {who} of the case live in the responding force's area; handed off with "
+        "the subject's particulars and those children's only",
     )
-    log.info("handoff_requested", handoff=str(handoff_id), responding_force=responding_force)
+    log.info(
+        "handoff_requested",
+        handoff=str(handoff_id),
+        responding_force=part.force,
+        subject=part.subject,
+        children=len(part.children),
+    )
     return handoff_id
 
 
@@ -148,10 +220,13 @@ def check_request(
 
 
 def decline_reason(request: HandoffRequestedV1, *, force: str, directory: Directory) -> str | None:
-    """Why the responding force declines, or None when the party lives in its area (4.10)."""
-    addresses = request.particulars.addresses
-    if not addresses or directory.force_for(addresses[0]) != force:
-        return f"4.10: the party's current address is not in {force}'s area"
+    """Why the responding force declines, or None when every party sent lives in its area
+    (4.10): the subject at its current address, each child at its own."""
+    here: list[Address | None] = [child.address for child in request.children]
+    if request.party == "subject":
+        here.insert(0, request.particulars.addresses[0] if request.particulars.addresses else None)
+    if any(address is None or directory.force_for(address) != force for address in here):
+        return f"4.10: a party's current address is not in {force}'s area"
     return None
 
 
@@ -210,7 +285,9 @@ async def accept(
         respond_by=request.respond_by,
         closure_due_at=request.closure_due_at,
     )
-    await store.update_case(tx, case_reference=reference, subject=request.particulars)
+    await store.update_case(
+        tx, case_reference=reference, subject=request.particulars, children=request.children
+    )
     await _record_responding_side(
         tx, request, status=HandoffStatus.ACCEPTED, reference=reference, cause=cause, now=now
     )
@@ -259,6 +336,14 @@ async def accept(
     return reference
 
 
+async def responding_part(tx: Transaction, case: Case) -> Handoff | None:
+    """The handoff a responding case answers: its party and what was asked; None when this
+    force owns the case."""
+    if not case.responding or case.handoff_id is None:
+        return None
+    return await store_requests.load_handoff(tx, handoff_id=case.handoff_id)
+
+
 async def return_findings(
     tx: Transaction,
     case: Case,
@@ -275,6 +360,8 @@ async def return_findings(
     assert case.owning_force is not None
     assert case.owning_case_reference is not None
     results, _ = await late_answers.weighed(tx, case)
+    consulted = await store_requests.consultations_of(tx, case_reference=case.case_reference)
+    plans = [c.answer.child_protection_plan for c in consulted]
     returned = HandoffReturnedV1(
         handoff_id=case.handoff_id,
         owning_case_reference=case.owning_case_reference,
@@ -286,6 +373,7 @@ async def return_findings(
         recommend_disclosure=recommend_disclosure,
         rationale=rationale,
         returned_at=now,
+        child_protection_plan=any(plans) if any(p is not None for p in plans) else None,
     )
     _to_owning_force(
         tx,
@@ -330,6 +418,8 @@ async def _record_responding_side(
         responding_case_reference=reference,
         party=request.party,
         actions=request.actions,
+        lawful_basis=request.lawful_basis,
+        necessity_reason=request.necessity_reason,
         status=status,
         requested_at=now,
         respond_by=request.respond_by,

@@ -56,11 +56,14 @@ class Handoff:
     owning_case_reference: str
     responding_case_reference: str | None
     party: str
+    actions: tuple[HandoffAction, ...]
     status: HandoffStatus
     respond_by: datetime
     closure_due_at: datetime
     request_message_id: UUID
     result: HandoffResult
+    lawful_basis: LawfulBasis | None = None  # the children's, as the owning force sent it
+    necessity_reason: str | None = None
 
 
 async def add_consultation(
@@ -206,13 +209,16 @@ async def add_handoff(
     closure_due_at: datetime,
     request_message_id: UUID,
     responding_case_reference: str | None = None,
+    lawful_basis: LawfulBasis | None = None,
+    necessity_reason: str | None = None,
 ) -> bool:
     """Record one side of a handoff; False when this side had it already."""
     row = await tx.conn.fetchval(
         "INSERT INTO handoffs (tenant, handoff_id, role, case_reference, owning_force,"
         " responding_force, owning_case_reference, responding_case_reference, party, actions,"
-        " status, requested_at, respond_by, closure_due_at, request_message_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        " status, requested_at, respond_by, closure_due_at, request_message_id, lawful_basis,"
+        " necessity_reason)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         " ON CONFLICT DO NOTHING RETURNING 1",
         tx.tenant,
         handoff_id,
@@ -229,6 +235,8 @@ async def add_handoff(
         respond_by,
         closure_due_at,
         request_message_id,
+        None if lawful_basis is None else lawful_basis.value,
+        necessity_reason,
     )
     return row is not None
 
@@ -333,6 +341,7 @@ def _handoff(row: Any) -> Handoff:
         owning_case_reference=row["owning_case_reference"],
         responding_case_reference=row["responding_case_reference"],
         party=row["party"],
+        actions=tuple(HandoffAction(action) for action in row["actions"]),
         status=status,
         respond_by=row["respond_by"],
         closure_due_at=row["closure_due_at"],
@@ -345,5 +354,8 @@ def _handoff(row: Any) -> Handoff:
             forum=returned.forum if returned else None,
             recommend_disclosure=returned.recommend_disclosure if returned else None,
             findings=returned.findings if returned else (),
+            child_protection_plan=returned.child_protection_plan if returned else None,
         ),
+        lawful_basis=LawfulBasis(row["lawful_basis"]) if row["lawful_basis"] else None,
+        necessity_reason=row["necessity_reason"],
     )

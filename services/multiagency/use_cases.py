@@ -319,7 +319,7 @@ async def _settle_reply(
     """The responding force's reply to a handoff of ours: checked, kept, then weighed."""
     reply = delivery.message
     case = await _owning_case(tx, reply.owning_case_reference, reply.handoff_id)
-    await handoff.check_reply(
+    asked = await handoff.check_reply(
         tx,
         handoff_id=reply.handoff_id,
         owning_case_reference=case.case_reference,
@@ -341,6 +341,10 @@ async def _settle_reply(
         returned=returned,
     )
     log.info(f"handoff_{status}", handoff=str(reply.handoff_id))
+    if status is HandoffStatus.DECLINED:
+        await assessment.take_back(
+            tx, case, asked, trigger=Cause.of(delivery.envelope), now=now, context=deps.context
+        )
     if settles_assessment:
         await _complete_if_settled(deps, tx, case, Cause.of(delivery.envelope), now)
 

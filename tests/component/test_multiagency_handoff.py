@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import topics
-from schemas.checks import RecordKind, RequestChecksV1, System
+from schemas.checks import Finding, RecordKind, RequestChecksV1, System
+from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import (
     AgencyKind,
     AgencyPosition,
@@ -16,6 +17,7 @@ from schemas.multiagency import (
     ForumDecidedV1,
     ForumScheduledV1,
     HandoffAcceptedV1,
+    HandoffAction,
     HandoffDeclinedV1,
     HandoffRequestedV1,
     HandoffReturnedV1,
@@ -23,6 +25,7 @@ from schemas.multiagency import (
     RequestConsultationV1,
     RiskAssessmentCompletedV1,
 )
+from schemas.parties import Address, PersonName
 from services.multiagency import domain, use_cases
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
@@ -52,7 +55,16 @@ class Pair:
     case: str
 
 
-async def hand_off(exchange: Exchange, tenant: str, *, responding_knows_area: bool = True) -> Pair:
+async def hand_off(
+    exchange: Exchange,
+    tenant: str,
+    *,
+    responding_knows_area: bool = True,
+    submitted: ApplicationSubmittedV1 | None = None,
+    findings: tuple[Finding, ...] = (),
+) -> Pair:
+    """By default the subject lives in the responding force's area, the child with the
+    applicant in the owning force's."""
     owning, responding = tenant, f"{tenant}r"
     both = Directory((area(owning, "QA"), area(responding, "QB")))
     exchange.add_force(owning, both)
@@ -62,7 +74,10 @@ async def hand_off(exchange: Exchange, tenant: str, *, responding_knows_area: bo
     case = f"{owning}-2026-000001"
     for stream, message in (
         ("enquiry-registered", enquiry(case, exchange.clock)),
-        ("application-submitted", application(case, exchange.clock, postcode="QB9 9ZZ")),
+        (
+            "application-submitted",
+            submitted or application(case, exchange.clock, postcode="QB9 9ZZ"),
+        ),
     ):
         await exchange.send(
             topics.stream(owning, "intake", stream),
@@ -73,7 +88,7 @@ async def hand_off(exchange: Exchange, tenant: str, *, responding_knows_area: bo
         )
     await exchange.send(
         topics.stream(owning, "checks", "checks-completed"),
-        checks(case, exchange.clock),
+        checks(case, exchange.clock, *findings),
         sender=owning,
         service="checks",
         subject=case,
@@ -294,3 +309,124 @@ async def test_nothing_found_where_the_subject_lives_is_returned_without_a_forum
     [decided] = exchange.of_type(ForumDecidedV1)
     assert decided.route is DecisionRoute.NO_CONCERNS
     assert decided.decided_by_force is None
+
+
+async def hand_off_a_child(
+    exchange: Exchange, tenant: str, *, responding_knows_area: bool = True
+) -> Pair:
+    """The subject and one child live in the owning force's area, another child elsewhere."""
+    submitted = application(f"{tenant}-2026-000001", exchange.clock)
+    [at_home] = submitted.children
+    away = at_home.model_copy(
+        update={
+            "party": "child-2",
+            "name": PersonName(forenames=("Josh",), surname="Jones"),
+            "address": Address(lines=("9 Dock Street",), town="Elsewhere", postcode="QB4 4DD"),
+        }
+    )
+    return await hand_off(
+        exchange,
+        tenant,
+        responding_knows_area=responding_knows_area,
+        submitted=submitted.model_copy(update={"children": (at_home, away)}),
+        findings=(finding(),),
+    )
+
+
+def consulted(exchange: Exchange, agency: str, force: str) -> list[RequestConsultationV1]:
+    return [
+        sent.decode(RequestConsultationV1)
+        for sent in exchange.sent_of_type(RequestConsultationV1)
+        if sent.topic == topics.inbox(agency, force)
+    ]
+
+
+async def test_a_child_in_another_forces_area_is_safeguarded_there_with_its_own_csc_4_10_3_5(
+    exchange: Exchange, tenant: str
+) -> None:
+    pair = await hand_off_a_child(exchange, tenant)
+
+    # 4.10: the force where the child lives takes responsibility for the child; the subject,
+    # who lives here, stays with the owning force.
+    [request] = exchange.of_type(
+        HandoffRequestedV1, topic=topics.inbox(pair.responding, pair.owning)
+    )
+    assert request.party == "child-2"
+    assert [child.party for child in request.children] == ["child-2"]
+    assert request.actions == (HandoffAction.SAFEGUARDING,)
+    # 3.5: each area's own safeguarding procedures: the owning force's children's social care
+    # is asked about the child who lives here, and its probation about the subject.
+    [own_csc] = consulted(exchange, f"csc-{pair.owning}", pair.owning)
+    assert [child.party for child in own_csc.children] == ["child-1"]
+    assert consulted(exchange, f"probation-{pair.owning}", pair.owning)
+
+    # The responding force takes the child under a case of its own, runs no checks of the
+    # subject, and asks its own children's social care about the child, never its probation.
+    [accepted] = exchange.of_type(HandoffAcceptedV1)
+    local = accepted.responding_case_reference
+    assert (
+        exchange.of_type(
+            RequestChecksV1, topic=topics.stream(pair.responding, "multiagency", "request-checks")
+        )
+        == []
+    )
+    [their_csc] = consulted(exchange, f"csc-{pair.responding}", pair.responding)
+    assert their_csc.case_reference == local
+    assert [child.party for child in their_csc.children] == ["child-2"]
+    assert consulted(exchange, f"probation-{pair.responding}", pair.responding) == []
+
+    # Its children's social care knows the child: on a child protection plan. That goes back
+    # to the owning force, without a forum or a risk assessment of the subject there.
+    await exchange.send(
+        topics.inbox(pair.responding, f"csc-{pair.responding}"),
+        answer(
+            their_csc,
+            f"csc-{pair.responding}",
+            exchange.clock,
+            outcome=ConsultationOutcome.INFORMATION_SHARED,
+            child_protection_plan=True,
+        ),
+        sender=f"csc-{pair.responding}",
+        service="csc",
+        subject=local,
+    )
+    [returned] = exchange.of_type(
+        HandoffReturnedV1, topic=topics.inbox(pair.owning, pair.responding)
+    )
+    assert returned.child_protection_plan is True
+    assert returned.forum is None
+    assert returned.route is DecisionRoute.CONCERNS  # known to another agency, 5.5.3 (iii)
+    assert (
+        exchange.of_type(
+            ForumScheduledV1, topic=topics.stream(pair.responding, "multiagency", "forum-scheduled")
+        )
+        == []
+    )
+
+    # The owning force's forum weighs it: the child's plan is reviewed in case conference.
+    await answer_all(exchange, pair.owning, ConsultationOutcome.NOTHING_KNOWN)
+    [scheduled] = exchange.of_type(
+        ForumScheduledV1, topic=topics.stream(pair.owning, "multiagency", "forum-scheduled")
+    )
+    assert scheduled.case_reference == pair.case
+    assert scheduled.forum is Forum.CASE_CONFERENCE
+
+
+async def test_a_child_declined_elsewhere_is_asked_about_here_3_5(
+    exchange: Exchange, tenant: str
+) -> None:
+    pair = await hand_off_a_child(exchange, tenant, responding_knows_area=False)
+    [declined] = exchange.of_type(
+        HandoffDeclinedV1, topic=topics.inbox(pair.owning, pair.responding)
+    )
+    assert "4.10" in declined.reason
+    # No child of the case goes unconsidered: the owning force's own children's social care
+    # is asked about the child the responding force would not take.
+    asked = consulted(exchange, f"csc-{pair.owning}", pair.owning)
+    assert sorted(child.party for request in asked for child in request.children) == [
+        "child-1",
+        "child-2",
+    ]
+    await answer_all(exchange, pair.owning, ConsultationOutcome.NOTHING_KNOWN)
+    [scheduled] = exchange.of_type(ForumScheduledV1)
+    assert scheduled.case_reference == pair.case
