@@ -71,13 +71,13 @@ def document(party: str) -> dict[str, Any]:
         broker.subscriber(spec.pattern, group_id=group, title=title, description=spec.description)(
             _typed_handler(message)
         )
+    titles: set[str] = set()
     for spec, message in _writes(party):
-        broker.publisher(
-            spec.pattern,
-            schema=message,
-            title=f"{spec.pattern}:{message.__name__}:send",
-            description=spec.description,
-        )
+        title = f"{spec.pattern}:{message.__name__}:send"
+        if title in titles:  # one message to two owners' inboxes of the same pattern
+            title = f"{title}:{spec.owner.value}"
+        titles.add(title)
+        broker.publisher(spec.pattern, schema=message, title=title, description=spec.description)
     factory = AsyncAPI(
         title=f"csods {party}",
         version=VERSION,

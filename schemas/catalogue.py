@@ -107,7 +107,7 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     multiagency.RemindConsultationV1: (AGENCY_SYSTEM,),
     disclosure.FinalIntelligenceReportV1: (AGENCY_SYSTEM,),
     disclosure.RepeatedRequestsFlaggedV1: ("disclosure",),
-    safeguarding.ReferImmediateRiskV1: (AGENCY_SYSTEM,),
+    safeguarding.ReferImmediateRiskV1: (AGENCY_SYSTEM, "multiagency"),
     safeguarding.ReferralAcknowledgedV1: ("multiagency",),
     disclosure.CaseOutcomeV1: (AGENCY_SYSTEM,),
 }
@@ -128,7 +128,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     disclosure.FinalIntelligenceReportV1: ("disclosure",),
     disclosure.RepeatedRequestsFlaggedV1: (AGENCY_SYSTEM,),
     safeguarding.ReferImmediateRiskV1: ("multiagency",),
-    safeguarding.ReferralAcknowledgedV1: (AGENCY_SYSTEM,),
+    safeguarding.ReferralAcknowledgedV1: (AGENCY_SYSTEM, "multiagency"),
     disclosure.CaseOutcomeV1: ("multiagency",),
 }
 
@@ -180,11 +180,13 @@ FORCE_INBOX = TopicSpec(
         multiagency.HandoffReturnedV1,
         disclosure.RepeatedRequestsFlaggedV1,
         safeguarding.ReferralAcknowledgedV1,
+        safeguarding.ReferImmediateRiskV1,
     ),
     description=(
         "A force's inbox from one sender: online-portal enquiries (from the force itself), "
         "answers from national systems and agencies, children's social care's acknowledgement "
-        "of a referral of immediate risk, handoffs between forces, and INI's "
+        "of a referral of immediate risk, handoffs between forces and referrals of immediate "
+        "risk to a child who lives in the receiving force's area, and INI's "
         "flags on subjects of several requests. Only the sender named in the topic may "
         "write to it, so the topic proves who sent each record."
     ),

@@ -15,7 +15,11 @@ from schemas.multiagency import (
     HandoffRequestedV1,
     HandoffReturnedV1,
 )
-from schemas.safeguarding import ReferralAcknowledgedV1, SafeguardingEscalationRaisedV1
+from schemas.safeguarding import (
+    ReferImmediateRiskV1,
+    ReferralAcknowledgedV1,
+    SafeguardingEscalationRaisedV1,
+)
 from services.multiagency import use_cases
 from services.multiagency.use_cases import Deps
 from services.runtime.handlers import HandlerTable
@@ -33,6 +37,8 @@ HANDLERS: HandlerTable[Deps] = {
     # Immediate risk goes to children's social care at once, and is acknowledged (2.7).
     SafeguardingEscalationRaisedV1: use_cases.record_escalation,
     ReferralAcknowledgedV1: use_cases.record_referral_acknowledged,
+    # ... and another force's referral of a child who lives here goes to this area's (3.5).
+    ReferImmediateRiskV1: use_cases.pass_on_referral,
     # The case closed: the agencies consulted are told how it ended (6.3).
     CaseClosedV1: use_cases.share_outcome,
     # Another force asks this one to respond for a party who lives here (4.10) ...

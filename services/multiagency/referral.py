@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
+from schemas.parties import Child
 from schemas.safeguarding import (
     ReferImmediateRiskV1,
     ReferralAcknowledgedV1,
@@ -25,6 +26,7 @@ from schemas.safeguarding import (
     SafeguardingEscalationRaisedV1,
 )
 from schemas.stages import Stage
+from services.multiagency import handoff
 from services.multiagency.config import Context
 from services.multiagency.messaging import emit
 from services.multiagency.store import Case
@@ -52,6 +54,8 @@ class Referral:
     acknowledged_at: datetime | None
     response: ReferralResponse | None
     overdue_at: datetime | None
+    forwarded_from: str | None = None  # the force whose referral this force passed on (3.5)
+    forwarded_referral_id: UUID | None = None
 
 
 def raise_escalation(
@@ -95,59 +99,161 @@ async def refer(
     trigger: Cause,
     now: datetime,
     context: Context,
-) -> UUID:
-    """Refer the escalation to the area's children's social care, now (2.7, 5.1.11)."""
-    agency = (
-        escalation.childrens_social_care or context.directory.area(tx.tenant).childrens_social_care
+) -> None:
+    """Refer the escalation at once to the children's social care of the area where each
+    child lives (2.7, 5.1.11, 3.5): this force's own for its children, and for a child who
+    lives in another force's area, that force, which refers the child to its own (4.10)."""
+    elsewhere = handoff.parties_elsewhere(case, context.directory, tx.tenant)
+    away = [part for part in elsewhere if part.children]
+    here = handoff.children_here(case, away)
+    said = Said(escalation.stage, escalation.risk, escalation.grounds, escalation.section_47)
+    if here or not away:  # no child known yet: this area's children's social care
+        agency = (
+            escalation.childrens_social_care
+            or context.directory.area(tx.tenant).childrens_social_care
+        )
+        await _send(
+            tx,
+            case.case_reference,
+            said,
+            here,
+            to=agency,
+            trigger=trigger,
+            now=now,
+            context=context,
+        )
+    for part in away:
+        await _send(
+            tx,
+            case.case_reference,
+            said,
+            part.children,
+            to=part.force,
+            trigger=trigger,
+            now=now,
+            context=context,
+        )
+
+
+async def forward(
+    tx: Transaction,
+    referred: ReferImmediateRiskV1,
+    *,
+    sender: str,
+    trigger: Cause,
+    now: datetime,
+    context: Context,
+) -> None:
+    """Another force refers a child who lives here: this force refers the child to its own
+    children's social care at once, under its area's safeguarding procedures (3.5, 4.10),
+    and passes the acknowledgement back when it comes."""
+    if sender != referred.referring_force:
+        raise Rejected(f"referring_force: {referred.referring_force} differs from the sender")
+    if sender == tx.tenant or not context.directory.knows(sender):
+        raise Rejected(f"referring_force: {sender} is not another force {tx.tenant} knows")
+    said = Said(referred.stage, referred.risk, referred.grounds, referred.section_47)
+    await _send(
+        tx,
+        referred.case_reference,
+        said,
+        referred.children,
+        to=context.directory.area(tx.tenant).childrens_social_care,
+        trigger=trigger,
+        now=now,
+        context=context,
+        forwarded=(sender, referred.referral_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What a referral says of the risk: when it was seen, how near, why, and whether s.47."""
+
+    stage: Stage
+    risk: Risk
+    grounds: str
+    section_47: bool
+
+
+async def _send(
+    tx: Transaction,
+    case_reference: str,
+    said: Said,
+    children: tuple[Child, ...],
+    *,
+    to: str,
+    trigger: Cause,
+    now: datetime,
+    context: Context,
+    forwarded: tuple[str, UUID] | None = None,
+) -> UUID:
+    """Send one referral, keep it to chase, and audit the sharing."""
     referral = ReferImmediateRiskV1(
         referral_id=uuid4(),
         referring_force=tx.tenant,
-        case_reference=case.case_reference,
-        stage=escalation.stage,
-        risk=escalation.risk,
-        grounds=escalation.grounds,
-        section_47=escalation.section_47,
-        children=case.children,
+        case_reference=case_reference,
+        stage=said.stage,
+        risk=said.risk,
+        grounds=said.grounds,
+        section_47=said.section_47,
+        children=children,
         acknowledge_by=now + context.referral_window,
         referred_at=now,
     )
-    emit(tx, referral, to=agency, cause=trigger, subject=case.case_reference, now=now)
+    emit(tx, referral, to=to, cause=trigger, subject=case_reference, now=now)
     await tx.conn.execute(
         "INSERT INTO referrals (tenant, referral_id, case_reference, agency, risk, section_47,"
-        " referred_at, acknowledge_by, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        " referred_at, acknowledge_by, stage, forwarded_from, forwarded_referral_id,"
+        " correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         tx.tenant,
         referral.referral_id,
-        case.case_reference,
-        agency,
+        case_reference,
+        to,
         referral.risk.value,
         referral.section_47,
         now,
         referral.acknowledge_by,
         referral.stage.value,
+        forwarded[0] if forwarded else None,
+        forwarded[1] if forwarded else None,
+        trigger.correlation_id,
+    )
+    reason = (
+        f"3.5, 4.10: {referral.risk.value} risk to a child of this area, referred by "
+        f"{forwarded[0]}, passed at once to children's social care"
+        if forwarded
+        else f"2.7, 5.1.11: {referral.risk.value} risk referred to "
+        + ("children's social care" if to.startswith("csc-") else "the force where the child lives")
+        + " for joint action"
     )
     await tx.audit(
         audit.Action.DISCLOSURE,
         at=now,
-        case_ref=case.case_reference,
-        recipients=(agency,),
-        reason=f"2.7, 5.1.11: {referral.risk.value} risk referred to children's social care "
-        "for joint action; no consent is needed where a child is at risk (5.1.12)",
+        case_ref=case_reference,
+        recipients=(to,),
+        reason=reason + "; no consent is needed where a child is at risk (5.1.12)",
     )
     log.warning(
         "safeguarding_referred",
         referral=str(referral.referral_id),
-        agency=agency,
+        agency=to,
         risk=referral.risk.value,
         section_47=referral.section_47,
+        forwarded=forwarded is not None,
     )
     return referral.referral_id
 
 
 async def acknowledge(
-    tx: Transaction, acknowledged: ReferralAcknowledgedV1, *, sender: str
+    tx: Transaction,
+    acknowledged: ReferralAcknowledgedV1,
+    *,
+    sender: str,
+    trigger: Cause,
+    now: datetime,
 ) -> Referral:
-    """Record the agency's acknowledgement; one for a referral it was not sent is refused."""
+    """Record the acknowledgement; one for a referral it was not sent is refused. A referral
+    this force passed on for another force is acknowledged back to that force."""
     referral = await _load(tx, acknowledged.referral_id)
     if referral is None:
         raise Rejected(f"referral_id: {tx.tenant} made no referral {acknowledged.referral_id}")
@@ -167,11 +273,24 @@ async def acknowledge(
         acknowledged.acknowledged_at,
         acknowledged.response.value,
     )
+    if referral.forwarded_from is not None and referral.forwarded_referral_id is not None:
+        back = acknowledged.model_copy(
+            update={"referral_id": referral.forwarded_referral_id, "agency": tx.tenant}
+        )
+        emit(
+            tx,
+            back,
+            to=referral.forwarded_from,
+            cause=trigger,
+            subject=referral.case_reference,
+            now=now,
+        )
     log.info(
         "safeguarding_referral_acknowledged",
         referral=str(referral.referral_id),
         response=acknowledged.response.value,
         in_time=acknowledged.acknowledged_at <= referral.acknowledge_by,
+        passed_back=referral.forwarded_from is not None,
     )
     return referral
 
@@ -180,10 +299,12 @@ async def chase_unacknowledged(tx: Transaction, *, now: datetime) -> int:
     """Mark referrals past their time unacknowledged, each once, and chase each: an event on
     the force's stream for its duty officer, and an error in the log (2.7)."""
     rows = await tx.conn.fetch(
-        "UPDATE referrals r SET overdue_at = $2 FROM cases c"
+        # A referral passed on for another force has no case here: it keeps its correlation.
+        "UPDATE referrals r SET overdue_at = $2"
         " WHERE r.tenant = $1 AND r.acknowledged_at IS NULL AND r.overdue_at IS NULL"
-        " AND r.acknowledge_by <= $2 AND c.tenant = r.tenant"
-        " AND c.case_reference = r.case_reference RETURNING r.*, c.correlation_id",
+        " AND r.acknowledge_by <= $2 RETURNING r.*, coalesce(r.correlation_id,"
+        " (SELECT c.correlation_id FROM cases c WHERE c.tenant = r.tenant"
+        " AND c.case_reference = r.case_reference)) AS case_correlation",
         tx.tenant,
         now,
     )
@@ -199,7 +320,7 @@ async def chase_unacknowledged(tx: Transaction, *, now: datetime) -> int:
         emit(
             tx,
             overdue,
-            cause=Cause(row["correlation_id"]),
+            cause=Cause(row["case_correlation"]),
             subject=row["case_reference"],
             now=now,
         )
@@ -246,4 +367,6 @@ def _referral(row: Any) -> Referral:
         acknowledged_at=row["acknowledged_at"],
         response=ReferralResponse(row["response"]) if row["response"] else None,
         overdue_at=row["overdue_at"],
+        forwarded_from=row["forwarded_from"],
+        forwarded_referral_id=row["forwarded_referral_id"],
     )

@@ -22,7 +22,12 @@ from schemas.multiagency import (
     HandoffReturnedV1,
     LawfulBasis,
 )
-from schemas.safeguarding import ReferralAcknowledgedV1, Risk, SafeguardingEscalationRaisedV1
+from schemas.safeguarding import (
+    ReferImmediateRiskV1,
+    ReferralAcknowledgedV1,
+    Risk,
+    SafeguardingEscalationRaisedV1,
+)
 from services.multiagency import (
     assessment,
     consulting,
@@ -226,7 +231,27 @@ async def record_referral_acknowledged(
     deps: Deps, tx: Transaction, delivery: Delivery[ReferralAcknowledgedV1]
 ) -> None:
     """Children's social care has the referral and says what it does (2.7, 5.1.11)."""
-    await referral.acknowledge(tx, delivery.message, sender=delivery.envelope.tenant)
+    await referral.acknowledge(
+        tx,
+        delivery.message,
+        sender=delivery.envelope.tenant,
+        trigger=Cause.of(delivery.envelope),
+        now=deps.clock.now(),
+    )
+
+
+async def pass_on_referral(
+    deps: Deps, tx: Transaction, delivery: Delivery[ReferImmediateRiskV1]
+) -> None:
+    """Another force refers immediate risk to a child who lives here (3.5, 4.10)."""
+    await referral.forward(
+        tx,
+        delivery.message,
+        sender=delivery.envelope.tenant,
+        trigger=Cause.of(delivery.envelope),
+        now=deps.clock.now(),
+        context=deps.context,
+    )
 
 
 async def share_outcome(deps: Deps, tx: Transaction, delivery: Delivery[CaseClosedV1]) -> None:

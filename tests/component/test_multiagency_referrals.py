@@ -15,6 +15,7 @@ from schemas import topics
 from schemas.checks import ChecksCompletedV1, MatchOutcome
 from schemas.examples import example_payload
 from schemas.intake import ApplicationSubmittedV1
+from schemas.parties import Address
 from schemas.safeguarding import (
     ReferImmediateRiskV1,
     ReferralAcknowledgedV1,
@@ -261,3 +262,103 @@ async def test_any_member_of_staff_raises_immediate_risk_at_any_stage_2_7_5_6_11
     [acknowledged] = (await staff.get(f"/cases/{case}")).json()["referrals"]
     assert acknowledged["response"] == "strategy-discussion"
     assert acknowledged["chased_at"] is None
+
+
+async def test_immediate_risk_to_a_child_in_another_forces_area_goes_to_its_csc_there_3_5(
+    exchange: Exchange, tenant: str
+) -> None:
+    owning, other = tenant, f"{tenant}r"
+    both = Directory((area(owning, "QA"), area(other, "QB")))
+    exchange.add_force(owning, both)
+    exchange.add_force(other, both)
+    case = f"{owning}-2026-000001"
+    submitted = application(case, exchange.clock)
+    [at_home] = submitted.children
+    away = at_home.model_copy(
+        update={
+            "party": "child-2",
+            "address": Address(lines=("9 Dock Street",), town="Elsewhere", postcode="QB4 4DD"),
+        }
+    )
+    for stream, message in (
+        ("enquiry-registered", enquiry(case, exchange.clock)),
+        ("application-submitted", submitted.model_copy(update={"children": (at_home, away)})),
+    ):
+        await exchange.send(
+            topics.stream(owning, "intake", stream),
+            message,
+            sender=owning,
+            service="intake",
+            subject=case,
+        )
+    escalation = SafeguardingEscalationRaisedV1.model_validate(
+        {
+            **example_payload(SafeguardingEscalationRaisedV1),
+            "case_reference": case,
+            "childrens_social_care": None,
+            "raised_at": exchange.clock.now().isoformat(),
+        }
+    )
+    await exchange.send(
+        topics.stream(owning, "safeguarding", "escalation-raised"),
+        escalation,
+        sender=owning,
+        service="multiagency",
+        subject=case,
+    )
+
+    # 3.5: each child goes to the children's social care of the area where the child lives:
+    # the owning force's own for the child at home, the other force for the child there ...
+    sent = {
+        s.topic: s.decode(ReferImmediateRiskV1) for s in exchange.sent_of_type(ReferImmediateRiskV1)
+    }
+    mine = sent[topics.inbox(f"csc-{owning}", owning)]
+    assert [child.party for child in mine.children] == ["child-1"]
+    to_other = sent[topics.inbox(other, owning)]
+    assert [child.party for child in to_other.children] == ["child-2"]
+    # ... which refers the child to its own children's social care at once (4.10).
+    theirs = sent[topics.inbox(f"csc-{other}", other)]
+    assert theirs.referring_force == other
+    assert theirs.case_reference == case
+    assert [child.party for child in theirs.children] == ["child-2"]
+    assert theirs.grounds == escalation.grounds
+    async with exchange.database.transaction(other) as tx:
+        chain = await entries(tx.conn, tenant=other, case_ref=case)
+    assert (Action.DISCLOSURE, (f"csc-{other}",)) in {(e.action, e.recipients) for e in chain}
+
+    # Its children's social care acknowledges; the acknowledgement reaches the owning force.
+    assert await acknowledge(exchange, other, theirs, agency=f"csc-{other}") is Verdict.APPLIED
+    async with exchange.database.transaction(owning) as tx:
+        kept = {r.agency: r for r in await referral.referrals_of(tx, case_reference=case)}
+    assert kept[other].acknowledged_at == exchange.clock.now()
+    assert kept[other].response is ReferralResponse.STRATEGY_DISCUSSION
+    assert kept[f"csc-{owning}"].acknowledged_at is None
+    # The owning force still chases its own area's children's social care, and only that.
+    exchange.clock.advance(timedelta(hours=2))
+    assert await exchange.sweep(owning) == 1
+    assert await exchange.sweep(other) == 0
+
+
+async def test_a_referral_from_a_force_it_does_not_know_is_refused_3_5(
+    exchange: Exchange, tenant: str
+) -> None:
+    exchange.add_force(tenant, Directory((area(tenant, "QA"),)))
+    forged = ReferImmediateRiskV1.model_validate(
+        {
+            **example_payload(ReferImmediateRiskV1),
+            "referring_force": "nowhere",
+            "case_reference": "nowhere-2026-000001",
+        }
+    )
+    verdict, _ = await exchange.send(
+        topics.inbox(tenant, "nowhere"),
+        forged,
+        sender="nowhere",
+        service="multiagency",
+        subject=forged.case_reference,
+    )
+    assert verdict is Verdict.DEAD
+    # Dead-lettered, and nothing passed on to this area's children's social care.
+    assert [s.topic for s in exchange.sent_of_type(ReferImmediateRiskV1)] == [
+        topics.dead_letters(tenant)
+    ]
