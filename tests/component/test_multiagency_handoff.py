@@ -25,7 +25,6 @@ from schemas.multiagency import (
     RequestConsultationV1,
     RiskAssessmentCompletedV1,
 )
-from schemas.parties import Address, PersonName
 from services.multiagency import domain, use_cases
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
@@ -40,6 +39,7 @@ from tests.component.test_multiagency_harness import (
     exchange,
     finding,
     rows,
+    with_a_child_elsewhere,
 )
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
@@ -315,20 +315,11 @@ async def hand_off_a_child(
     exchange: Exchange, tenant: str, *, responding_knows_area: bool = True
 ) -> Pair:
     """The subject and one child live in the owning force's area, another child elsewhere."""
-    submitted = application(f"{tenant}-2026-000001", exchange.clock)
-    [at_home] = submitted.children
-    away = at_home.model_copy(
-        update={
-            "party": "child-2",
-            "name": PersonName(forenames=("Josh",), surname="Jones"),
-            "address": Address(lines=("9 Dock Street",), town="Elsewhere", postcode="QB4 4DD"),
-        }
-    )
     return await hand_off(
         exchange,
         tenant,
         responding_knows_area=responding_knows_area,
-        submitted=submitted.model_copy(update={"children": (at_home, away)}),
+        submitted=with_a_child_elsewhere(application(f"{tenant}-2026-000001", exchange.clock)),
         findings=(finding(),),
     )
 

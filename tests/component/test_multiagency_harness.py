@@ -426,6 +426,21 @@ def application(
     )
 
 
+def with_a_child_elsewhere(
+    submitted: ApplicationSubmittedV1, postcode: str = "QB4 4DD"
+) -> ApplicationSubmittedV1:
+    """The application with a second child, child-2, who lives away from the applicant."""
+    [at_home] = submitted.children
+    away = at_home.model_copy(
+        update={
+            "party": "child-2",
+            "name": PersonName(forenames=("Josh",), surname="Jones"),
+            "address": Address(lines=("9 Dock Street",), town="Elsewhere", postcode=postcode),
+        }
+    )
+    return submitted.model_copy(update={"children": (at_home, away)})
+
+
 def finding(
     kind: RecordKind = RecordKind.CONVICTION,
     category: OffenceCategory = OffenceCategory.CHILD_SEXUAL,

@@ -15,7 +15,6 @@ from schemas import topics
 from schemas.checks import ChecksCompletedV1, MatchOutcome
 from schemas.examples import example_payload
 from schemas.intake import ApplicationSubmittedV1
-from schemas.parties import Address
 from schemas.safeguarding import (
     ReferImmediateRiskV1,
     ReferralAcknowledgedV1,
@@ -39,6 +38,7 @@ from tests.component.test_multiagency_harness import (
     enquiry,
     exchange,
     finding,
+    with_a_child_elsewhere,
 )
 from tests.support.staff import headers
 
@@ -272,17 +272,9 @@ async def test_immediate_risk_to_a_child_in_another_forces_area_goes_to_its_csc_
     exchange.add_force(owning, both)
     exchange.add_force(other, both)
     case = f"{owning}-2026-000001"
-    submitted = application(case, exchange.clock)
-    [at_home] = submitted.children
-    away = at_home.model_copy(
-        update={
-            "party": "child-2",
-            "address": Address(lines=("9 Dock Street",), town="Elsewhere", postcode="QB4 4DD"),
-        }
-    )
     for stream, message in (
         ("enquiry-registered", enquiry(case, exchange.clock)),
-        ("application-submitted", submitted.model_copy(update={"children": (at_home, away)})),
+        ("application-submitted", with_a_child_elsewhere(application(case, exchange.clock))),
     ):
         await exchange.send(
             topics.stream(owning, "intake", stream),
