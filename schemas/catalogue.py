@@ -110,6 +110,7 @@ _INBOX_READERS: dict[type[Message], tuple[str, ...]] = {
     safeguarding.ReferImmediateRiskV1: (AGENCY_SYSTEM, "multiagency"),
     safeguarding.ReferralAcknowledgedV1: ("multiagency",),
     disclosure.CaseOutcomeV1: (AGENCY_SYSTEM,),
+    disclosure.HandoffCaseClosedV1: ("multiagency",),
 }
 
 # Who writes each message to an inbox, for the documents integrators read.
@@ -130,6 +131,7 @@ _INBOX_WRITERS: dict[type[Message], tuple[str, ...]] = {
     safeguarding.ReferImmediateRiskV1: ("multiagency",),
     safeguarding.ReferralAcknowledgedV1: (AGENCY_SYSTEM, "multiagency"),
     disclosure.CaseOutcomeV1: ("multiagency",),
+    disclosure.HandoffCaseClosedV1: ("multiagency",),
 }
 
 # The agency systems, by the runnable that plays each: what it reads on its inboxes and what
@@ -181,12 +183,14 @@ FORCE_INBOX = TopicSpec(
         disclosure.RepeatedRequestsFlaggedV1,
         safeguarding.ReferralAcknowledgedV1,
         safeguarding.ReferImmediateRiskV1,
+        disclosure.HandoffCaseClosedV1,
     ),
     description=(
         "A force's inbox from one sender: online-portal enquiries (from the force itself), "
         "answers from national systems and agencies, children's social care's acknowledgement "
-        "of a referral of immediate risk, handoffs between forces and referrals of immediate "
-        "risk to a child who lives in the receiving force's area, and INI's "
+        "of a referral of immediate risk, handoffs between forces (and the closure of a case "
+        "handed off), referrals of immediate risk to a child who lives in the receiving "
+        "force's area, and INI's "
         "flags on subjects of several requests. Only the sender named in the topic may "
         "write to it, so the topic proves who sent each record."
     ),

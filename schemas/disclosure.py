@@ -404,3 +404,23 @@ class CaseOutcomeV1(Message):
     )
     outcome: Outcome = field("How the case ended.", "no-disclosure-protective-action")
     closed_at: AwareDatetime = field("When the case was closed.", "2026-12-01T16:00:00+00:00")
+
+
+class HandoffCaseClosedV1(Message):
+    """Notice from the owning force to a force that responded for a party of the case: the
+    case closed, so that the agencies that force consulted learn how it ended too (6.3, 4.10).
+    The route and the outcome only, never what was disclosed or to whom (5.6.22)."""
+
+    TYPE: ClassVar[str] = "csods.disclosure.handoff-case-closed.v1"
+    ADDRESSED_TO: ClassVar[str | None] = "responding_force"
+
+    handoff_id: CorrelationId
+    owning_force: Tenant = field("The force that owned and closed the case.", "warwickshire")
+    responding_force: Tenant = field("The force that responded for a party.", "cleveland")
+    owning_case_reference: CaseReference
+    responding_case_reference: CaseReference
+    route: DecisionRoute | None = field(
+        "The decision route taken, if the case reached one.", "concerns", default=None
+    )
+    outcome: Outcome = field("How the case ended.", "disclosure")
+    closed_at: AwareDatetime = field("When the case was closed.", "2026-12-01T16:00:00+00:00")

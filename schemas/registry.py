@@ -41,6 +41,7 @@ MESSAGES: tuple[type[Message], ...] = (
     disclosure.ProtectiveActionRecordedV1,
     disclosure.FinalIntelligenceReportV1,
     disclosure.CaseOutcomeV1,
+    disclosure.HandoffCaseClosedV1,
     disclosure.RepeatedRequestsFlaggedV1,
     disclosure.CaseClosedV1,
     deadlines.DeadlineWarningV1,

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
-from schemas.disclosure import CaseClosedV1, CaseOutcomeV1
+from schemas.disclosure import CaseClosedV1, CaseOutcomeV1, HandoffCaseClosedV1
 from schemas.multiagency import (
     AgencyKind,
     ConsultationAnsweredV1,
@@ -22,7 +22,7 @@ from services.multiagency import domain, late_answers, store_requests
 from services.multiagency.config import Context
 from services.multiagency.domain import ConsultationStatus, LateEffect, SharingDecision
 from services.multiagency.messaging import emit
-from services.multiagency.store import Case
+from services.multiagency.store import OWNING, Case
 from services.multiagency.store_requests import Consultation
 from services.runtime import audit
 from services.runtime.consumer import Rejected
@@ -243,12 +243,20 @@ async def mark_overdue(
 
 
 async def share_outcome(
-    tx: Transaction, case: Case, closed: CaseClosedV1, *, trigger: Cause, now: datetime
+    tx: Transaction,
+    case: Case,
+    closed: CaseClosedV1 | HandoffCaseClosedV1,
+    *,
+    trigger: Cause,
+    now: datetime,
 ) -> int:
     """6.3: tell every agency consulted on the case how it ended, on its inbox, so what came to
-    light reaches the agencies concerned; the route and outcome only (5.6.22). Returns how many
-    agencies were told."""
+    light reaches the agencies concerned; the route and outcome only (5.6.22). The owning force
+    tells the forces that responded for a party too, which tell the agencies they consulted
+    (4.10). Returns how many agencies were told."""
     consulted = await store_requests.consultations_of(tx, case_reference=case.case_reference)
+    if isinstance(closed, CaseClosedV1):
+        await _tell_responding_forces(tx, case, closed, trigger=trigger, now=now)
     for consultation in consulted:
         emit(
             tx,
@@ -276,3 +284,42 @@ async def share_outcome(
         )
     log.info("outcome_shared", agencies=len(consulted), outcome=closed.outcome.value)
     return len(consulted)
+
+
+async def _tell_responding_forces(
+    tx: Transaction, case: Case, closed: CaseClosedV1, *, trigger: Cause, now: datetime
+) -> None:
+    """Each force that took a party of the case on learns how it ended (6.3, 4.10)."""
+    took_on = [
+        h
+        for h in await store_requests.handoffs_of(tx, case_reference=case.case_reference)
+        if h.role == OWNING and h.responding_case_reference is not None
+    ]
+    for handoff in took_on:
+        assert handoff.responding_case_reference is not None
+        emit(
+            tx,
+            HandoffCaseClosedV1(
+                handoff_id=handoff.handoff_id,
+                owning_force=tx.tenant,
+                responding_force=handoff.responding_force,
+                owning_case_reference=case.case_reference,
+                responding_case_reference=handoff.responding_case_reference,
+                route=closed.route,
+                outcome=closed.outcome,
+                closed_at=closed.closed_at,
+            ),
+            to=handoff.responding_force,
+            cause=trigger,
+            subject=case.case_reference,
+            now=now,
+        )
+    if took_on:
+        await tx.audit(
+            audit.Action.DISCLOSURE,
+            at=now,
+            case_ref=case.case_reference,
+            recipients=sorted({h.responding_force for h in took_on}),
+            reason="6.3, 4.10: the case's outcome shared with the forces that responded for a "
+            "party, for the agencies they consulted",
+        )

@@ -6,7 +6,7 @@ Each handler is a use case taking (deps, tx, delivery); `Deps` is what app.py bi
 from __future__ import annotations
 
 from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1
-from schemas.disclosure import CaseClosedV1
+from schemas.disclosure import CaseClosedV1, HandoffCaseClosedV1
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.multiagency import (
     ConsultationAnsweredV1,
@@ -41,6 +41,7 @@ HANDLERS: HandlerTable[Deps] = {
     ReferImmediateRiskV1: use_cases.pass_on_referral,
     # The case closed: the agencies consulted are told how it ended (6.3).
     CaseClosedV1: use_cases.share_outcome,
+    HandoffCaseClosedV1: use_cases.share_outcome_responded,
     # Another force asks this one to respond for a party who lives here (4.10) ...
     HandoffRequestedV1: use_cases.receive_handoff,
     # ... and the responding force's replies to this force's own handoffs.

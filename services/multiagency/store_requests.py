@@ -64,6 +64,7 @@ class Handoff:
     result: HandoffResult
     lawful_basis: LawfulBasis | None = None  # the children's, as the owning force sent it
     necessity_reason: str | None = None
+    case_closed_at: datetime | None = None  # responding side: the owning force closed it (6.3)
 
 
 async def add_consultation(
@@ -290,6 +291,16 @@ async def settle_handoff(
     )
 
 
+async def close_handoff(tx: Transaction, *, handoff_id: UUID, at: datetime) -> None:
+    """The responding side learns that the owning force closed the case (6.3)."""
+    await tx.conn.execute(
+        "UPDATE handoffs SET case_closed_at = $3 WHERE tenant = $1 AND handoff_id = $2",
+        tx.tenant,
+        handoff_id,
+        at,
+    )
+
+
 async def due_handoffs(tx: Transaction, *, now: datetime) -> list[Handoff]:
     """Handoffs this force owns whose findings are late, claimed for this transaction."""
     rows = await tx.conn.fetch(
@@ -358,4 +369,5 @@ def _handoff(row: Any) -> Handoff:
         ),
         lawful_basis=LawfulBasis(row["lawful_basis"]) if row["lawful_basis"] else None,
         necessity_reason=row["necessity_reason"],
+        case_closed_at=row["case_closed_at"],
     )

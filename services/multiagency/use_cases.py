@@ -10,7 +10,7 @@ from uuid import UUID
 import structlog
 
 from schemas.checks import CheckAnsweredLateV1, ChecksCompletedV1, SettleMatchV1
-from schemas.disclosure import CaseClosedV1
+from schemas.disclosure import CaseClosedV1, HandoffCaseClosedV1
 from schemas.envelope import Envelope
 from schemas.intake import ApplicationSubmittedV1, EnquiryRegisteredV1
 from schemas.multiagency import (
@@ -42,7 +42,7 @@ from services.multiagency import store_requests as requests
 from services.multiagency.config import Context
 from services.multiagency.domain import Assessment, HandoffStatus, LateEffect, SharingDecision
 from services.multiagency.messaging import emit
-from services.multiagency.store import Case, CaseState, ForumRecord, LateRecord
+from services.multiagency.store import RESPONDING, Case, CaseState, ForumRecord, LateRecord
 from services.runtime import audit
 from services.runtime.clock import Clock
 from services.runtime.consumer import Delivery, Rejected
@@ -264,6 +264,29 @@ async def share_outcome(deps: Deps, tx: Transaction, delivery: Delivery[CaseClos
     await consulting.share_outcome(
         tx, case, closed, trigger=Cause.of(delivery.envelope), now=deps.clock.now()
     )
+
+
+async def share_outcome_responded(
+    deps: Deps, tx: Transaction, delivery: Delivery[HandoffCaseClosedV1]
+) -> None:
+    """As a responding force: the owning force closed the case; the agencies this force
+    consulted for its party are told how it ended (6.3, 4.10), once."""
+    closed = delivery.message
+    responded = await requests.load_handoff(tx, handoff_id=closed.handoff_id)
+    if responded is None or responded.role != RESPONDING:
+        raise Rejected(f"handoff_id: {tx.tenant} responded to no handoff {closed.handoff_id}")
+    if delivery.envelope.tenant != responded.owning_force or closed.owning_force != (
+        responded.owning_force
+    ):
+        raise Rejected(f"owning_force: handoff {closed.handoff_id} came from another force")
+    if closed.responding_case_reference != responded.case_reference:
+        raise Rejected(f"responding_case_reference: handoff {closed.handoff_id} is another case")
+    if responded.case_closed_at is not None:
+        raise Rejected(f"handoff_id: the case of handoff {closed.handoff_id} was closed already")
+    now = deps.clock.now()
+    await requests.close_handoff(tx, handoff_id=closed.handoff_id, at=closed.closed_at)
+    case = await _loaded(tx, responded.case_reference)
+    await consulting.share_outcome(tx, case, closed, trigger=Cause.of(delivery.envelope), now=now)
 
 
 async def receive_handoff(

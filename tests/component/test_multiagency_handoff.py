@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from schemas import topics
 from schemas.checks import Finding, RecordKind, RequestChecksV1, System
+from schemas.disclosure import CaseClosedV1, CaseOutcomeV1, HandoffCaseClosedV1, Outcome
+from schemas.examples import example_payload
 from schemas.intake import ApplicationSubmittedV1
 from schemas.multiagency import (
     AgencyKind,
@@ -28,6 +30,7 @@ from schemas.multiagency import (
 from services.multiagency import domain, use_cases
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
+from services.runtime.consumer import Verdict
 from tests.component.test_multiagency_harness import (
     CONTACT,
     Exchange,
@@ -421,3 +424,80 @@ async def test_a_child_declined_elsewhere_is_asked_about_here_3_5(
     await answer_all(exchange, pair.owning, ConsultationOutcome.NOTHING_KNOWN)
     [scheduled] = exchange.of_type(ForumScheduledV1)
     assert scheduled.case_reference == pair.case
+
+
+async def test_the_agencies_a_responding_force_consulted_learn_how_the_case_ended_6_3(
+    exchange: Exchange, tenant: str
+) -> None:
+    pair = await hand_off_a_child(exchange, tenant)
+    [their_csc] = consulted(exchange, f"csc-{pair.responding}", pair.responding)
+    await exchange.send(
+        topics.inbox(pair.responding, f"csc-{pair.responding}"),
+        answer(their_csc, f"csc-{pair.responding}", exchange.clock),
+        sender=f"csc-{pair.responding}",
+        service="csc",
+        subject=their_csc.case_reference,
+    )
+    await answer_all(exchange, pair.owning, ConsultationOutcome.NOTHING_KNOWN)
+    closed = CaseClosedV1.model_validate(
+        {
+            **example_payload(CaseClosedV1),
+            "case_reference": pair.case,
+            "outcome": "no-disclosure-protective-action",
+            "closed_at": exchange.clock.now().isoformat(),
+        }
+    )
+    await exchange.send(
+        topics.stream(pair.owning, "disclosure", "case-closed"),
+        closed,
+        sender=pair.owning,
+        service="disclosure",
+        subject=pair.case,
+    )
+
+    # The owning force tells the force that took the child on, which tells its own agency,
+    # under its own case reference: the route and the outcome, never the content (5.6.22).
+    [notice] = exchange.of_type(
+        HandoffCaseClosedV1, topic=topics.inbox(pair.responding, pair.owning)
+    )
+    assert notice.responding_case_reference == their_csc.case_reference
+    [told] = exchange.of_type(
+        CaseOutcomeV1, topic=topics.inbox(f"csc-{pair.responding}", pair.responding)
+    )
+    assert told.consultation_id == their_csc.consultation_id
+    assert told.case_reference == their_csc.case_reference
+    assert told.force == pair.responding
+    assert told.outcome is Outcome.NO_DISCLOSURE_PROTECTIVE_ACTION
+    async with exchange.database.transaction(pair.responding) as tx:
+        chain = await entries(tx.conn, tenant=pair.responding)
+    assert (Action.DISCLOSURE, (f"csc-{pair.responding}",)) in {
+        (e.action, e.recipients) for e in chain if "6.3" in e.reason
+    }
+
+    # Told once: a second notice, or one from a force that never handed the case, is refused.
+    again = notice.model_copy(update={"closed_at": exchange.clock.now()})
+    verdict, _ = await exchange.send(
+        topics.inbox(pair.responding, pair.owning),
+        again,
+        sender=pair.owning,
+        service="multiagency",
+        subject=pair.case,
+    )
+    assert verdict is Verdict.DEAD
+    forged = notice.model_copy(update={"owning_force": "elsewhere"})
+    verdict, _ = await exchange.send(
+        topics.inbox(pair.responding, "elsewhere"),
+        forged,
+        sender="elsewhere",
+        service="multiagency",
+        subject=pair.case,
+    )
+    assert verdict is Verdict.DEAD
+    assert (
+        len(
+            exchange.of_type(
+                CaseOutcomeV1, topic=topics.inbox(f"csc-{pair.responding}", pair.responding)
+            )
+        )
+        == 1
+    )
