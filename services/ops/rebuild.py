@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from schemas.base import Message
 from schemas.envelope import Envelope, EnvelopeError
-from services.ops import store, use_cases
+from services.ops import domain, merge, store, use_cases
 from services.ops.handlers import read_streams
 from services.ops.streams import partitions_of
+from services.runtime import inbox
 from services.runtime.kafka_access import KafkaAccess, access_for
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
 from services.runtime.service import app_dsn
@@ -26,7 +27,7 @@ from services.runtime.unit_of_work import Database, open_database
 LIVE_SCHEMA = use_cases.SERVICE
 REBUILD_SCHEMA = "ops_rebuild"
 MIGRATIONS = Path(__file__).parent / "migrations"
-BATCH = 500
+BATCH = 5000  # records read, merged and written per transaction
 
 
 @dataclass
@@ -90,22 +91,42 @@ async def open_schema(settings: Settings, schema: str) -> Database:
     return await open_database(dsn=app_dsn(settings, LIVE_SCHEMA), schema=schema, size=2)
 
 
-async def _apply(database: Database, force: str, batch: list[Any], report: Rebuilt) -> None:
+async def apply_records(
+    database: Database, force: str, records: list[Any], report: Rebuilt
+) -> None:
+    """Decode, claim and merge a batch of records, then write it: a few statements in one
+    transaction, whatever the batch's size (services/ops/merge.py)."""
+    decoded: list[tuple[Envelope, Message]] = []
+    for record in records:
+        result = decode(record, force)
+        if isinstance(result, str):
+            report.rejected[result] = report.rejected.get(result, 0) + 1
+        else:
+            decoded.append(result)
     async with database.transaction(force) as tx:
-        for record in batch:
-            decoded = decode(record, force)
-            if isinstance(decoded, str):
-                report.rejected[decoded] = report.rejected.get(decoded, 0) + 1
-                continue
-            envelope, message = decoded
-            claimed = await tx.claim(
-                consumer=use_cases.SERVICE, source=envelope.source, message_id=str(envelope.id)
-            )
-            if not claimed:
+        claimed = await inbox.claim_many(
+            tx.conn,
+            tenant=force,
+            consumer=use_cases.SERVICE,
+            ids=[(envelope.source, str(envelope.id)) for envelope, _ in decoded],
+        )
+        batch = merge.Batch()
+        for envelope, message in decoded:
+            key = (envelope.source, str(envelope.id))
+            if key not in claimed:
                 report.duplicates += 1
                 continue
-            await use_cases.project(tx, envelope=envelope, message=message)
+            claimed.discard(key)  # a second copy in the same batch is a duplicate too
+            change = domain.change_for(message)
+            if change is not None:
+                batch.add(
+                    change,
+                    message_id=envelope.id,
+                    type_=envelope.type,
+                    correlation_id=envelope.correlation_id,
+                )
             report.applied += 1
+        await store.apply(tx, batch)
 
 
 async def rebuild(
@@ -145,7 +166,7 @@ async def rebuild(
                     if record.offset < ends[tp]
                 ]
                 if batch:
-                    await _apply(database, force, batch, report)
+                    await apply_records(database, force, batch, report)
                     report.records += len(batch)
                     if progress is not None:
                         progress(report.records)

@@ -11,128 +11,122 @@ from typing import Any
 from uuid import UUID
 
 from schemas.stages import Deadline
-from services.ops.domain import CaseChange, Clock, ClockChange, stage_rank
+from services.ops import merge
+from services.ops.domain import Clock
 from services.runtime.unit_of_work import Transaction
 
-# Columns of `cases` an event may set, and how a second value merges with the first.
-_MERGE = {
-    "scheme_profile": "COALESCE(cases.{0}, EXCLUDED.{0})",
-    "channel": "COALESCE(cases.{0}, EXCLUDED.{0})",
-    "outcome": "COALESCE(cases.{0}, EXCLUDED.{0})",
-    "contact_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "applied_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "pack_given_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "assessed_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "decided_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "disclosed_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "closed_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "ended_at": "LEAST(cases.{0}, EXCLUDED.{0})",
-    "registered_offender": "cases.{0} OR EXCLUDED.{0}",
-    "escalations": "cases.{0} + EXCLUDED.{0}",
+# How a second value of each column merges with the first (services/ops/merge.py).
+_MERGE_SQL = {
+    merge.FIRST: "COALESCE(cases.{0}, EXCLUDED.{0})",
+    merge.EARLIEST: "LEAST(cases.{0}, EXCLUDED.{0})",
+    merge.ANY_TRUE: "cases.{0} OR EXCLUDED.{0}",
+    merge.ADDED: "cases.{0} + EXCLUDED.{0}",
 }
+_TYPES = {
+    merge.FIRST: "text",
+    merge.EARLIEST: "timestamptz",
+    merge.ANY_TRUE: "boolean",
+    merge.ADDED: "integer",
+}
+_COLUMNS = tuple(merge.CASE_COLUMNS)
+_CASES_SQL = (  # column names from merge.CASE_COLUMNS only
+    "INSERT INTO cases (tenant, case_reference, correlation_id, stage_rank, events,"  # noqa: S608
+    f" last_event_at, {', '.join(_COLUMNS)})"
+    " SELECT $1::text, u.* FROM unnest($2::text[], $3::uuid[], $4::integer[], $5::integer[],"
+    " $6::timestamptz[], "
+    + ", ".join(
+        f"${index}::{_TYPES[merge.CASE_COLUMNS[name]]}[]"
+        for index, name in enumerate(_COLUMNS, start=7)
+    )
+    + ") AS u ON CONFLICT (tenant, case_reference) DO UPDATE SET"
+    " correlation_id = COALESCE(cases.correlation_id, EXCLUDED.correlation_id),"
+    " stage_rank = GREATEST(cases.stage_rank, EXCLUDED.stage_rank),"
+    " events = cases.events + EXCLUDED.events,"
+    " last_event_at = GREATEST(cases.last_event_at, EXCLUDED.last_event_at), "
+    + ", ".join(
+        f"{name} = {_MERGE_SQL[merge.CASE_COLUMNS[name]].format(name)}" for name in _COLUMNS
+    )
+)
+_CLOCKS_SQL = (
+    "INSERT INTO deadlines (tenant, case_reference, deadline, registered_due_at,"
+    " moved_due_at, moved_at, met_at, warned_due_at, breached_due_at, breached_at,"
+    " deviations, warnings, breaches)"
+    " SELECT $1::text, u.* FROM unnest($2::text[], $3::text[], $4::timestamptz[],"
+    " $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[],"
+    " $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[], $13::integer[]) AS u"
+    " ON CONFLICT (tenant, case_reference, deadline) DO UPDATE SET"
+    " registered_due_at = COALESCE(deadlines.registered_due_at, EXCLUDED.registered_due_at),"
+    # The latest deviation decides; ties broken by the later date, so any order agrees.
+    " moved_due_at = CASE WHEN EXCLUDED.moved_at IS NOT NULL AND (deadlines.moved_at IS NULL"
+    "   OR (EXCLUDED.moved_at, EXCLUDED.moved_due_at) > (deadlines.moved_at,"
+    "   deadlines.moved_due_at)) THEN EXCLUDED.moved_due_at ELSE deadlines.moved_due_at END,"
+    " moved_at = GREATEST(deadlines.moved_at, EXCLUDED.moved_at),"
+    " met_at = LEAST(deadlines.met_at, EXCLUDED.met_at),"
+    " warned_due_at = GREATEST(deadlines.warned_due_at, EXCLUDED.warned_due_at),"
+    " breached_due_at = GREATEST(deadlines.breached_due_at, EXCLUDED.breached_due_at),"
+    " breached_at = LEAST(deadlines.breached_at, EXCLUDED.breached_at),"
+    " deviations = deadlines.deviations + EXCLUDED.deviations,"
+    " warnings = deadlines.warnings + EXCLUDED.warnings,"
+    " breaches = deadlines.breaches + EXCLUDED.breaches"
+)
 TABLES = ("cases", "deadlines", "case_history", "escalations")
 
 
-async def apply(
-    tx: Transaction,
-    *,
-    change: CaseChange,
-    message_id: UUID,
-    type_: str,
-    correlation_id: UUID,
-) -> None:
-    """Merge one event's change into its case, its clocks, its history and escalations."""
-    unknown = set(change.case) - set(_MERGE)
-    if unknown:
-        raise ValueError(f"not a column of cases: {sorted(unknown)}")
-    columns = sorted(change.case)
-    names = ", ".join(columns)
-    values = ", ".join(f"${index}" for index in range(7, 7 + len(columns)))
-    merges = ", ".join(f"{name} = {_MERGE[name].format(name)}" for name in columns)
+async def apply(tx: Transaction, batch: merge.Batch) -> None:
+    """Merge a batch of events' changes into cases, clocks, history and escalations: one
+    statement per table, whatever the batch's size."""
+    if not batch.cases:
+        return
+    rows = list(batch.cases.values())
     await tx.conn.execute(
-        "INSERT INTO cases (tenant, case_reference, correlation_id, stage_rank, events,"  # noqa: S608 - names from _MERGE only
-        f" last_event_at{', ' + names if names else ''})"
-        f" VALUES ($1, $2, $3, $4, $5, $6{', ' + values if values else ''})"
-        " ON CONFLICT (tenant, case_reference) DO UPDATE SET"
-        " correlation_id = COALESCE(cases.correlation_id, EXCLUDED.correlation_id),"
-        " stage_rank = GREATEST(cases.stage_rank, EXCLUDED.stage_rank),"
-        " events = cases.events + 1,"
-        " last_event_at = GREATEST(cases.last_event_at, EXCLUDED.last_event_at)"
-        f"{', ' + merges if merges else ''}",
+        _CASES_SQL,
         tx.tenant,
-        change.case_reference,
-        correlation_id,
-        stage_rank(change.stage) if change.stage else 0,
-        1,
-        change.occurred_at,
-        *(change.case[name] for name in columns),
+        [row.case_reference for row in rows],
+        [row.correlation_id for row in rows],
+        [row.stage_rank for row in rows],
+        [row.events for row in rows],
+        [row.last_event_at for row in rows],
+        *([row.value(name) for row in rows] for name in _COLUMNS),
     )
-    for clock in change.clocks:
-        await _apply_clock(tx, case_reference=change.case_reference, clock=clock)
+    if batch.clocks:
+        clocks = list(batch.clocks.values())
+        await tx.conn.execute(
+            _CLOCKS_SQL,
+            tx.tenant,
+            *(
+                [getattr(clock, name) for clock in clocks]
+                for name in (
+                    "case_reference",
+                    "deadline",
+                    "registered_due_at",
+                    "moved_due_at",
+                    "moved_at",
+                    "met_at",
+                    "warned_due_at",
+                    "breached_due_at",
+                    "breached_at",
+                    "deviations",
+                    "warnings",
+                    "breaches",
+                )
+            ),
+        )
     await tx.conn.execute(
         "INSERT INTO case_history (tenant, message_id, case_reference, type, occurred_at, note)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        " SELECT $1::text, u.* FROM unnest($2::uuid[], $3::text[], $4::text[],"
+        " $5::timestamptz[], $6::text[]) AS u ON CONFLICT DO NOTHING",
         tx.tenant,
-        message_id,
-        change.case_reference,
-        type_,
-        change.occurred_at,
-        change.note,
+        *(list(column) for column in zip(*batch.history, strict=True)),
     )
-    if change.escalation is not None:
-        raised = change.escalation
+    if batch.escalations:
         await tx.conn.execute(
             "INSERT INTO escalations (tenant, message_id, case_reference, stage, risk,"
-            " section_47, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            " section_47, raised_at) SELECT $1::text, u.* FROM unnest($2::uuid[], $3::text[],"
+            " $4::text[], $5::text[], $6::boolean[], $7::timestamptz[]) AS u"
+            " ON CONFLICT DO NOTHING",
             tx.tenant,
-            message_id,
-            change.case_reference,
-            raised.stage,
-            raised.risk,
-            raised.section_47,
-            raised.raised_at,
+            *(list(column) for column in zip(*batch.escalations, strict=True)),
         )
-
-
-async def _apply_clock(tx: Transaction, *, case_reference: str, clock: ClockChange) -> None:
-    counted = {
-        "deviations": int(clock.moved_to is not None),
-        "warnings": int(clock.warned_for is not None),
-        "breaches": int(clock.breached_for is not None),
-    }
-    await tx.conn.execute(
-        "INSERT INTO deadlines (tenant, case_reference, deadline, registered_due_at,"
-        " moved_due_at, moved_at, met_at, warned_due_at, breached_due_at, breached_at,"
-        " deviations, warnings, breaches)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        " ON CONFLICT (tenant, case_reference, deadline) DO UPDATE SET"
-        " registered_due_at = COALESCE(deadlines.registered_due_at, EXCLUDED.registered_due_at),"
-        # The latest deviation decides; ties broken by the later date, so any order agrees.
-        " moved_due_at = CASE WHEN EXCLUDED.moved_at IS NOT NULL AND (deadlines.moved_at IS NULL"
-        "   OR (EXCLUDED.moved_at, EXCLUDED.moved_due_at) > (deadlines.moved_at,"
-        "   deadlines.moved_due_at)) THEN EXCLUDED.moved_due_at ELSE deadlines.moved_due_at END,"
-        " moved_at = GREATEST(deadlines.moved_at, EXCLUDED.moved_at),"
-        " met_at = LEAST(deadlines.met_at, EXCLUDED.met_at),"
-        " warned_due_at = GREATEST(deadlines.warned_due_at, EXCLUDED.warned_due_at),"
-        " breached_due_at = GREATEST(deadlines.breached_due_at, EXCLUDED.breached_due_at),"
-        " breached_at = LEAST(deadlines.breached_at, EXCLUDED.breached_at),"
-        " deviations = deadlines.deviations + EXCLUDED.deviations,"
-        " warnings = deadlines.warnings + EXCLUDED.warnings,"
-        " breaches = deadlines.breaches + EXCLUDED.breaches",
-        tx.tenant,
-        case_reference,
-        clock.deadline.value,
-        clock.due_at,
-        clock.moved_to,
-        clock.moved_at,
-        clock.met_at,
-        clock.warned_for,
-        clock.breached_for,
-        clock.breached_at,
-        counted["deviations"],
-        counted["warnings"],
-        counted["breaches"],
-    )
 
 
 async def running_clocks(tx: Transaction, *, limit: int) -> list[Clock]:

@@ -11,7 +11,7 @@ from schemas.base import Message
 from schemas.deadlines import DeadlineBreachedV1, DeadlineWarningV1, TimescaleDeviationRecordedV1
 from schemas.envelope import Envelope
 from schemas.stages import Deadline
-from services.ops import domain, store
+from services.ops import domain, merge, store
 from services.runtime.clock import Clock
 from services.runtime.emitter import Cause, emit
 from services.runtime.unit_of_work import Database, Transaction
@@ -30,13 +30,11 @@ async def project(tx: Transaction, *, envelope: Envelope, message: Message) -> N
     change = domain.change_for(message)
     if change is None:
         return
-    await store.apply(
-        tx,
-        change=change,
-        message_id=envelope.id,
-        type_=envelope.type,
-        correlation_id=envelope.correlation_id,
+    batch = merge.Batch()
+    batch.add(
+        change, message_id=envelope.id, type_=envelope.type, correlation_id=envelope.correlation_id
     )
+    await store.apply(tx, batch)
     if change.escalation is not None:
         # 2.7: shown at once on the dashboard; the log line lets an alert fire now too.
         log.warning("safeguarding_escalation_shown", risk=change.escalation.risk)

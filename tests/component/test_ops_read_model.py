@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from schemas.deadlines import DeadlineBreachedV1
 from schemas.stages import Deadline
 from services.ops import handlers, mi, store, use_cases, views
 from services.ops.case_studies import Event, case_study, open_cases
-from services.ops.rebuild import open_schema
+from services.ops.rebuild import Rebuilt, apply_records, open_schema
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import Processor, Record, Verdict
 from services.runtime.handlers import subscriptions
@@ -188,3 +189,34 @@ async def test_an_escalation_shows_on_the_board_at_once(ops: Ops, tenant: str) -
         ("2", "stage-one"),
     ]
     assert board.stages == {"initial-contact": 2, "face-to-face": 1}
+
+
+async def test_events_merged_in_one_batch_give_the_model_applied_one_at_a_time(
+    ops: Ops, tenant: str, settings_for: Callable[..., Settings]
+) -> None:
+    """The rebuild writes thousands of events per statement; the live service one at a time.
+    The same events, shuffled and some twice, must give the same rows either way."""
+    events = [
+        event
+        for number in (1, 2, 3, 4)
+        for event in case_study(tenant, number, start=START, case_number=number)
+    ]
+    await ops.feed(events)
+    records = [as_record(event, offset) for offset, event in enumerate(events)]
+    shuffled = random.Random(7).sample(records, len(records)) + records[:5]
+    rebuilt = await open_schema(settings_for(tenant), "ops_rebuild")
+    try:
+        report = Rebuilt(tenant, "ops_rebuild")
+        for first in range(0, len(shuffled), 17):  # batches that split cases across them
+            await apply_records(rebuilt, tenant, shuffled[first : first + 17], report)
+        assert (report.applied, report.duplicates, report.rejected) == (len(events), 5, {})
+        for table in store.TABLES:
+            async with ops.database.transaction(tenant) as tx:
+                live = await store.rows(tx, table=table)
+            async with rebuilt.transaction(tenant) as tx:
+                merged = await store.rows(tx, table=table)
+            assert merged == live, table
+        async with ops.database.transaction(tenant) as tx:
+            assert len(await store.rows(tx, table="cases")) == 4
+    finally:
+        await rebuilt.pool.close()
