@@ -10,6 +10,7 @@ import ssl
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from schemas import topics
 from schemas.catalogue import REPLAYS
-from services.runtime import metrics, tracing
+from services.runtime import metrics, pruning, tracing
 from services.runtime.broker import TopicsMissing, require_topics, start_producer
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Route
@@ -202,7 +203,13 @@ async def prepare(
         principal=access.principal,
     )
     running = Running(
-        definition, settings, database, relay, clock, tickers=wiring.tickers, access=access
+        definition,
+        settings,
+        database,
+        relay,
+        clock,
+        tickers=(*wiring.tickers, *_housekeeping(name, tenant, settings, clock)),
+        access=access,
     )
     for subscription in wiring.subscriptions:
         processor = Processor(
@@ -260,6 +267,27 @@ def _replayed_here(service: str, wiring: Wiring, tenant: str) -> bool:
     # An agency's stand-in reads its inboxes by pattern too: the service's name tells them apart.
     by_stream = any(s.topic.startswith(f"cso.{tenant}.") for s in wiring.subscriptions)
     return by_stream or service in REPLAYS.consumers
+
+
+def _housekeeping(name: str, tenant: str, settings: Settings, clock: Clock) -> list[Ticker]:
+    """The process's own housekeeping: old inbox claims and sent outbox rows deleted."""
+    if not settings.housekeeping_seconds:
+        return []
+    horizon = pruning.claim_horizon(name)
+    keep_sent = timedelta(seconds=settings.outbox_keep_sent_seconds)
+
+    async def run(database: Database) -> None:
+        now = clock.now()
+        await pruning.prune(
+            database,
+            tenant=tenant,
+            consumer=name,
+            now=now,
+            claims_before=now - horizon,
+            sent_before=now - keep_sent,
+        )
+
+    return [Ticker("housekeeping", settings.housekeeping_seconds, run)]
 
 
 async def _tick(ticker: Ticker, database: Database) -> None:

@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="Outbox poll when no notification arrives."
     )
+    housekeeping_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How often the process deletes inbox claims past their horizon (the "
+        "longest retention of what it reads, plus a week and a day) and sent outbox rows; "
+        "0 turns it off.",
+    )
+    outbox_keep_sent_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="How long a sent outbox row is kept to look into before it is deleted.",
+    )
     max_message_bytes: int = Field(
         default=512 * 1024, ge=1024, description="A larger payload is dead-lettered unread."
     )
