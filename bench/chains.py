@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bench.hops import HOPS, LOAD, OBSERVER, hop_group, hop_topic, hop_type
+from bench.hops import LOAD, OBSERVER, hop_group, hop_topic, hop_type
 from schemas import topics
 from schemas.catalogue import PORTAL
 from schemas.checks import ChecksCompletedV1
@@ -157,10 +157,10 @@ def _read_by(subscription: Subscription, provisioned: Sequence[str]) -> tuple[st
     return (subscription.topic,)
 
 
-def baseline_chain(tenant: str) -> Chain:
-    """The bare chain: as many hops as the pipeline has services, no framework."""
+def baseline_chain(tenant: str, hops: int) -> Chain:
+    """The bare chain: as many hops as a pipeline case makes, no framework."""
     stages = tuple(
-        Stage(f"hop{hop}", hop_topic(tenant, hop), hop_type(hop)) for hop in range(1, HOPS + 1)
+        Stage(f"hop{hop}", hop_topic(tenant, hop), hop_type(hop)) for hop in range(1, hops + 1)
     )
     return Chain(
         name=BASELINE,
@@ -168,7 +168,7 @@ def baseline_chain(tenant: str) -> Chain:
         entry=hop_topic(tenant, 0),
         stages=stages,
         groups={
-            hop_group(tenant, hop): (hop_topic(tenant, hop - 1),) for hop in range(1, HOPS + 1)
+            hop_group(tenant, hop): (hop_topic(tenant, hop - 1),) for hop in range(1, hops + 1)
         },
         sender=LOAD,
         watcher=OBSERVER,

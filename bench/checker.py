@@ -106,6 +106,7 @@ async def check(
             tenant=chain.tenant,
             correlations=[case.correlation for case in cases],
             tenant_cases=tenant_cases,
+            hops=len(chain.stages),
         )
     return Verdict(
         ran=True,

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from bench.baseline_hop import SCHEMA as BASELINE_SCHEMA
-from bench.hops import HOPS
 from services.catalogue import SERVICES
 
 # Each service's effect table, first name found wins, and its rows per case: one today (every
@@ -97,7 +96,7 @@ async def pipeline_effects(
 
 
 async def baseline_effects(
-    owner_url: str, *, tenant: str, correlations: Sequence[str], tenant_cases: int
+    owner_url: str, *, tenant: str, correlations: Sequence[str], tenant_cases: int, hops: int
 ) -> Effects:
     """Check the baseline's state table: one row per case and hop."""
     conn = await asyncpg.connect(owner_url)
@@ -116,9 +115,9 @@ async def baseline_effects(
         )
     finally:
         await conn.close()
-    complete = {row["case_id"] for row in counts if row["n"] >= HOPS}
-    extra = sum(max(0, row["n"] - HOPS) for row in counts)
-    unexplained = max(0, total - tenant_cases * HOPS)
+    complete = {row["case_id"] for row in counts if row["n"] >= hops}
+    extra = sum(max(0, row["n"] - hops) for row in counts)
+    unexplained = max(0, total - tenant_cases * hops)
     table = {"rows": total, "extra": extra, "unexplained": unexplained}
     return Effects(
         cases=len(correlations),

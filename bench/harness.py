@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import report
+from bench import fair, report
 from bench.access import BenchAccess
 from bench.chains import pipeline_deployment
 from bench.config import BenchConfig
@@ -109,11 +109,20 @@ async def run_bench(
         cost: dict[str, Any] | None = None
         async with pipeline(ctx, tenant) as target:
             swept = await sweep_phase(ctx, target)
+            # The fair floor: as many hops as a pipeline case made in this very run.
+            hops = await fair.measured(owner_url, tenant=tenant, parts=target.chain.parts)
+            say(
+                f"pipeline: {hops.per_case:.2f} records applied per case over {hops.cases} "
+                f"cases ({', '.join(f'{k} {v}' for k, v in hops.claims.items())}); the "
+                f"baseline makes {hops.baseline} hops"
+            )
             # Few cases so far (a smoke run): the cost figure may start on the same tenant.
             rate = cost_rate(config, swept)
             if config.cost and can_share(target, config):
                 cost = await cost_phase(ctx, target, rate=rate)
-        baseline = await baseline_phase(ctx, tenant) if config.baseline else None
+        baseline = (
+            await baseline_phase(ctx, tenant, hops=hops.baseline) if config.baseline else None
+        )
         if config.cost and cost is None:
             async with pipeline(ctx, cost_tenant) as target:
                 cost = await cost_phase(ctx, target, rate=rate)
@@ -149,6 +158,15 @@ async def run_bench(
         "bench/chains.py",
         "pipeline": swept,
         "baseline": baseline,
+        "baseline_hops": {
+            "hops": hops.baseline,
+            "pipeline_records_applied_per_case": round(hops.per_case, 3),
+            "cases": hops.cases,
+            "per_process": hops.claims,
+            "note": "one hop per record a service or stand-in applied for a case (its inbox "
+            "claims; the ops read model watches and is not counted), measured from the "
+            "pipeline of this run",
+        },
         "ratio_pipeline_to_baseline": {
             "sustained_rate": _ratio(
                 swept.sustained_rate, None if baseline is None else baseline.sustained_rate

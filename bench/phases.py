@@ -176,13 +176,13 @@ async def pipeline(ctx: Context, tenant: str) -> AsyncIterator[Target]:
         await asyncio.to_thread(processes.stop)
 
 
-async def baseline_phase(ctx: Context, tenant: str) -> Sweep:
-    """The bare chain of hops, each in its own process, through the same rates."""
-    chain = baseline_chain(tenant)
+async def baseline_phase(ctx: Context, tenant: str, *, hops: int) -> Sweep:
+    """The bare chain of `hops` hops, each in its own process, through the same rates."""
+    chain = baseline_chain(tenant, hops)
     await prepare_schema(ctx.owner_url)
     operator, store = ctx.broker.operator(), ctx.broker.store()
     made = await asyncio.to_thread(
-        provision_baseline, operator, tenant, store, partitions=ctx.config.partitions
+        provision_baseline, operator, tenant, store, partitions=ctx.config.partitions, hops=hops
     )
     ctx.provisioned["baseline"] = made
     try:
@@ -191,7 +191,12 @@ async def baseline_phase(ctx: Context, tenant: str) -> Sweep:
             f"starting {len(chain.stages)} hops for {tenant}"
         )
         processes = await asyncio.to_thread(
-            start_hops, tenant, env=ctx.client_env(), dsn=ctx.owner_url, log_dir=ctx.log_dir
+            start_hops,
+            tenant,
+            hops=hops,
+            env=ctx.client_env(),
+            dsn=ctx.owner_url,
+            log_dir=ctx.log_dir,
         )
         try:
             async with _target(ctx, chain, processes) as target:
@@ -201,7 +206,7 @@ async def baseline_phase(ctx: Context, tenant: str) -> Sweep:
     finally:
         if not ctx.config.keep:
             try:
-                await asyncio.to_thread(deprovision_baseline, operator, tenant, store)
+                await asyncio.to_thread(deprovision_baseline, operator, tenant, store, hops=hops)
             except Exception as exc:  # noqa: BLE001 - the run's cleanup removes the tenant too
                 ctx.say(f"baseline: deprovisioning failed ({type(exc).__name__}: {exc})")
 

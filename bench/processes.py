@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
-from bench.hops import HOPS
 from services.runtime.supervisor import ServiceProcess, terminate
 
 HOP_READY = "hop_ready"
@@ -124,20 +123,26 @@ def start_services(
 
 
 def start_hops(
-    tenant: str, *, env: Mapping[str, str], dsn: str, log_dir: Path, timeout: float = 60.0
+    tenant: str,
+    *,
+    hops: int,
+    env: Mapping[str, str],
+    dsn: str,
+    log_dir: Path,
+    timeout: float = 60.0,
 ) -> ProcessSet:
     """Start the baseline's hops, one process each, and wait until each one consumes."""
     # `env` is a service process's client environment: each hop connects as its own principal.
     started = ProcessSet()
     try:
-        hops = []
-        for hop in range(1, HOPS + 1):
+        each = []
+        for hop in range(1, hops + 1):
             args = ["--dsn", dsn, "--tenant", tenant, "--hop", str(hop)]
             process = HopProcess(hop, args, log_dir / f"{tenant}-hop{hop}.log", env)
             process.start()
             started.members[f"hop{hop}"] = process
-            hops.append(process)
-        for process in hops:
+            each.append(process)
+        for process in each:
             process.wait_ready(timeout=timeout)
     except BaseException:
         started.stop()

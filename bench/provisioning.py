@@ -30,7 +30,7 @@ from confluent_kafka.admin._scram import (
 )
 from confluent_kafka.cimpl import NewTopic
 
-from bench.hops import HOPS, LOAD, OBSERVER, hop_group, hop_topic
+from bench.hops import LOAD, OBSERVER, hop_group, hop_topic
 from services.access.broker import SCRAM_ITERATIONS, Provisioned, ProvisioningError
 from services.access.credentials import CredentialStore
 from services.access.grants import Grant, Operation, Resource, principal
@@ -51,21 +51,21 @@ _RESOURCES = {
 }
 
 
-def baseline_topics(tenant: str) -> tuple[str, ...]:
+def baseline_topics(tenant: str, hops: int) -> tuple[str, ...]:
     """Where the load writes (hop 0) and what each hop writes."""
-    return tuple(hop_topic(tenant, hop) for hop in range(HOPS + 1))
+    return tuple(hop_topic(tenant, hop) for hop in range(hops + 1))
 
 
-def baseline_principals(tenant: str) -> tuple[str, ...]:
+def baseline_principals(tenant: str, hops: int) -> tuple[str, ...]:
     """One principal per hop (named as its group), the load driver's and the observer's."""
-    hops = tuple(hop_group(tenant, hop) for hop in range(1, HOPS + 1))
-    return (*hops, principal(tenant, LOAD), principal(tenant, OBSERVER))
+    each = tuple(hop_group(tenant, hop) for hop in range(1, hops + 1))
+    return (*each, principal(tenant, LOAD), principal(tenant, OBSERVER))
 
 
-def baseline_grants(tenant: str) -> tuple[Grant, ...]:
+def baseline_grants(tenant: str, hops: int) -> tuple[Grant, ...]:
     """Each hop reads the topic before it in its own group and writes its own; nothing else."""
     found: list[Grant] = []
-    for hop in range(1, HOPS + 1):
+    for hop in range(1, hops + 1):
         who = hop_group(tenant, hop)
         found += [
             Grant(who, Operation.READ, Resource.TOPIC, hop_topic(tenant, hop - 1)),
@@ -81,7 +81,7 @@ def baseline_grants(tenant: str) -> tuple[Grant, ...]:
     observer = principal(tenant, OBSERVER)
     found += [
         Grant(observer, Operation.READ, Resource.TOPIC, hop_topic(tenant, hop))
-        for hop in range(1, HOPS + 1)
+        for hop in range(1, hops + 1)
     ]
     return tuple(sorted(found))
 
@@ -127,12 +127,12 @@ def _filter(binding: AclBinding) -> AclBindingFilter:
 
 
 def provision_baseline(
-    access: KafkaAccess, tenant: str, store: CredentialStore, *, partitions: int
+    access: KafkaAccess, tenant: str, store: CredentialStore, *, partitions: int, hops: int
 ) -> Provisioned:
     """Make the baseline's topics, SCRAM principals and ACLs as the operator; idempotent."""
     admin = _admin(access)
     existing = set(admin.list_topics(timeout=TIMEOUT).topics)
-    wanted = [name for name in baseline_topics(tenant) if name not in existing]
+    wanted = [name for name in baseline_topics(tenant, hops) if name not in existing]
     if wanted:
         _wait(
             admin.create_topics(
@@ -141,7 +141,7 @@ def provision_baseline(
             "create topic",
             tolerate=[KafkaError.TOPIC_ALREADY_EXISTS],
         )
-    names = baseline_principals(tenant)
+    names = baseline_principals(tenant, hops)
     upserts: list[UserScramCredentialAlteration] = [
         UserScramCredentialUpsertion(
             name,
@@ -151,15 +151,17 @@ def provision_baseline(
         for name in names
     ]
     _wait(admin.alter_user_scram_credentials(upserts, request_timeout=TIMEOUT), "principal")
-    bindings = [_binding(grant) for grant in baseline_grants(tenant)]
+    bindings = [_binding(grant) for grant in baseline_grants(tenant, hops)]
     _wait(admin.create_acls(bindings, request_timeout=TIMEOUT), "acl")
     return Provisioned(len(wanted), len(names), len(bindings))
 
 
-def deprovision_baseline(access: KafkaAccess, tenant: str, store: CredentialStore) -> None:
+def deprovision_baseline(
+    access: KafkaAccess, tenant: str, store: CredentialStore, *, hops: int
+) -> None:
     """Remove exactly what `provision_baseline` made; what is gone already is no error."""
     admin = _admin(access)
-    names = baseline_principals(tenant)
+    names = baseline_principals(tenant, hops)
     deletions: list[UserScramCredentialAlteration] = [
         UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512) for name in names
     ]
@@ -168,10 +170,10 @@ def deprovision_baseline(access: KafkaAccess, tenant: str, store: CredentialStor
         "principal",
         tolerate=[KafkaError.RESOURCE_NOT_FOUND],
     )
-    filters = [_filter(_binding(grant)) for grant in baseline_grants(tenant)]
+    filters = [_filter(_binding(grant)) for grant in baseline_grants(tenant, hops)]
     _wait(admin.delete_acls(filters, request_timeout=TIMEOUT), "delete acl")
     _wait(
-        admin.delete_topics(list(baseline_topics(tenant)), request_timeout=TIMEOUT),
+        admin.delete_topics(list(baseline_topics(tenant, hops)), request_timeout=TIMEOUT),
         "delete topic",
         tolerate=[KafkaError.UNKNOWN_TOPIC_OR_PART],
     )

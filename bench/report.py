@@ -155,6 +155,15 @@ def _capacity(sweep: Mapping[str, Any]) -> str:
     return f"{sweep['capacity']} cases/s closed at saturation"
 
 
+# Issue 16's targets, printed beside each figure; never a test's pass mark.
+TARGETS: dict[str, float] = {
+    "cases_per_second": 36,
+    "ratio": 0.7,
+    "cost_p99_ratio": 1.2,
+    "rebuild_events_per_second": 20_000,
+}
+
+
 def summary(data: Mapping[str, Any]) -> str:
     """A short plain-text account of every figure."""
     machine, pipeline, baseline = data["machine"], data["pipeline"], data.get("baseline")
@@ -173,8 +182,15 @@ def summary(data: Mapping[str, Any]) -> str:
         f"rule: {data['rule']}",
         f"pipeline sustained: {pipeline['sustained_rate']:g} cases/s"
         f" ({pipeline['sustained_throughout']:g} with no lower rate failing)"
-        f" (capacity {_capacity(pipeline)})",
+        f" (capacity {_capacity(pipeline)}) [target: at least {TARGETS['cases_per_second']}]",
     ]
+    hops = data.get("baseline_hops")
+    if hops:
+        lines.append(
+            f"fair baseline: {hops['hops']} hops, as the pipeline applied"
+            f" {hops['pipeline_records_applied_per_case']} records per case over"
+            f" {hops['cases']:,} cases in this run"
+        )
     if baseline:
         lines += [
             f"baseline sustained: {baseline['sustained_rate']:g} cases/s"
@@ -182,7 +198,8 @@ def summary(data: Mapping[str, Any]) -> str:
             f" (capacity {_capacity(baseline)})",
             f"ratio pipeline/baseline: {ratio['sustained_rate']} by sustained rate"
             f" ({ratio['sustained_throughout']} with no lower rate failing; as fine as the rate"
-            f" ladder), {ratio['capacity']} by capacity",
+            f" ladder), {ratio['capacity']} by capacity"
+            f" [target: at least {TARGETS['ratio']}]",
         ]
     lines += ["end to end, from each case's scheduled send to case-closed observed:"]
     lines += _steps_table(data)
@@ -196,7 +213,8 @@ def summary(data: Mapping[str, Any]) -> str:
             f" with {low['closed_before']:,} closed cases,"
             f" {_ms(high['step']['end_to_end']['p99'])} ms with {high['closed_before']:,};"
             f" ratio p99 {cost['p99_ratio']}, p50 {cost['p50_ratio']}"
-            f" (seeding {high['seed_seconds']:.0f} s)"
+            f" (seeding {high['seed_seconds']:.0f} s) [target: p99 ratio at most"
+            f" {TARGETS['cost_p99_ratio']}]"
         )
         lines.append(
             f"  CPU per case: services and stand-ins {low['cpu_ms_per_case']} ->"
@@ -216,7 +234,8 @@ def summary(data: Mapping[str, Any]) -> str:
     if ops["available"]:
         lines.append(
             f"replay, ops read model rebuild: {ops['events']:,} events in {ops['seconds']} s ="
-            f" {ops['events_per_second']} events/s"
+            f" {ops['events_per_second']} events/s [target: at least"
+            f" {TARGETS['rebuild_events_per_second']:,}]"
         )
     else:
         lines.append(f"replay, ops read model rebuild: not available ({ops['reason']})")
