@@ -212,7 +212,8 @@ def summary(data: Mapping[str, Any]) -> str:
             f"cost growth at {cost['rate']:g}/s: p99 {_ms(low['step']['end_to_end']['p99'])} ms"
             f" with {low['closed_before']:,} closed cases,"
             f" {_ms(high['step']['end_to_end']['p99'])} ms with {high['closed_before']:,};"
-            f" ratio p99 {cost['p99_ratio']}, p50 {cost['p50_ratio']}"
+            f" ratio p99 {cost['p99_ratio']}, p50 {cost['p50_ratio']}, each step"
+            f" {high['step']['cases']:,} cases"
             f" (seeding {high['seed_seconds']:.0f} s) [target: p99 ratio at most"
             f" {TARGETS['cost_p99_ratio']}]"
         )

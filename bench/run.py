@@ -8,6 +8,7 @@ import os
 import time
 
 from rich.console import Console
+from rich.markup import escape
 
 from bench.config import parse
 from bench.harness import run_bench
@@ -26,7 +27,9 @@ def main(args: list[str]) -> int:
     began = time.monotonic()
 
     def say(text: str) -> None:
-        console.print(f"[dim]{time.monotonic() - began:7.1f}s {text}[/dim]", highlight=False)
+        console.print(
+            f"[dim]{time.monotonic() - began:7.1f}s {escape(text)}[/dim]", highlight=False
+        )
 
     bootstrap = os.environ.get("CSODS_KAFKA_BOOTSTRAP")
     server_url = os.environ.get("CSODS_DATABASE_URL")
@@ -41,5 +44,6 @@ def main(args: list[str]) -> int:
     finally:
         if started:
             stack.down(only=started, progress=say)  # only what this run started
-    console.print(outcome.summary, highlight=False, soft_wrap=True)
+    # Plain text: a figure's "[target: ...]" is not markup.
+    console.print(outcome.summary, highlight=False, soft_wrap=True, markup=False)
     return 0 if outcome.document["checker"]["ran"] else 1

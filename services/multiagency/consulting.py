@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
+from schemas.base import Message
 from schemas.disclosure import CaseClosedV1, CaseOutcomeV1, HandoffCaseClosedV1
 from schemas.multiagency import (
     AgencyKind,
@@ -256,70 +257,78 @@ async def share_outcome(
     (4.10). Returns how many agencies were told."""
     consulted = await store_requests.consultations_of(tx, case_reference=case.case_reference)
     if isinstance(closed, CaseClosedV1):
-        await _tell_responding_forces(tx, case, closed, trigger=trigger, now=now)
-    for consultation in consulted:
-        emit(
+        took_on = [
+            h
+            for h in await store_requests.handoffs_of(tx, case_reference=case.case_reference)
+            if h.role == OWNING and h.responding_case_reference
+        ]
+        await _tell(
             tx,
-            CaseOutcomeV1(
-                consultation_id=consultation.consultation_id,
-                force=tx.tenant,
-                agency=consultation.agency,
-                case_reference=case.case_reference,
-                route=closed.route,
-                outcome=closed.outcome,
-                closed_at=closed.closed_at,
-            ),
-            to=consultation.agency,
-            cause=trigger,
-            subject=case.case_reference,
+            case,
+            [
+                (
+                    handoff.responding_force,
+                    HandoffCaseClosedV1(
+                        handoff_id=handoff.handoff_id,
+                        owning_force=tx.tenant,
+                        responding_force=handoff.responding_force,
+                        owning_case_reference=case.case_reference,
+                        responding_case_reference=handoff.responding_case_reference or "",
+                        route=closed.route,
+                        outcome=closed.outcome,
+                        closed_at=closed.closed_at,
+                    ),
+                )
+                for handoff in took_on
+            ],
+            reason="6.3, 4.10: the case's outcome shared with the forces that responded for a "
+            "party, for the agencies they consulted",
+            trigger=trigger,
             now=now,
         )
-    if consulted:
-        await tx.audit(
-            audit.Action.DISCLOSURE,
-            at=now,
-            case_ref=case.case_reference,
-            recipients=sorted({c.agency for c in consulted}),
-            reason="6.3: the case's outcome shared with the agencies consulted on it",
-        )
+    await _tell(
+        tx,
+        case,
+        [
+            (
+                consultation.agency,
+                CaseOutcomeV1(
+                    consultation_id=consultation.consultation_id,
+                    force=tx.tenant,
+                    agency=consultation.agency,
+                    case_reference=case.case_reference,
+                    route=closed.route,
+                    outcome=closed.outcome,
+                    closed_at=closed.closed_at,
+                ),
+            )
+            for consultation in consulted
+        ],
+        reason="6.3: the case's outcome shared with the agencies consulted on it",
+        trigger=trigger,
+        now=now,
+    )
     log.info("outcome_shared", agencies=len(consulted), outcome=closed.outcome.value)
     return len(consulted)
 
 
-async def _tell_responding_forces(
-    tx: Transaction, case: Case, closed: CaseClosedV1, *, trigger: Cause, now: datetime
+async def _tell(
+    tx: Transaction,
+    case: Case,
+    notices: list[tuple[str, Message]],
+    *,
+    reason: str,
+    trigger: Cause,
+    now: datetime,
 ) -> None:
-    """Each force that took a party of the case on learns how it ended (6.3, 4.10)."""
-    took_on = [
-        h
-        for h in await store_requests.handoffs_of(tx, case_reference=case.case_reference)
-        if h.role == OWNING and h.responding_case_reference is not None
-    ]
-    for handoff in took_on:
-        assert handoff.responding_case_reference is not None
-        emit(
-            tx,
-            HandoffCaseClosedV1(
-                handoff_id=handoff.handoff_id,
-                owning_force=tx.tenant,
-                responding_force=handoff.responding_force,
-                owning_case_reference=case.case_reference,
-                responding_case_reference=handoff.responding_case_reference,
-                route=closed.route,
-                outcome=closed.outcome,
-                closed_at=closed.closed_at,
-            ),
-            to=handoff.responding_force,
-            cause=trigger,
-            subject=case.case_reference,
-            now=now,
-        )
-    if took_on:
+    """Send each notice to its recipient's inbox, keyed by the case; audit the sharing."""
+    for recipient, notice in notices:
+        emit(tx, notice, to=recipient, cause=trigger, subject=case.case_reference, now=now)
+    if notices:
         await tx.audit(
             audit.Action.DISCLOSURE,
             at=now,
             case_ref=case.case_reference,
-            recipients=sorted({h.responding_force for h in took_on}),
-            reason="6.3, 4.10: the case's outcome shared with the forces that responded for a "
-            "party, for the agencies they consulted",
+            recipients=sorted({recipient for recipient, _ in notices}),
+            reason=reason,
         )
