@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaError,
+    KafkaTimeoutError,
     TopicAuthorizationFailedError,
     TransactionalIdAuthorizationFailed,
 )
@@ -46,6 +47,8 @@ class OutboxRelay:
         batch: int,
         poll_seconds: float,
         principal: str = "",
+        ack_timeout_seconds: float = 30.0,
+        stalled_after_seconds: float = 60.0,
     ) -> None:
         self._db = database
         self._tenant = tenant
@@ -57,6 +60,10 @@ class OutboxRelay:
         self._stopping = False
         self._observed_at = 0.0
         self._principal = principal
+        self._ack_timeout = ack_timeout_seconds
+        self._stalled_after = stalled_after_seconds
+        self._failing_since: float | None = None
+        self._stall_logged_at = 0.0
 
     async def run(self) -> None:
         """Publish until stopped; a failing broker or database is retried, never skipped."""
@@ -68,15 +75,18 @@ class OutboxRelay:
                 try:
                     sent = await self.publish_pending()
                     backoff = 0.2
+                    self._recovered()
                 except KafkaError as exc:
                     # A producer that failed may be fenced or wedged: build a new one.
                     log.warning("outbox_producer_failed", **failure(exc))
+                    self._failing()
                     await self._drop_producer()
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     log.warning("outbox_database_failed", **failure(exc))
+                    self._failing()
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
@@ -112,18 +122,27 @@ class OutboxRelay:
             if not rows:
                 return 0
             # Enqueue all, then wait for every acknowledgement; the idempotent producer
-            # keeps each partition's order across its retries.
+            # keeps each partition's order across its retries. The rows stay locked while it
+            # waits, so the wait has a limit: a broker that is gone rolls the batch back for
+            # a new producer to send again, never an open transaction held for as long.
             try:
-                futures = [
-                    await producer.send(
-                        row["topic"],
-                        value=row["payload"],
-                        key=row["key"],
-                        headers=list(zip(row["header_names"], row["header_values"], strict=True)),
-                    )
-                    for row in rows
-                ]
-                await asyncio.gather(*futures)
+                async with asyncio.timeout(self._ack_timeout):
+                    futures = [
+                        await producer.send(
+                            row["topic"],
+                            value=row["payload"],
+                            key=row["key"],
+                            headers=list(
+                                zip(row["header_names"], row["header_values"], strict=True)
+                            ),
+                        )
+                        for row in rows
+                    ]
+                    await asyncio.gather(*futures)
+            except TimeoutError as exc:
+                raise KafkaTimeoutError(
+                    f"{len(rows)} outbox rows not acknowledged in {self._ack_timeout:g} s"
+                ) from exc
             except _REFUSALS as exc:
                 # The broker's wall: say who was refused what. The rows wait until the
                 # destination is provisioned; nothing behind them overtakes them.
@@ -156,6 +175,23 @@ class OutboxRelay:
         if now - self._observed_at >= _BACKLOG_EVERY_SECONDS:
             self._observed_at = now
             await self.pending()
+
+    def _failing(self) -> None:
+        """Note a failed round; a failure that lasts is an error an operator is alerted to."""
+        now = asyncio.get_running_loop().time()
+        if self._failing_since is None:
+            self._failing_since = now
+        stalled = now - self._failing_since
+        if stalled >= self._stalled_after and now - self._stall_logged_at >= self._stalled_after:
+            self._stall_logged_at = now
+            log.error("outbox_relay_stalled", seconds=round(stalled), principal=self._principal)
+
+    def _recovered(self) -> None:
+        if self._failing_since is not None:
+            stalled = asyncio.get_running_loop().time() - self._failing_since
+            log.warning("outbox_relay_recovered", seconds=round(stalled))
+        self._failing_since = None
+        self._stall_logged_at = 0.0
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -201,6 +201,7 @@ async def prepare(
         batch=settings.outbox_batch,
         poll_seconds=settings.outbox_poll_seconds,
         principal=access.principal,
+        ack_timeout_seconds=settings.outbox_ack_timeout_seconds,
     )
     running = Running(
         definition,

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="Outbox poll when no notification arrives."
     )
+    outbox_ack_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="The longest the relay waits for the broker to acknowledge a batch; then "
+        "the batch is rolled back and sent again by a new producer.",
+    )
     housekeeping_seconds: float = Field(
         default=3600.0,
         ge=0,

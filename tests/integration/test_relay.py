@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+import structlog.testing
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
@@ -128,4 +129,74 @@ async def test_relay_rebuilds_its_producer_after_a_fatal_error_and_loses_nothing
         await task
     assert broken.stopped
     assert len(made) == 2
+    assert await relay.pending() == 0
+
+
+class UnansweredProducer:
+    """A producer whose broker has gone: it takes every record and never acknowledges one."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    async def send(self, *_: Any, **__: Any) -> asyncio.Future[None]:
+        return asyncio.get_running_loop().create_future()
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+async def test_a_broker_that_never_acknowledges_holds_no_transaction_and_is_reported(
+    database: Database, settings_for: Callable[..., Settings], tenant: str, stack: FoundStack
+) -> None:
+    access = access_for(settings_for(tenant), "checks")
+    topic = things(tenant)
+    gone = UnansweredProducer()
+    made: list[object] = []
+
+    async def factory() -> AIOKafkaProducer:
+        made.append(object())
+        if len(made) == 1:
+            return gone  # stands in for a broker that went away (aiokafka is untyped)
+        return await start_producer(access, client_id="relay-test")
+
+    await emit(database, tenant, topic, [b"a", b"b", b"c"])
+    relay = OutboxRelay(
+        database=database,
+        tenant=tenant,
+        producer_factory=factory,
+        batch=50,
+        poll_seconds=0.1,
+        ack_timeout_seconds=0.5,
+        stalled_after_seconds=0.0,
+    )
+    # One round against the broker that is gone: rolled back at the limit, rows unlocked.
+    with pytest.raises(KafkaError):
+        await relay.publish_pending()
+    async with database.transaction(tenant) as tx:
+        claimable = await tx.conn.fetch(
+            "SELECT id FROM outbox WHERE sent_at IS NULL FOR UPDATE SKIP LOCKED"
+        )
+        open_elsewhere = await tx.conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
+            " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()",
+            f"csods-{SERVICE}",
+        )
+    assert len(claimable) == 3
+    assert open_elsewhere == 0
+
+    # Run as a service does: the failure is an error an operator sees, the producer is
+    # rebuilt, and every row is published once the broker answers.
+    await relay._drop_producer()
+    made.clear()
+    with structlog.testing.capture_logs() as logs:
+        task = asyncio.create_task(relay.run())
+        try:
+            assert await read_all(stack.operator, topic, 3) == [b"a", b"b", b"c"]
+        finally:
+            relay.stop()
+            await task
+    events = [(entry["event"], entry["log_level"]) for entry in logs]
+    assert ("outbox_relay_stalled", "error") in events
+    assert ("outbox_relay_recovered", "warning") in events
+    assert gone.stopped
     assert await relay.pending() == 0
