@@ -24,6 +24,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from services.runtime.consumer import Processor, Record, Verdict, consumed, replayed
 from services.runtime.kafka_access import KafkaAccess
 from services.runtime.logs import failure
+from services.runtime.waiting import broker_up
 
 log = structlog.get_logger(__name__)
 
@@ -147,6 +148,7 @@ class ConsumerLoop:
         replay_topics: Sequence[str] = (),
         partitions_in_parallel: int = 1,
         progress: Progress | None = None,
+        startup_wait_seconds: float = 180.0,
     ) -> None:
         self._access = access
         self._group = group
@@ -156,6 +158,7 @@ class ConsumerLoop:
         self._replays = frozenset(replay_topics)
         self._slots = asyncio.Semaphore(partitions_in_parallel)
         self._progress = progress
+        self._startup_wait = startup_wait_seconds
         self.committer = OffsetCommitter()
         self._stopping = False
         self._consumer: AIOKafkaConsumer | None = None
@@ -185,7 +188,7 @@ class ConsumerLoop:
             max_poll_records=BATCH,
         )
         consumer.subscribe(pattern=self._pattern, listener=self.committer)
-        await consumer.start()
+        await broker_up(consumer.start, bootstrap=self._access.bootstrap, within=self._startup_wait)
         self._consumer = consumer
         on_started()
         try:

@@ -37,6 +37,7 @@ from services.runtime.settings import Settings, database_password
 from services.runtime.staff import Issuer, issuer_for
 from services.runtime.tracing import configure_tracing
 from services.runtime.unit_of_work import Database, open_database
+from services.runtime.waiting import broker_up
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -183,15 +184,17 @@ async def prepare(
     )
     wiring = definition.wire(tenant, clock)
     replays = [topics.replays(tenant)] if _replayed_here(name, wiring, tenant) else []
-    await require_topics(
-        access,
-        [
-            *(s.topic for s in wiring.subscriptions if not s.every_sender),
-            *wiring.publishes,
-            *wiring.destinations,
-            topics.dead_letters(tenant),
-            *replays,
-        ],
+    needed = [
+        *(s.topic for s in wiring.subscriptions if not s.every_sender),
+        *wiring.publishes,
+        *wiring.destinations,
+        topics.dead_letters(tenant),
+        *replays,
+    ]
+    await broker_up(
+        lambda: require_topics(access, needed),
+        bootstrap=access.bootstrap,
+        within=settings.startup_wait_seconds,
     )
     client_id = group_id(tenant, name)
     relay = OutboxRelay(
@@ -244,6 +247,7 @@ async def prepare(
             replay_topics=replays,
             partitions_in_parallel=settings.partitions_in_parallel,
             progress=wiring.progress,
+            startup_wait_seconds=settings.startup_wait_seconds,
         )
     return running
 

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="Outbox poll when no notification arrives."
     )
+    startup_wait_seconds: float = Field(
+        default=180.0,
+        ge=0,
+        description="How long a starting process waits for a broker that is still starting or "
+        "recovering before it gives up; a refusal or a bad credential stops it at once.",
+    )
     outbox_ack_timeout_seconds: float = Field(
         default=30.0,
         gt=0,
