@@ -52,9 +52,11 @@ READY_LINE = "Kafka Server started"
 BROKER_IDENTITY = "kafka-broker"
 ADMIN_IDENTITY = "csods-admin"
 SASL_MECHANISM = "SCRAM-SHA-512"
-# A broker that has kept many topics (every test force makes its own) loads them all before
-# it answers: minutes, not seconds, on a long-used machine.
-START_TIMEOUT = 300.0
+# A broker that has kept many topics (every test force makes its own), or that recovers its
+# logs after a crash, loads them all before it answers: minutes on a long-used machine. The
+# wait lasts while the broker lives and its log still moves; it gives up only once the log
+# has said nothing new for this long.
+STALL_TIMEOUT = 120.0
 STOP_GRACE = 30.0
 MIN_JAVA = 17  # Kafka 4 brokers need Java 17 or newer
 POM = Path(__file__).with_name("pom.xml")
@@ -329,17 +331,24 @@ def _format_storage(p: KafkaPaths, classpath: str, progress: Progress | None) ->
     run_checked([*java, *tool], "kafka-storage format")
 
 
-def _wait_ready(p: KafkaPaths, pid: int, client_port: int, timeout: float) -> None:
-    """Wait for the ready line in the log and an accepting port, or raise with the log's end."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_ready(p: KafkaPaths, pid: int, client_port: int, stall: float = STALL_TIMEOUT) -> None:
+    """Wait for the ready line in the log and an accepting port, for as long as the broker
+    lives and its log grows; raise with the log's end once it dies or goes quiet for `stall`."""
+    size, moved = -1, time.monotonic()
+    while True:
         if not pid_alive(pid):
             raise StackError(f"Kafka exited while starting; end of {p.log}:\n{log_tail(p.log)}")
         text = p.log.read_text(errors="replace") if p.log.exists() else ""
         if READY_LINE in text and port_accepts(client_port):
             return
+        if len(text) != size:
+            size, moved = len(text), time.monotonic()
+        elif time.monotonic() - moved > stall:
+            raise StackError(
+                f"Kafka not ready and its log quiet for {stall:.0f} s; end of {p.log}:\n"
+                f"{log_tail(p.log)}"
+            )
         time.sleep(0.2)
-    raise StackError(f"Kafka not ready after {timeout:.0f} s; end of {p.log}:\n{log_tail(p.log)}")
 
 
 def start(root: Path, progress: Progress | None = None) -> bool:
@@ -357,7 +366,7 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                     f"({PORT_VARIABLE}); stop it first"
                 )
             p.pid_file.write_text(f"{pid}\n")
-            _wait_ready(p, pid, client_port, START_TIMEOUT)
+            _wait_ready(p, pid, client_port)
             say(progress, f"kafka: already running (pid {pid}) on {bootstrap()}")
             return False
         _ensure_tools(progress, need_maven=False)
@@ -383,7 +392,7 @@ def start(root: Path, progress: Progress | None = None) -> bool:
         pid = spawn_detached(command, p.log, p.state)
         p.pid_file.write_text(f"{pid}\n")
         try:
-            _wait_ready(p, pid, client_port, START_TIMEOUT)
+            _wait_ready(p, pid, client_port)
         except StackError:
             terminate(pid, 5.0)
             p.pid_file.unlink(missing_ok=True)
