@@ -101,16 +101,14 @@ async def record(
     seq, prev = int(head["last_seq"]) + 1, str(head["last_hash"])
     unhashed = Entry(tenant, seq, at, actor, action, case_ref, tuple(recipients), reason, prev, "")
     entry = replace(unhashed, hash=entry_hash(unhashed))
+    # The entry and the new head in one statement: one round trip fewer per entry.
     await conn.execute(
-        "INSERT INTO audit_log (tenant, seq, at, actor, action, case_ref, recipients, reason,"
-        " prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "WITH appended AS (INSERT INTO audit_log (tenant, seq, at, actor, action, case_ref,"
+        " recipients, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " RETURNING tenant, seq, hash)"
+        " UPDATE audit_heads h SET last_seq = a.seq, last_hash = a.hash FROM appended a"
+        " WHERE h.tenant = a.tenant",
         *_columns(entry),
-        entry.hash,
-    )
-    await conn.execute(
-        "UPDATE audit_heads SET last_seq = $2, last_hash = $3 WHERE tenant = $1",
-        tenant,
-        seq,
         entry.hash,
     )
     return entry
