@@ -196,8 +196,13 @@ class HandoffView(BaseModel):
     responding_force: str
     owning_case_reference: str
     responding_case_reference: str | None
+    party: str = Field(description="Who was handed off: the subject, or a child (4.10, 3.5).")
+    actions: list[str] = Field(description="What the responding force was asked to do.")
     status: str
     respond_by: datetime
+    case_closed_at: datetime | None = Field(
+        default=None, description="Responding side: when the owning force closed the case (6.3)."
+    )
 
 
 class ForumView(BaseModel):
@@ -465,8 +470,11 @@ def _case_out(view: use_cases.CaseView) -> CaseView:
                 responding_force=h.responding_force,
                 owning_case_reference=h.owning_case_reference,
                 responding_case_reference=h.responding_case_reference,
+                party=h.party,
+                actions=[action.value for action in h.actions],
                 status=h.status.value,
                 respond_by=h.respond_by,
+                case_closed_at=h.case_closed_at,
             )
             for h in view.handoffs
         ],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
+
 from schemas import topics
 from schemas.checks import Finding, RecordKind, RequestChecksV1, System
 from schemas.disclosure import CaseClosedV1, CaseOutcomeV1, HandoffCaseClosedV1, Outcome
@@ -28,9 +30,11 @@ from schemas.multiagency import (
     RiskAssessmentCompletedV1,
 )
 from services.multiagency import domain, use_cases
+from services.multiagency.api import create_app
 from services.multiagency.areas import Directory
 from services.runtime.audit import Action, entries
 from services.runtime.consumer import Verdict
+from services.runtime.service import HttpContext
 from tests.component.test_multiagency_harness import (
     CONTACT,
     Exchange,
@@ -44,6 +48,7 @@ from tests.component.test_multiagency_harness import (
     rows,
     with_a_child_elsewhere,
 )
+from tests.support.staff import headers, issuer
 
 __all__ = ["exchange"]  # the harness's fixture, used by name
 TABLES = ["cases", "consultations", "handoffs", "forums", "assessments", "outbox", "audit_log"]
@@ -395,6 +400,24 @@ async def test_a_child_in_another_forces_area_is_safeguarded_there_with_its_own_
             ForumScheduledV1, topic=topics.stream(pair.responding, "multiagency", "forum-scheduled")
         )
         == []
+    )
+
+    # Staff of the owning force see on the case who went where, and what was asked.
+    app = create_app(
+        HttpContext(pair.owning, exchange.database, exchange.clock, issuer(pair.owning)),
+        exchange.forces[pair.owning].context,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://staff",
+        headers=headers(pair.owning),
+    ) as staff:
+        shown = (await staff.get(f"/cases/{pair.case}")).json()
+    [handed] = shown["handoffs"]
+    assert (handed["party"], handed["actions"], handed["status"]) == (
+        "child-2",
+        ["safeguarding"],
+        "returned",
     )
 
     # The owning force's forum weighs it: the child's plan is reviewed in case conference.
