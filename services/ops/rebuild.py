@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import Callable
@@ -96,6 +98,11 @@ async def apply_records(
 ) -> None:
     """Decode, claim and merge a batch of records, then write it: a few statements in one
     transaction, whatever the batch's size (services/ops/merge.py)."""
+    await write_batch(database, force, decode_batch(records, force, report), report)
+
+
+def decode_batch(records: list[Any], force: str, report: Rebuilt) -> list[tuple[Envelope, Message]]:
+    """The records as the live consumer decodes them; the refused counted by reason."""
     decoded: list[tuple[Envelope, Message]] = []
     for record in records:
         result = decode(record, force)
@@ -103,6 +110,13 @@ async def apply_records(
             report.rejected[result] = report.rejected.get(result, 0) + 1
         else:
             decoded.append(result)
+    return decoded
+
+
+async def write_batch(
+    database: Database, force: str, decoded: list[tuple[Envelope, Message]], report: Rebuilt
+) -> None:
+    """Claim decoded records, merge the changes of those not seen before, and write them."""
     async with database.transaction(force) as tx:
         claimed = await inbox.claim_many(
             tx.conn,
@@ -157,22 +171,36 @@ async def rebuild(
             await consumer.seek_to_beginning(*partitions)
             ends = await consumer.end_offsets(partitions)
             waiting = {tp for tp in partitions if ends[tp] > 0}
-            while waiting:
-                fetched = await consumer.getmany(*waiting, timeout_ms=1000, max_records=BATCH)
-                batch = [
-                    record
-                    for tp, records in fetched.items()
-                    for record in records
-                    if record.offset < ends[tp]
-                ]
-                if batch:
-                    await apply_records(database, force, batch, report)
-                    report.records += len(batch)
-                    if progress is not None:
-                        progress(report.records)
-                for tp in list(waiting):
-                    if await consumer.position(tp) >= ends[tp]:
-                        waiting.discard(tp)
+            # One batch is written while the next is fetched and decoded; the writes stay in
+            # order, one transaction after another.
+            writing: asyncio.Task[None] | None = None
+            try:
+                while waiting:
+                    fetched = await consumer.getmany(*waiting, timeout_ms=1000, max_records=BATCH)
+                    batch = [
+                        record
+                        for tp, records in fetched.items()
+                        for record in records
+                        if record.offset < ends[tp]
+                    ]
+                    if batch:
+                        decoded = decode_batch(batch, force, report)
+                        if writing is not None:
+                            await writing
+                        writing = asyncio.create_task(write_batch(database, force, decoded, report))
+                        report.records += len(batch)
+                        if progress is not None:
+                            progress(report.records)
+                    for tp in list(waiting):
+                        if await consumer.position(tp) >= ends[tp]:
+                            waiting.discard(tp)
+                if writing is not None:
+                    await writing
+            finally:
+                if writing is not None and not writing.done():
+                    writing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await writing
     finally:
         await consumer.stop()
         await database.pool.close()
