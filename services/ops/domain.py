@@ -12,11 +12,12 @@ from schemas.base import Message
 from schemas.stages import Deadline, Stage
 
 STAGES: tuple[Stage, ...] = tuple(Stage)
+_RANKS: dict[Stage, int] = {stage: rank for rank, stage in enumerate(STAGES, start=1)}
 
 
 def stage_rank(stage: Stage) -> int:
     """A stage's place in the process, 1 to 6 (5.1-5.6)."""
-    return STAGES.index(stage) + 1
+    return _RANKS[stage]
 
 
 def stage_of(rank: int) -> Stage | None:

@@ -160,7 +160,10 @@ async def rebuild(
     database = await open_schema(settings, schema)
     report = Rebuilt(force, schema)
     started = time.perf_counter()
-    consumer = AIOKafkaConsumer(**access.aiokafka(), group_id=None, enable_auto_commit=False)
+    # A short fetch wait: at the end the consumer stops without waiting out a long poll.
+    consumer = AIOKafkaConsumer(
+        **access.aiokafka(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
     await consumer.start()
     try:
         async with database.transaction(force) as tx:
@@ -188,6 +191,7 @@ async def rebuild(
                         if writing is not None:
                             await writing
                         writing = asyncio.create_task(write_batch(database, force, decoded, report))
+                        await asyncio.sleep(0)  # the write goes out before the next fetch
                         report.records += len(batch)
                         if progress is not None:
                             progress(report.records)
