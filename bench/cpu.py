@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import Mapping, Sequence
@@ -65,3 +66,15 @@ class CpuMeter:
             # A process that exited in between takes its CPU with it: count what is left.
             found[name] = sum(value for value in seconds if value is not None)
         return found
+
+
+async def idle_ms_per_second(pids: Mapping[str, int], *, seconds: float) -> dict[str, float]:
+    """CPU milliseconds per second each process uses over `seconds` with no work sent."""
+    before = {name: process_seconds(pid) for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    after = {name: process_seconds(pid) for name, pid in pids.items()}
+    return {
+        name: round((spent - start) * 1000 / seconds, 2)
+        for name, start in before.items()
+        if start is not None and (spent := after.get(name)) is not None
+    }

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import fair, report
+from bench import cpu, fair, report
 from bench.access import BenchAccess
 from bench.chains import pipeline_deployment
 from bench.config import BenchConfig
@@ -33,6 +33,9 @@ from bench.worker import CaseWorker, NoHumanSteps
 from deploy.local import stack
 from services.access.broker import deprovision_all
 from services.access.database import deprovision_database
+
+IDLE_SECONDS = 10.0  # the quiet window idle CPU is measured over
+IDLE_SECONDS_SMOKE = 2.0
 
 
 def _with_database(url: str, name: str) -> str:
@@ -109,6 +112,12 @@ async def run_bench(
         cost: dict[str, Any] | None = None
         async with pipeline(ctx, tenant) as target:
             swept = await sweep_phase(ctx, target)
+            # What each process costs doing nothing, once the sweep has drained.
+            idle = await cpu.idle_ms_per_second(
+                {name: p.pid for name, p in target.processes.members.items()},
+                seconds=IDLE_SECONDS_SMOKE if config.smoke else IDLE_SECONDS,
+            )
+            say(f"pipeline idle, CPU ms per second: {idle}")
             # The fair floor: as many hops as a pipeline case made in this very run.
             hops = await fair.measured(owner_url, tenant=tenant, parts=target.chain.parts)
             say(
@@ -158,6 +167,12 @@ async def run_bench(
         "bench/chains.py",
         "pipeline": swept,
         "baseline": baseline,
+        "idle_cpu": {
+            "ms_per_second": idle,
+            "seconds": IDLE_SECONDS_SMOKE if config.smoke else IDLE_SECONDS,
+            "note": "CPU each pipeline process used per second with no cases sent, after the "
+            "sweep drained",
+        },
         "baseline_hops": {
             "hops": hops.baseline,
             "pipeline_records_applied_per_case": round(hops.per_case, 3),

@@ -161,6 +161,7 @@ TARGETS: dict[str, float] = {
     "ratio": 0.7,
     "cost_p99_ratio": 1.2,
     "rebuild_events_per_second": 20_000,
+    "idle_ms_per_second": 2,
 }
 
 
@@ -227,6 +228,13 @@ def summary(data: Mapping[str, Any]) -> str:
         if scans:
             listed = ", ".join(f"{s['table']} {s['rows_read_per_case']:,}" for s in scans)
             lines.append(f"  rows read by whole-table scans per case at the top level: {listed}")
+    idle = data.get("idle_cpu")
+    if idle:
+        listed = ", ".join(f"{k} {v}" for k, v in idle["ms_per_second"].items())
+        lines.append(
+            f"idle CPU, ms per second over {idle['seconds']:g} s with no cases: {listed}"
+            f" [target: at most {TARGETS['idle_ms_per_second']} per service process]"
+        )
     memory = data["memory"]
     lines.append(f"peak RSS (VmHWM) pipeline {_memory(memory['pipeline'])}")
     if memory.get("baseline"):

@@ -73,6 +73,10 @@ def test_the_smoke_bench_writes_every_figure_and_loses_nothing(
     assert set(SERVICES) <= set(data["memory"]["pipeline"]["kib"])  # and the stand-ins
     # The fair baseline makes as many hops as the pipeline applied records per case: more
     # than one per service, since the checks ask stand-ins and hear back.
+    # Each pipeline process's idle CPU is measured, a figure per process.
+    idle = data["idle_cpu"]["ms_per_second"]
+    assert set(SERVICES) <= set(idle)
+    assert all(value >= 0 for value in idle.values())
     hops = data["baseline_hops"]
     assert hops["hops"] == round(hops["pipeline_records_applied_per_case"])
     assert hops["hops"] > len([s for s in SERVICES if s != "ops"])
