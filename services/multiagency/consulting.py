@@ -258,9 +258,9 @@ async def share_outcome(
     consulted = await store_requests.consultations_of(tx, case_reference=case.case_reference)
     if isinstance(closed, CaseClosedV1):
         took_on = [
-            h
+            (h, h.responding_case_reference)
             for h in await store_requests.handoffs_of(tx, case_reference=case.case_reference)
-            if h.role == OWNING and h.responding_case_reference
+            if h.role == OWNING and h.responding_case_reference is not None
         ]
         await _tell(
             tx,
@@ -273,13 +273,13 @@ async def share_outcome(
                         owning_force=tx.tenant,
                         responding_force=handoff.responding_force,
                         owning_case_reference=case.case_reference,
-                        responding_case_reference=handoff.responding_case_reference or "",
+                        responding_case_reference=reference,
                         route=closed.route,
                         outcome=closed.outcome,
                         closed_at=closed.closed_at,
                     ),
                 )
-                for handoff in took_on
+                for handoff, reference in took_on
             ],
             reason="6.3, 4.10: the case's outcome shared with the forces that responded for a "
             "party, for the agencies they consulted",
