@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_sort_ratio
 
-from services.checks.names import diminutive_of, sounds_alike
 from services.checks.persons import Dob, Evidence, Name, Person, Place
+from services.runtime.names import diminutive_of, sounds_alike
 
 
 def _similar(left: str, right: str) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemas.parties import Address, PartialDate, PersonName, SubjectParticulars
-from services.checks.names import normalise
+from services.runtime.names import normalise
 
 
 @dataclass(frozen=True, slots=True)

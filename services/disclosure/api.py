@@ -27,7 +27,7 @@ from services.disclosure import flags, use_cases
 from services.disclosure.store import CaseRow, FlagRow
 from services.runtime.errors import WrongStage
 from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
-from services.runtime.reads import audited, install_read_audit
+from services.runtime.reads import audited, install_case_acts, install_my_cases, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import Role, allow, install_sign_in
 from services.runtime.unit_of_work import Transaction
@@ -132,6 +132,8 @@ def create_app(context: HttpContext) -> FastAPI:
     team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     deciders = [allow(Role.DECISION_MAKER)]  # 5.6: whoever decides on disclosure
     tenant, clock = context.tenant, context.clock
+    install_my_cases(app, roles=(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER))
+    install_case_acts(app, roles=(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER))
 
     async def step(
         case_reference: str, act: Callable[[Transaction], Awaitable[object]]

@@ -157,3 +157,28 @@ async def record_pack(
         pack_format,
         last_event_id,
     )
+
+
+async def recorded_particulars(
+    tx: Transaction, *, case_reference: str | None = None
+) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each case's initial contact and application as recorded (JSON), one case or all."""
+    rows = await tx.conn.fetch(
+        "SELECT case_reference, initial_contact, application FROM enquiries"
+        " WHERE tenant = $1 AND ($2::text IS NULL OR case_reference = $2)"
+        " ORDER BY registered_at DESC",
+        tx.tenant,
+        case_reference,
+    )
+    return [
+        (row["case_reference"], _json(row["initial_contact"]), _json(row["application"]))
+        for row in rows
+    ]
+
+
+def _json(value: object) -> dict[str, Any]:
+    if value is None:
+        return {}
+    loaded = json.loads(value) if isinstance(value, str) else value
+    assert isinstance(loaded, dict)
+    return loaded

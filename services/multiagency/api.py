@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import FastAPI
 from pydantic import AwareDatetime, BaseModel, Field
 
-from schemas.checks import Concern, MatchOutcome, System
+from schemas.checks import CheckResult, Concern, MatchOutcome, System
 from schemas.multiagency import (
     AgencyKind,
     AgencyPosition,
@@ -33,7 +33,7 @@ from services.multiagency.config import Context, MultiagencyConfig, context_of
 from services.multiagency.domain import LateEffect
 from services.multiagency.store import ForumRecord
 from services.runtime.http import REFUSALS, STRICT, CaseRef, install_problem_handlers
-from services.runtime.reads import audited, install_read_audit
+from services.runtime.reads import audited, install_case_acts, install_my_cases, install_read_audit
 from services.runtime.service import HttpContext
 from services.runtime.staff import ANY_STAFF, Role, allow, install_sign_in
 
@@ -247,6 +247,15 @@ class CaseView(BaseModel):
     late_answers: list[LateAnswerView]
     assessment_revised_at: datetime | None
     referrals: list[ReferralView]
+    checks_stage: Stage | None = Field(
+        default=None, description="The stage whose checks the assessment weighs."
+    )
+    checks_completed_at: datetime | None = None
+    checks: list[CheckResult] = Field(
+        default_factory=list,
+        description="What each system said about each party: for the team and the decision "
+        "maker, never initial-contact staff (5.1.9); possible matches await a researcher.",
+    )
 
 
 def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
@@ -265,6 +274,8 @@ def create_app(http: HttpContext, force: Context | None = None) -> FastAPI:
     readers = [audited(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)]
     team = [allow(Role.PUBLIC_PROTECTION)]  # the public protection team (5.2.3, 5.4.3)
     refused = REFUSALS
+    install_my_cases(app, roles=(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER))
+    install_case_acts(app, roles=(Role.PUBLIC_PROTECTION, Role.DECISION_MAKER))
 
     @app.get("/cases/{case_reference}", responses=refused, dependencies=readers)
     async def get_case(case_reference: CaseRef) -> CaseView:
@@ -440,6 +451,9 @@ def _case_out(view: use_cases.CaseView) -> CaseView:
         case_reference=case.case_reference,
         role=case.role,
         state=case.state,
+        checks_stage=case.checks_stage,
+        checks_completed_at=case.checks_completed_at,
+        checks=list(case.checks_results),
         owning_force=case.owning_force,
         owning_case_reference=case.owning_case_reference,
         closure_due_at=case.closure_due_at,

@@ -51,6 +51,10 @@ class DeviationRecordedView(BaseModel):
 # Who may look at a force's board, clocks, lag and dead letters: its ops team and its public
 # protection team, never another force's.
 WATCHERS = (Role.OPS, Role.PUBLIC_PROTECTION)
+# The work list shows stages and clocks only, never what the checks found: every member of
+# the force's staff may see it. A case's history is for those who may see its checks (5.1.9).
+WORKERS = (Role.OPS, Role.INITIAL_CONTACT, Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)
+READERS = (Role.OPS, Role.PUBLIC_PROTECTION, Role.DECISION_MAKER)
 
 
 def create_app(context: HttpContext) -> FastAPI:
@@ -138,10 +142,35 @@ def create_dashboard(
         async with database.transaction(force) as tx:
             return await views.board(tx, now=clock.now())
 
+    @app.get("/forces/{force}/work-list", responses=REFUSALS, dependencies=[allow(*WORKERS)])
+    async def work_list(
+        force: str,
+        *,
+        stage: str | None = None,
+        state: Annotated[
+            str | None, Query(alias="clock", pattern="^(breached|at risk|due|none)$")
+        ] = None,
+        due_before: AwareDatetime | None = None,
+        immediate_risk: bool = False,
+        case: Annotated[list[str] | None, Query(max_length=500)] = None,
+    ) -> list[views.WorkItem]:
+        """The open cases, immediate risk first, then by their nearest clock; `case` narrows
+        it to those cases (a member of staff's own, say)."""
+        async with database.transaction(force) as tx:
+            return await views.work_list(
+                tx,
+                now=clock.now(),
+                stage=stage,
+                clock=state,
+                due_before=due_before,
+                immediate_risk=immediate_risk,
+                cases=case,
+            )
+
     @app.get(
         "/forces/{force}/cases/{case_reference}",
         responses=REFUSALS,
-        dependencies=[audited(*WATCHERS)],
+        dependencies=[audited(*READERS)],
     )
     async def history(force: str, case_reference: CaseRef) -> list[dict[str, object]]:
         """A case's history in the read model, in words without personal data.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from schemas.stages import Deadline
 from services.ops.domain import WARNING_LEAD, stage_of
@@ -122,3 +124,84 @@ async def history(tx: Transaction, *, case_reference: str) -> list[dict[str, obj
         case_reference,
     )
     return [dict(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One open case on a work list: its stage, its nearest clock and any immediate risk."""
+
+    case_reference: str
+    stage: str
+    scheme_profile: str | None
+    received_at: datetime | None
+    last_event_at: datetime | None
+    escalations: int
+    deadline: str | None  # the nearest clock not yet met
+    due_at: datetime | None
+    clock: str  # "breached", "at risk", "due" or "none"
+
+
+CLOCK_STATES = ("breached", "at risk", "due", "none")
+
+
+async def work_list(
+    tx: Transaction,
+    *,
+    now: datetime,
+    stage: str | None = None,
+    clock: str | None = None,
+    due_before: datetime | None = None,
+    immediate_risk: bool = False,
+    cases: list[str] | None = None,
+    limit: int = 200,
+) -> list[WorkItem]:
+    """The force's open cases, immediate risk first, then by their nearest clock (2.7)."""
+    rows = await tx.conn.fetch(
+        "SELECT c.case_reference, c.stage_rank, c.scheme_profile, c.contact_at,"
+        " c.last_event_at, c.escalations, d.deadline, d.due_at, d.breached_due_at"
+        " FROM cases c LEFT JOIN LATERAL ("
+        "   SELECT deadline, COALESCE(moved_due_at, registered_due_at) AS due_at,"
+        "   breached_due_at FROM deadlines"
+        "   WHERE tenant = c.tenant AND case_reference = c.case_reference AND met_at IS NULL"
+        "   AND COALESCE(moved_due_at, registered_due_at) IS NOT NULL"
+        "   ORDER BY breached_due_at IS NULL, due_at LIMIT 1) d ON true"
+        " WHERE c.tenant = $1 AND c.ended_at IS NULL"
+        " AND ($2::text[] IS NULL OR c.case_reference = ANY($2))"
+        " AND (NOT $3 OR c.escalations > 0)"
+        " AND ($4::timestamptz IS NULL OR d.due_at <= $4)"
+        " ORDER BY c.escalations > 0 DESC, d.breached_due_at IS NULL, d.due_at NULLS LAST,"
+        " c.case_reference",
+        tx.tenant,
+        cases,
+        immediate_risk,
+        due_before,
+    )
+    items = [_work_item(row, now) for row in rows]
+    return [
+        item
+        for item in items
+        if (stage is None or item.stage == stage) and (clock is None or item.clock == clock)
+    ][:limit]
+
+
+def _work_item(row: Mapping[str, Any], now: datetime) -> WorkItem:
+    due_at, deadline = row["due_at"], row["deadline"]
+    if deadline is None:
+        state = "none"
+    elif row["breached_due_at"] is not None:
+        state = "breached"
+    elif due_at - WARNING_LEAD[Deadline(deadline)] <= now:
+        state = "at risk"
+    else:
+        state = "due"
+    return WorkItem(
+        case_reference=row["case_reference"],
+        stage=_stage_name(row["stage_rank"]),
+        scheme_profile=row["scheme_profile"],
+        received_at=row["contact_at"],
+        last_event_at=row["last_event_at"],
+        escalations=int(row["escalations"]),
+        deadline=deadline,
+        due_at=due_at,
+        clock=state,
+    )

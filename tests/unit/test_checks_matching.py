@@ -12,8 +12,8 @@ from schemas.checks import MatchOutcome
 from schemas.parties import Address, PartialDate, PersonName, SubjectParticulars
 from services.checks.evidence import dob_evidence
 from services.checks.matching import MATCH, decide, missing_detail, person_from, score
-from services.checks.names import diminutive_of, normalise, sounds_alike
 from services.checks.persons import Dob, Name, Nominal, Person, Place
+from services.runtime.names import diminutive_of, normalise, sounds_alike
 
 MARK = Nominal(
     "PNC/09/0000042K",

@@ -21,9 +21,9 @@ import asyncpg
 from schemas.checks import MatchOutcome
 from schemas.parties import Address, PartialDate, PersonName, SubjectParticulars
 from services.checks import matching
-from services.checks.names import normalise, short_forms
 from services.checks.stubs import search
 from services.checks.stubs.seed.people import SURNAMES_GB, typo
+from services.runtime.names import normalise, short_forms
 from services.runtime.unit_of_work import Database
 
 Distortion = Callable[[random.Random, dict[str, Any]], SubjectParticulars | None]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.checks import OffenceCategory, RecordKind, RiskLevel
 from schemas.parties import Address, PartialDate, PersonName, SubjectParticulars
-from services.checks.names import normalise, sound_key
+from services.runtime.names import normalise, sound_key
 
 SYSTEMS = {"pnc": "pnc", "visor": "visor", "ini": "ini", "local-intelligence": "local_intelligence"}
 

@@ -21,9 +21,9 @@ from schemas.disclosure import (
     RequestOnRecord,
 )
 from schemas.envelope import Envelope, caused_by, first_envelope, source_of
-from services.checks.names import normalise, sound_key
 from services.checks.stubs.answer import matched_nominal
 from services.runtime.audit import Action
+from services.runtime.names import normalise, sound_key
 from services.runtime.unit_of_work import Transaction
 
 log = structlog.get_logger(__name__)

@@ -13,8 +13,8 @@ from typing import Any
 
 from schemas.checks import Finding, OffenceCategory, RecordKind, RiskLevel
 from schemas.parties import PartialDate
-from services.checks.names import forms_of, normalise, sound_key
 from services.checks.persons import Dob, Name, Nominal, Person, Place, street_of
+from services.runtime.names import forms_of, normalise, sound_key
 from services.runtime.unit_of_work import Transaction
 
 # Enough rows per block for any real name; a larger block means a common name and few details,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.checks import OffenceCategory, RecordKind
-from services.checks.names import normalise
 from services.checks.persons import postcode_of
 from services.checks.stubs.seed.offences import (
     COURTS,
@@ -26,6 +25,7 @@ from services.checks.stubs.seed.offences import (
     SENTENCES,
 )
 from services.checks.stubs.seed.people import Person
+from services.runtime.names import normalise
 
 C = OffenceCategory
 Row = tuple[Any, ...]

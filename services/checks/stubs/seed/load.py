@@ -16,11 +16,11 @@ from pathlib import Path
 
 import asyncpg
 
-from services.checks.names import sound_key
 from services.checks.stubs.seed.holdings import Rows, Tenants, holdings
 from services.checks.stubs.seed.people import person
 from services.checks.stubs.seed.places import area_of
 from services.runtime.migrations import RUNTIME_MIGRATIONS, migrate, role_name
+from services.runtime.names import sound_key
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 SCHEMAS = ("pnc", "visor", "ini", "local_intelligence")

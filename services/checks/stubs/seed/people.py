@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.checks.names import normalise, short_forms
 from services.checks.stubs.seed.places import address
+from services.runtime.names import normalise, short_forms
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
-"""Names as a search sees them: normalised, keyed by sound, with their common short forms."""
+"""Names as a search sees them: normalised, keyed by sound, with their common short forms.
+
+Shared by the checks' matching and the stand-ins' searches, and by intake's search of its own
+cases for staff, so one name is found the same way everywhere.
+"""
 
 from __future__ import annotations
 
