@@ -78,6 +78,18 @@ class SignedIn:
         return bool(self.staff.roles & set(roles))
 
 
+async def signed_in(request: Request) -> SignedIn:
+    """The member of staff whose session cookie this is; else off to sign in."""
+    force, issuer = request.app.state.casework
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        raise Refused(401, "sign-in: not signed in")
+    return SignedIn(await verify(issuer, token, force=force), token)
+
+
+Session = Annotated[SignedIn, Depends(signed_in)]
+
+
 def create_app(
     *,
     force: str,
@@ -116,19 +128,13 @@ def create_app(
             "problem.html", status=exc.status, heading="You cannot do this", message=exc.rule
         )
 
-    async def signed_in(request: Request) -> SignedIn:
-        token = request.cookies.get(SESSION_COOKIE, "")
-        if not token:
-            raise Refused(401, "sign-in: not signed in")
-        return SignedIn(await verify(issuer, token, force=force), token)
-
-    session = Annotated[SignedIn, Depends(signed_in)]
-    _work_list_and_search(app, web, session)
-    _case_and_steps(app, web, session)
+    app.state.casework = (force, issuer)
+    _work_list_and_search(app, web)
+    _case_and_steps(app, web)
     return app
 
 
-def _work_list_and_search(app: FastAPI, web: Web, Session: Any) -> None:  # noqa: N803
+def _work_list_and_search(app: FastAPI, web: Web) -> None:
     pages, backends, force, base = web.pages, web.backends, web.force, web.base
 
     @app.get("/")
@@ -210,7 +216,7 @@ def _work_list_and_search(app: FastAPI, web: Web, Session: Any) -> None:  # noqa
         )
 
 
-def _case_and_steps(app: FastAPI, web: Web, Session: Any) -> None:  # noqa: N803
+def _case_and_steps(app: FastAPI, web: Web) -> None:
     pages, backends, base = web.pages, web.backends, web.base
 
     @app.get("/cases/{case_reference}")
@@ -338,6 +344,7 @@ def _case_and_steps(app: FastAPI, web: Web, Session: Any) -> None:  # noqa: N803
             step.method,
             backends.case_path(step.service, case_reference, step.path),
             token=session.token,
+            purpose=purpose,  # a step that reads the case as it takes it audits why
             body=got.body,
         )
         if not answer.ok:

@@ -257,6 +257,8 @@ def placed(sections: Sequence[Section], problems: Iterable[tuple[str, str]]) -> 
             or "form"
         )
         message = _in_words(rule, labels.get(target, ""))
+        if target == "form" and where not in ("form", "case_reference", "-"):
+            message = f"{words(where)}: {rule}"
         placed_errors.setdefault(target, message)
     return placed_errors
 
