@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -34,6 +35,7 @@ from services.frontend.pages import Forms, Pages, install_headers
 from services.runtime.browser_sign_in import install_browser_sign_in
 from services.runtime.staff import ANY_STAFF, SESSION_COOKIE, Issuer, Refused, Role, Staff, verify
 
+log = structlog.get_logger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 PURPOSES = (
     "Initial contact (stage 1)",
@@ -102,6 +104,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("service_ready", service="casework", tenant=force)  # what a supervisor awaits
         yield
         await backends.close()
 

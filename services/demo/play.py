@@ -269,12 +269,19 @@ def _print_keep(console: Console, system: LocalSystem, database_url: str) -> Non
     PIDS.write_text("\n".join(pids) + "\n")
     console.print("[bold]Left running[/bold]; stop it all with ./dev demo --stop")
     for (service, force), port in sorted(system.ports.items()):
-        console.print(f"  {service}@{force}: http://127.0.0.1:{port}/docs")
+        if service == "casework":
+            console.print(f"  staff application of {force}: http://127.0.0.1:{port}/")
+        elif service == "portal":
+            console.print(f"  public online form of {force}: http://127.0.0.1:{port}/")
+        else:
+            console.print(f"  {service}@{force}: http://127.0.0.1:{port}/docs")
     console.print(f"  database: {database_url}")
     console.print(
         "  staff tokens (Authorize in /docs), from each force's local issuer: "
         "./dev staff token --force <force> --user case-officer (or ops, decision-maker, ...)"
     )
     console.print(
-        "  the ops dashboards sign you in through the issuer; passwords: ./dev staff password"
+        "  the staff applications and the ops dashboards sign you in through the force's issuer"
+        " as case-officer (every stage's role); its password: "
+        "./dev staff password --force <force> --user case-officer"
     )

@@ -24,7 +24,9 @@ PROBATION: Mapping[str, str] = {
     "hampshire": "probation-south-central",
     "cambridgeshire": "probation-east-of-england",
 }
-WITH_HTTP = frozenset({"intake", "multiagency", "disclosure"})
+WITH_HTTP = frozenset({"intake", "multiagency", "disclosure", "ops"})
+# A force's people's front doors: web processes in front of its services (architecture §7).
+WEB = ("casework", "portal")
 
 Say = Callable[[str], None]
 
@@ -67,12 +69,13 @@ def plan(forces: Iterable[str] = PILOT_FORCES) -> list[Part]:
     parts = [
         Part(service, force)
         for force in chosen
-        for service in ("intake", "checks", "multiagency", "disclosure")
+        for service in ("intake", "checks", "multiagency", "disclosure", "ops")
     ]
     parts += [Part(system, system) for system in ("pnc", "visor", "ini")]
     parts += [Part("local-intelligence", f"{force}-intel") for force in chosen]
     parts += [Part("childrens-social-care", f"csc-{force}") for force in chosen]
     parts += [Part("probation", region) for region in sorted({PROBATION[f] for f in chosen})]
+    parts += [Part(web, force) for force in chosen for web in WEB]  # after the services
     return parts
 
 
@@ -117,12 +120,23 @@ class LocalSystem:
         """
         for part in self.parts:
             extra: dict[str, str] = {}
-            if part.name in WITH_HTTP:
+            command: tuple[str, ...] = ()
+            if part.name in WITH_HTTP or part.name in WEB:
                 port = free_port()
                 self.ports[(part.name, part.tenant)] = port
                 extra["CSODS_HTTP_PORT"] = str(port)
+            if part.name in WEB:
+                command = (part.name, "serve", "--force", part.tenant, "--port", str(port))
+                extra |= {
+                    f"CSODS_CASEWORK_{service.upper()}_URL": self.url(service, part.tenant)
+                    for service in ("intake", "multiagency", "disclosure", "ops")
+                }
             process = ServiceProcess(
-                part.name, part.tenant, self.log_dir / f"{part.label}.log", {**self.env, **extra}
+                part.name,
+                part.tenant,
+                self.log_dir / f"{part.label}.log",
+                {**self.env, **extra},
+                command=command,
             )
             process.start()
             self.processes[part] = process

@@ -36,6 +36,9 @@ class ServiceProcess:
     tenant: str
     log_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    # The `csods` command it runs, when it is not a service (`run SERVICE --tenant TENANT`):
+    # the staff application and the public form are web processes of their own.
+    command: tuple[str, ...] = ()
     _process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
     _log_start: int = 0  # events before this offset belong to an earlier run
@@ -49,7 +52,12 @@ class ServiceProcess:
         self._log_start = self._log.tell()
         environment = {**os.environ, **self.env, "CSODS_LOG_JSON": "true"}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "services", "run", self.service, "--tenant", self.tenant],
+            [
+                sys.executable,
+                "-m",
+                "services",
+                *(self.command or ("run", self.service, "--tenant", self.tenant)),
+            ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=environment,
