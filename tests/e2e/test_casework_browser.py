@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
@@ -176,6 +177,8 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     # Sent from a thread of its own: Playwright's driver runs an event loop in this one.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(submit_enquiry, principal_access(tenant, "portal"), tenant).result()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     base = casework.url
 
     # Not signed in: sent to the force's issuer, and back once signed in.
@@ -355,3 +358,31 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     acts = page.locator("[data-testid=acts]").inner_text()
     assert "case-officer" in acts, acts
     shot(page, "case-page")
+
+    # No name ever went into an address the browser asked for.
+    assert asked
+    for name in ("Sarah", "Jones", "Taylor", "Amy"):
+        assert not [url for url in asked if name.lower() in url.lower()], name
+
+    # Another force's case is not found, for a signed-in officer of this one.
+    other = f"{tenant}x-2026-000001"
+    page.goto(f"{base}/cases/{other}?purpose=Supervising+the+case")
+    assert page.locator("h1").inner_text() == "Case not found"
+
+    # From outside, with the officer's own session cookie but no form token: refused.
+    cookies = {c["name"]: c["value"] for c in page.context.cookies() if c["domain"] == "127.0.0.1"}
+    forged = httpx.post(
+        f"{base}/cases/{reference}/steps/immediate-risk",
+        data={
+            "purpose": "Supervising the case",
+            "stage": "decision",
+            "risk": "immediate",
+            "grounds": "forged",
+            "section_47": "yes",
+        },
+        cookies=cookies,
+        timeout=10,
+    )
+    assert forged.status_code == 403, forged.text
+    page.goto(f"{base}/cases/{reference}?purpose=Supervising+the+case")
+    assert "forged" not in page.content()
