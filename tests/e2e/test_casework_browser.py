@@ -133,7 +133,7 @@ def fill(page: Page, values: dict[str, str]) -> None:
 def shot(page: Page, name: str) -> None:
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"casework-{name}.png"))
 
 
 def until(check: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
@@ -358,6 +358,20 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     acts = page.locator("[data-testid=acts]").inner_text()
     assert "case-officer" in acts, acts
     shot(page, "case-page")
+
+    # Initial-contact staff see the case, but never what the checks found (5.1.9).
+    contact = page.context.browser.new_context(ignore_https_errors=True)  # type: ignore[union-attr]
+    theirs = contact.new_page()
+    theirs.goto(base + "/")
+    theirs.select_option("#username", "initial-contact")
+    theirs.fill("#password", realms().password(tenant, "initial-contact"))
+    theirs.click("#sign-in")
+    theirs.wait_for_load_state("load")
+    theirs.goto(f"{base}/cases/{reference}?purpose=Initial+contact+%28stage+1%29")
+    assert theirs.locator("[data-testid=case-reference]").count() == 1
+    assert theirs.locator("[data-testid=checks]").count() == 0
+    assert "does not show" in theirs.locator("[data-testid=withheld]").first.inner_text()
+    contact.close()
 
     # No name ever went into an address the browser asked for.
     assert asked
