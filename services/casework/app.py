@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -29,7 +30,7 @@ from schemas.types import CASE_REFERENCE_PATTERN
 from services.casework import steps as catalogue
 from services.casework.backends import Answer, Backends
 from services.casework.fields import flattened, placed, read, shown, submitted
-from services.casework.views import case_page, step_list, work_filters
+from services.casework.views import case_page, step_list, work_filters, work_query
 from services.frontend import assets
 from services.frontend.pages import Forms, Pages, install_headers
 from services.runtime.browser_sign_in import install_browser_sign_in
@@ -144,9 +145,7 @@ def _work_list_and_search(app: FastAPI, web: Web) -> None:
     async def work_list(request: Request, session: Session) -> Response:
         """The work list: my cases or my team's, immediate risk first, clocks shown."""
         chosen = work_filters(request.query_params)
-        params: list[tuple[str, str]] = [
-            (key, value) for key, value in chosen.items() if value and key != "view"
-        ]
+        params = work_query(chosen, datetime.now(UTC))
         if chosen["view"] == "mine":
             mine = await _my_cases(backends, session)
             if not mine:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.casework import steps as catalogue
 from services.casework.backends import Answer, Backends
 from services.runtime.staff import Role
 
-FILTERS = ("view", "stage", "clock", "immediate_risk")
+FILTERS = ("view", "stage", "clock", "due", "immediate_risk")
+DUE_WITHIN_DAYS = ("1", "7", "28")
 CLOCK_TAGS = {"breached": "red", "at risk": "yellow", "due": "blue", "none": "grey"}
 
 
@@ -26,7 +28,17 @@ def work_filters(query: Mapping[str, str]) -> dict[str, str]:
     chosen["view"] = "team" if chosen["view"] == "team" else "mine"
     if chosen["immediate_risk"] not in ("", "true"):
         chosen["immediate_risk"] = ""
+    if chosen["due"] not in DUE_WITHIN_DAYS:
+        chosen["due"] = ""
     return chosen
+
+
+def work_query(chosen: Mapping[str, str], now: datetime) -> list[tuple[str, str]]:
+    """The ops work list's query for the filters chosen (a due date as "within N days")."""
+    query = [(key, value) for key, value in chosen.items() if value and key not in ("view", "due")]
+    if chosen["due"]:
+        query.append(("due_before", (now + timedelta(days=int(chosen["due"]))).isoformat()))
+    return query
 
 
 @dataclass

@@ -199,6 +199,11 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     reference = page.locator("[data-testid=case-link]").inner_text()
     assert page.locator("[data-testid=clock]").inner_text() in ("due", "at risk")
     shot(page, "work-list")
+    # Filtered by the clock and by when it is due: nothing is breached; it is due in 28 days.
+    page.goto(base + "/?view=team&clock=breached")
+    assert page.locator("[data-testid=work-list-empty]").count() == 1
+    page.goto(base + "/?view=team&due=28")
+    assert page.locator("[data-testid=work-item]").count() == 1
 
     # Opening a case asks why, for the audit log.
     page.click("[data-testid=case-link]")
