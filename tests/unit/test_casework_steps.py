@@ -23,14 +23,14 @@ FORCE = "kent"
 
 
 def _apis() -> dict[str, dict[str, Any]]:
-    context = HttpContext(FORCE, cast(Database, None), SystemClock())
+    context = HttpContext(FORCE, cast("Database", None), SystemClock())
     apps: dict[str, FastAPI] = {
         "intake": intake_app(context),
         "multiagency": multiagency_app(context),
         "disclosure": disclosure_app(context),
         "ops": create_dashboard(
             force=FORCE,
-            database=cast(Database, None),
+            database=cast("Database", None),
             clock=SystemClock(),
             settings=Settings(tenant=FORCE),
             issuer=None,
