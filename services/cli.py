@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from services.access import cli as access_cli
+from services.casework import cli as casework_cli
 from services.checks import cli as checks_cli
 from services.multiagency import cli as multiagency_cli
 from services.ops import cli as ops_cli
+from services.portal import cli as portal_cli
 
 app = typer.Typer(no_args_is_help=True, help="The Child Sex Offender Disclosure Scheme exchange.")
 stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka and PostgreSQL, no Docker.")
@@ -25,6 +27,8 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(checks_cli.app, name="stubs")
 app.add_typer(multiagency_cli.app, name="agencies")
 app.add_typer(ops_cli.app, name="ops")
+app.add_typer(casework_cli.app, name="casework")
+app.add_typer(portal_cli.app, name="portal")
 app.add_typer(access_cli.app, name="access")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff sign-in to the forces' staff APIs.")
 app.add_typer(staff_app, name="staff")

@@ -39,11 +39,19 @@ async def publish(access: KafkaAccess, topic: str, message: Message, envelope: E
     producer = AIOKafkaProducer(**access.aiokafka(), enable_idempotence=True, acks="all")
     await producer.start()
     try:
-        await producer.send_and_wait(
-            topic, message.to_json(), key=envelope.key, headers=envelope.to_headers()
-        )
+        await send(producer, topic, message, envelope)
     finally:
         await producer.stop()
+
+
+async def send(
+    producer: AIOKafkaProducer, topic: str, message: Message, envelope: Envelope
+) -> None:
+    """Send one message through a started producer, its envelope in the headers, keyed by its
+    subject, and wait for the broker's acknowledgement (a long-running sender keeps one)."""
+    await producer.send_and_wait(
+        topic, message.to_json(), key=envelope.key, headers=envelope.to_headers()
+    )
 
 
 async def follow(

@@ -18,6 +18,7 @@ from services.checks.stubs.behaviour import StubSettings
 from services.disclosure.config import DisclosureSettings
 from services.multiagency.config import MultiagencyConfig
 from services.multiagency.stubs.agency import AgencyBehaviour
+from services.portal.config import PortalSettings
 from services.runtime.settings import Settings
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
@@ -27,6 +28,7 @@ MODELS: tuple[tuple[str, type[BaseSettings]], ...] = (
     ("checks (services/checks/config.py)", ChecksSettings),
     ("multiagency (services/multiagency/config.py)", MultiagencyConfig),
     ("disclosure (services/disclosure/config.py)", DisclosureSettings),
+    ("the public online form (services/portal/config.py)", PortalSettings),
     ("the national systems' stand-ins (services/checks/stubs/behaviour.py)", StubSettings),
     ("the agencies' stand-ins (services/multiagency/stubs/agency.py)", AgencyBehaviour),
 )
