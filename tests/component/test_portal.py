@@ -26,7 +26,7 @@ from schemas.parties import Consent, ContactArrangements, ContactMethod, Relatio
 from schemas.types import CASE_REFERENCE_PATTERN
 from services.intake.domain import Route, triage
 from services.portal.app import create_app
-from services.portal.application import reference
+from services.portal.application import QUESTIONS, reference
 from services.portal.config import PortalSettings
 from services.portal.publisher import PublishFailed
 from services.portal.rules import broken_rules
@@ -507,6 +507,27 @@ async def test_a_yes_to_a_risk_question_says_call_999_on_the_form_and_the_confir
 
     calm = await portal.get("/apply")
     assert 'data-testid="danger-now"' not in calm.text
+
+
+async def test_each_risk_questions_yes_reveals_call_999_under_it(
+    portal: httpx.AsyncClient,
+) -> None:
+    """GOV.UK's conditional reveal: hidden until "Yes" is picked (shown without JavaScript)."""
+    blank = await portal.get("/apply")
+    hidden = re.findall(
+        r'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="([^"]+)"',
+        blank.text,
+    )
+    assert hidden == [
+        f"conditional-risk_{question.value.replace('-', '_')}" for question, _ in QUESTIONS
+    ]
+    for each in hidden:
+        assert f'data-aria-controls="{each}"' in blank.text
+
+    form = await open_form(portal)
+    refused = await send(portal, form, answers(risk_threats_or_violence="yes", not_to_contact=""))
+    shown = re.findall(r'class="govuk-radios__conditional" id="([^"]+)"', refused.text)
+    assert shown == ["conditional-risk_threats_or_violence"]
 
 
 async def test_no_yes_means_no_warning_on_the_confirmation(portal: httpx.AsyncClient) -> None:

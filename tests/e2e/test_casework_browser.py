@@ -1,10 +1,12 @@
-"""A whole case played through the staff application's pages only, in Debian's Chromium.
+"""A whole case played through the pages only, in Debian's Chromium: a member of the public
+applies on the force's online form, and an officer runs the case in the staff application.
 
 Every service and stand-in runs as its own process on the real broker and database, with a
 person in the loop (the face to face awaited, the risk assessment signed off by an officer).
-The staff application runs in front of their APIs; the officer signs in at the force's
-issuer, finds the case on the work list, records each step on its form, sees a refusal
-beside the field, and closes the case.
+The public form sends the application as the force's portal; the staff application runs in
+front of the services' APIs; the officer signs in at the force's issuer, finds the case on
+the work list, records each step on its form, sees a refusal beside the field, and closes
+the case.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,13 +23,17 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Page, sync_playwright
 
 from services.access.operator import principal_access
 from services.casework.app import create_app
 from services.casework.backends import Backends
-from services.demo.walking import submit_enquiry
+from services.frontend import assets
 from services.ops.browser import ensure_chromium
+from services.portal.app import create_app as create_portal
+from services.portal.publisher import KafkaPublisher
+from services.runtime.clock import SystemClock
 from tests.e2e.conftest import WHOLE_FORCE, Start
 from tests.support.staff import issuer, realms
 
@@ -80,22 +85,40 @@ def force_with_apis(start_service: Start, start_for: Start, tenant: str) -> dict
     return urls
 
 
-@pytest.fixture
-def casework(force_with_apis: dict[str, str], tenant: str) -> Iterator[Served]:
-    """The staff application of the force, in this process."""
+def served(app: FastAPI) -> Iterator[Served]:
+    """`app` served on a port of its own from a thread of this process, until the test ends."""
     port = free_port()
-    app = create_app(
-        force=tenant, backends=Backends(force_with_apis, force=tenant), issuer=issuer(tenant)
-    )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert server.started, "the application did not start"
     yield Served(f"http://127.0.0.1:{port}", server)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def casework(force_with_apis: dict[str, str], tenant: str) -> Iterator[Served]:
+    """The staff application of the force, in this process."""
+    yield from served(
+        create_app(
+            force=tenant, backends=Backends(force_with_apis, force=tenant), issuer=issuer(tenant)
+        )
+    )
+
+
+@pytest.fixture
+def portal(force_with_apis: dict[str, str], tenant: str) -> Iterator[Served]:
+    """The force's public online form, in this process, sending as the force's portal."""
+    publisher = KafkaPublisher(principal_access(tenant, "portal"), force=tenant)
+    yield from served(
+        create_portal(
+            force=tenant, publisher=publisher, assets_folder=assets.build(), clock=SystemClock()
+        )
+    )
 
 
 @pytest.fixture
@@ -130,10 +153,79 @@ def fill(page: Page, values: dict[str, str]) -> None:
             page.fill(field(page, name), value)
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, whole: bool = False) -> None:
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"casework-{name}.png"))
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=whole)
+
+
+# What a mother worried about her new partner tells the force's online form.
+APPLICATION = {
+    "request": "My new partner babysits my daughter on Saturdays. Is he safe with her?",
+    "risk_child_has_disclosed_harm": "no",
+    "risk_child_shows_signs_of_harm": "no",
+    "risk_subject_has_unsupervised_access_now": "yes",
+    "risk_subject_behaviour_sexualised_or_grooming": "no",
+    "risk_threats_or_violence": "no",
+    "risk_applicant_at_risk_from_subject": "no",
+    "child1_forenames": "Amelia",
+    "child1_surname": "Hartley",
+    "child1_dob_day": "2",
+    "child1_dob_month": "3",
+    "child1_dob_year": "2019",
+    "child1_relationship": "parent",
+    "subject_forenames": "Jonah",
+    "subject_surname": "Prendergast",
+    "subject_year_of_birth": "1984",
+    "subject_town": "Brackenfield",
+    "subject_contact_with_child": "My new partner, who babysits her",
+    "applicant_forenames": "Rose",
+    "applicant_surname": "Hartley",
+    "applicant_dob_day": "21",
+    "applicant_dob_month": "5",
+    "applicant_dob_year": "1990",
+    "applicant_line1": "14 Larkspur Road",
+    "applicant_town": "Wrenbury",
+    "applicant_postcode": "CV32 5AA",
+    "contact_how": "mobile-phone",
+    "contact_where": "07700 900987",
+    "contact_when": "Weekdays 9am to 3pm",
+    "not_to_contact": "Never call the home landline",
+    "consent_share": "yes",
+    "consent_understood": "yes",
+}
+NAMES = ("Rose", "Hartley", "Amelia", "Jonah", "Prendergast", "Larkspur")
+
+
+def apply_online(page: Page, base: str) -> str:
+    """A member of the public applies on the force's form, without an account: the start
+    page, the form filled in as a person would, the confirmation's reference."""
+    page.goto(base + "/")
+    assert page.locator("[data-testid=call-999]").count() == 1
+    assert page.locator("[data-testid=exit-this-page]").count() == 1
+    page.click("[data-testid=start]")
+    for name, value in APPLICATION.items():
+        kind = page.locator(f'[name="{name}"]').first.get_attribute("type")
+        if kind in ("radio", "checkbox"):
+            page.check(f'input[name="{name}"][value="{value}"]')
+        elif page.locator(f'select[name="{name}"]').count():
+            page.select_option(f'select[name="{name}"]', value)
+        else:
+            page.fill(f'[name="{name}"]', value)
+    # A child can be with him now: the answer reveals "call 999" under it, and only there.
+    assert page.locator("[data-testid=call-999-now]:visible").count() == 1
+    shot(page, "portal-form", whole=True)
+    page.click("[data-testid=send]")
+    page.wait_for_load_state("load")
+    assert page.url == base + "/sent", page.url
+    reference = page.locator("[data-testid=reference]").inner_text()
+    assert reference
+    assert not any(name.lower() in reference.lower() for name in NAMES)
+    assert page.locator("[data-testid=danger-now]").count() == 1  # a yes: call 999 again
+    # Shown once: going back to the confirmation later shows nothing of it.
+    page.goto(base + "/sent")
+    assert page.locator("[data-testid=reference]").count() == 0
+    return reference
 
 
 def until(check: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
@@ -171,14 +263,12 @@ def take_step(page: Page, base: str, reference: str, key: str, values: dict[str,
         raise AssertionError(f"{exc}; last refused with: {said}") from None
 
 
-def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
-    casework: Served, page: Page, tenant: str
+def test_a_case_from_the_online_form_to_closure_through_the_pages_only(
+    casework: Served, portal: Served, page: Page, tenant: str
 ) -> None:
-    # Sent from a thread of its own: Playwright's driver runs an event loop in this one.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(submit_enquiry, principal_access(tenant, "portal"), tenant).result()
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
+    apply_online(page, portal.url)
     base = casework.url
 
     # Not signed in: sent to the force's issuer, and back once signed in.
@@ -198,7 +288,7 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     until(listed, "the enquiry on the team's work list")
     reference = page.locator("[data-testid=case-link]").inner_text()
     assert page.locator("[data-testid=clock]").inner_text() in ("due", "at risk")
-    shot(page, "work-list")
+    shot(page, "casework-work-list")
     # Filtered by the clock and by when it is due: nothing is breached; it is due in 28 days.
     page.goto(base + "/?view=team&clock=breached")
     assert page.locator("[data-testid=work-list-empty]").count() == 1
@@ -210,7 +300,7 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     page.check('input[name="purpose"][value="Face to face (stage 2)"]')
     page.click("[data-testid=open-case]")
     assert page.locator("[data-testid=case-reference]").inner_text() == f"Case {reference}"
-    assert "Taylor" in page.locator("[data-testid=parties]").inner_text()
+    assert "Prendergast" in page.locator("[data-testid=parties]").inner_text()
 
     seen = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     take_step(
@@ -220,17 +310,17 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
         "face-to-face",
         {
             "seen_at": seen,
-            "applicant.name.forenames": "Sarah",
-            "applicant.name.surname": "Jones",
+            "applicant.name.forenames": "Rose",
+            "applicant.name.surname": "Hartley",
             "applicant.date_of_birth.day": "21",
             "applicant.date_of_birth.month": "5",
             "applicant.date_of_birth.year": "1990",
-            "applicant.address.lines": "14 Priory Road",
-            "applicant.address.town": "Leamington Spa",
+            "applicant.address.lines": "14 Larkspur Road",
+            "applicant.address.town": "Wrenbury",
             "identity.verified": "yes",
             "identity.evidence": "passport",
-            "children.0.name.forenames": "Amy",
-            "children.0.name.surname": "Jones",
+            "children.0.name.forenames": "Amelia",
+            "children.0.name.surname": "Hartley",
             "children.0.date_of_birth.year": "2019",
             "children.0.relationship_to_applicant": "parent",
             "children.0.relationship_verified": "yes",
@@ -253,7 +343,7 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
 
     # A sign-off with nothing filled in is refused beside the fields, in words.
     page.goto(f"{base}/cases/{reference}/steps/sign-off?purpose=Supervising+the+case")
-    shot(page, "form")
+    shot(page, "casework-form")
     page.click("[data-testid=submit]")
     refusal = page.locator("[data-testid=error-summary]").inner_text()
     assert "route" in refusal.lower(), refusal
@@ -306,8 +396,8 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     decision = {
         "disclose": "yes",
         "recipient.relationship": "applicant",
-        "recipient.name.forenames": "Sarah",
-        "recipient.name.surname": "Jones",
+        "recipient.name.forenames": "Rose",
+        "recipient.name.surname": "Hartley",
         "extent": "partial",
         "content": "He has behaved in a way that gives concern about children.",
         "likelihood_of_contact": "He babysits the child every Saturday.",
@@ -328,7 +418,7 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
         return "5.6" in said and "test" in said.lower()
 
     until(refused_for_the_tests, "the decision to be refused for want of the tests")
-    shot(page, "refusal")
+    shot(page, "casework-refusal")
     tests = {}
     for index in range(3):
         tests[f"tests.{index}.met"] = "yes"
@@ -362,7 +452,7 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
     until(closed, "the case to close")
     acts = page.locator("[data-testid=acts]").inner_text()
     assert "case-officer" in acts, acts
-    shot(page, "case-page")
+    shot(page, "casework-case-page", whole=True)
 
     # Initial-contact staff see the case, but never what the checks found (5.1.9).
     contact = page.context.browser.new_context(ignore_https_errors=True)  # type: ignore[union-attr]
@@ -380,7 +470,7 @@ def test_a_case_from_the_work_list_to_closure_through_the_pages_only(
 
     # No name ever went into an address the browser asked for.
     assert asked
-    for name in ("Sarah", "Jones", "Taylor", "Amy"):
+    for name in NAMES:
         assert not [url for url in asked if name.lower() in url.lower()], name
 
     # Another force's case is not found, for a signed-in officer of this one.
