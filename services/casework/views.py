@@ -61,6 +61,20 @@ class CasePage:
     history: Part
     acts: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        """The acts that changed the case, in order."""
+        return [act for act in self.acts if not _is_read(act)]
+
+    @property
+    def reads(self) -> list[dict[str, Any]]:
+        """Who read the case, and why (each read is audited with its purpose)."""
+        return [act for act in self.acts if _is_read(act)]
+
+
+def _is_read(act: dict[str, Any]) -> bool:
+    return act.get("action") == "read"
+
 
 def _part(answer: Answer) -> Part:
     if answer.ok:

@@ -153,10 +153,17 @@ def fill(page: Page, values: dict[str, str]) -> None:
             page.fill(field(page, name), value)
 
 
-def shot(page: Page, name: str, *, whole: bool = False) -> None:
+def shot(page: Page, name: str, *, height: int | None = None) -> None:
+    """The page as the browser shows it; with `height`, that much of the whole page."""
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=whole)
+        path = str(SHOTS / f"{name}.png")
+        if height is None:
+            page.screenshot(path=path)
+        else:
+            page.screenshot(
+                path=path, full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height}
+            )
 
 
 # What a mother worried about her new partner tells the force's online form.
@@ -214,7 +221,7 @@ def apply_online(page: Page, base: str) -> str:
             page.fill(f'[name="{name}"]', value)
     # A child can be with him now: the answer reveals "call 999" under it, and only there.
     assert page.locator("[data-testid=call-999-now]:visible").count() == 1
-    shot(page, "portal-form", whole=True)
+    shot(page, "portal-form", height=1700)
     page.click("[data-testid=send]")
     page.wait_for_load_state("load")
     assert page.url == base + "/sent", page.url
@@ -343,7 +350,6 @@ def test_a_case_from_the_online_form_to_closure_through_the_pages_only(
 
     # A sign-off with nothing filled in is refused beside the fields, in words.
     page.goto(f"{base}/cases/{reference}/steps/sign-off?purpose=Supervising+the+case")
-    shot(page, "casework-form")
     page.click("[data-testid=submit]")
     refusal = page.locator("[data-testid=error-summary]").inner_text()
     assert "route" in refusal.lower(), refusal
@@ -418,7 +424,7 @@ def test_a_case_from_the_online_form_to_closure_through_the_pages_only(
         return "5.6" in said and "test" in said.lower()
 
     until(refused_for_the_tests, "the decision to be refused for want of the tests")
-    shot(page, "casework-refusal")
+    shot(page, "casework-form")
     tests = {}
     for index in range(3):
         tests[f"tests.{index}.met"] = "yes"
@@ -452,7 +458,10 @@ def test_a_case_from_the_online_form_to_closure_through_the_pages_only(
     until(closed, "the case to close")
     acts = page.locator("[data-testid=acts]").inner_text()
     assert "case-officer" in acts, acts
-    shot(page, "casework-case-page", whole=True)
+    assert "\tread\t" not in acts, acts  # reads are kept apart, each with why it was read
+    reads = page.locator("[data-testid=reads]").text_content() or ""
+    assert "Delivery and closure (stage 6)" in reads, reads
+    shot(page, "casework-case-page", height=2600)
 
     # Initial-contact staff see the case, but never what the checks found (5.1.9).
     contact = page.context.browser.new_context(ignore_https_errors=True)  # type: ignore[union-attr]
