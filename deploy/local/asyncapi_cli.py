@@ -11,10 +11,8 @@ from pathlib import Path
 
 from deploy.local.common import (
     Progress,
-    StackError,
-    apt_install,
+    ensure_npm,
     file_lock,
-    is_root,
     run_checked,
     say,
     sha256_short,
@@ -47,7 +45,7 @@ def ensure_cli(progress: Progress | None = None) -> Path:
     with file_lock(folder.parent / f"{folder.name}.lock"):
         if executable.exists():
             return executable
-        _ensure_npm(progress)
+        ensure_npm(progress, needed_for="the AsyncAPI validator")
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copyfile(TOOL / name, folder / name)
@@ -86,11 +84,3 @@ def validate(paths: Sequence[Path], progress: Progress | None = None) -> list[Ve
         )
         verdicts.append(Verdict(path, result.returncode == 0, output))
     return verdicts
-
-
-def _ensure_npm(progress: Progress | None) -> None:
-    if shutil.which("npm"):
-        return
-    if not is_root():
-        raise StackError("the AsyncAPI validator needs Node.js and npm: sudo apt-get install npm")
-    apt_install(["nodejs", "npm"], progress)

@@ -97,6 +97,15 @@ def apt_install(packages: list[str], progress: Progress | None) -> None:
         run_checked(["apt-get", "install", "-y", *packages], "apt-get install", env=env)
 
 
+def ensure_npm(progress: Progress | None, *, needed_for: str) -> None:
+    """Make sure npm is on PATH: Debian's Node.js and npm when we are root, else say how."""
+    if shutil.which("npm"):
+        return
+    if not is_root():
+        raise StackError(f"{needed_for} needs Node.js and npm: sudo apt-get install npm")
+    apt_install(["nodejs", "npm"], progress)
+
+
 def run_checked(
     cmd: list[str],
     what: str,

@@ -277,6 +277,14 @@ def _case_and_steps(app: FastAPI, web: Web) -> None:
             return catalogue.sign_off(questions) if questions else None
         return catalogue.STEPS.get(key)
 
+    def no_such_step() -> Response:
+        return pages.render(
+            "problem.html",
+            status=404,
+            heading="No such step",
+            message="This step cannot be taken on this case now.",
+        )
+
     @app.get("/cases/{case_reference}/steps/{key}")
     async def step_form(
         case_reference: str, key: str, session: Session, purpose: str = ""
@@ -286,12 +294,7 @@ def _case_and_steps(app: FastAPI, web: Web) -> None:
             return RedirectResponse(_case_url(case_reference, ""), 303)
         step = await step_of(key, case_reference, session, purpose)
         if step is None:
-            return pages.render(
-                "problem.html",
-                status=404,
-                heading="No such step",
-                message="This step cannot be taken on this case now.",
-            )
+            return no_such_step()
         values: dict[str, Any] = {}
         if step.key == catalogue.FACE_TO_FACE.key:
             parties = await backends.call(
@@ -323,12 +326,7 @@ def _case_and_steps(app: FastAPI, web: Web) -> None:
             return RedirectResponse(_case_url(case_reference, ""), 303)
         step = await step_of(key, case_reference, session, purpose)
         if step is None:
-            return pages.render(
-                "problem.html",
-                status=404,
-                heading="No such step",
-                message="This step cannot be taken on this case now.",
-            )
+            return no_such_step()
         got = read(step.sections, form)
         values = submitted(form, step.sections)
         if got.errors:

@@ -18,10 +18,8 @@ from fastapi.staticfiles import StaticFiles
 
 from deploy.local.common import (
     Progress,
-    StackError,
-    apt_install,
+    ensure_npm,
     file_lock,
-    is_root,
     run_checked,
     say,
     sha256_short,
@@ -54,7 +52,7 @@ def build(progress: Progress | None = None) -> Path:
     with file_lock(work.parent / f"{work.name}.lock"):
         if all((folder / name).exists() for name in FILES):
             return folder
-        _ensure_npm(progress)
+        ensure_npm(progress, needed_for="the pages' stylesheet")
         work.mkdir(parents=True, exist_ok=True)
         for name in SOURCES:
             shutil.copyfile(TOOL / name, work / name)
@@ -88,14 +86,6 @@ def build(progress: Progress | None = None) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     return folder
-
-
-def _ensure_npm(progress: Progress | None) -> None:
-    if shutil.which("npm"):
-        return
-    if not is_root():
-        raise StackError("the pages' stylesheet is built with npm: sudo apt-get install npm")
-    apt_install(["nodejs", "npm"], progress)
 
 
 def mount(app: FastAPI, folder: Path) -> None:
