@@ -229,8 +229,10 @@ DEAD_LETTERS = TopicSpec(
     consumers=("ops",),
     messages=(),
     description=(
-        "Records a consumer could not apply: original bytes and headers, plus dlq_reason, "
-        "dlq_topic, dlq_partition, dlq_offset, dlq_consumer and dlq_time headers."
+        "Records a consumer could not apply: the original headers, plus dlq_reason, "
+        "dlq_topic, dlq_partition, dlq_offset, dlq_consumer, dlq_time, dlq_sealed and "
+        "dlq_key headers; the original bytes sealed with AES-256-GCM under the tenant's "
+        "key dlq_key (12-byte nonce first), bound to 'dlq|tenant|topic|partition|offset'."
     ),
     retention=DEAD_LETTER_RETENTION,
 )

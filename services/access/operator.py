@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from services.access.credentials import CredentialStore
 from services.runtime.kafka_access import KafkaAccess, read_password
+from services.runtime.sealing import FolderKeys
+from services.runtime.settings import KEYS_FOLDER
 
 if TYPE_CHECKING:
     from services.access.broker import Provisioned
@@ -68,6 +70,12 @@ def credential_store() -> CredentialStore:
     """Where provisioned passwords are kept: CSODS_KAFKA_CREDENTIALS_DIR, or the stack's."""
     folder = _path("CSODS_KAFKA_CREDENTIALS_DIR")
     return CredentialStore(folder) if folder else _local()[2]
+
+
+def tenant_keys() -> FolderKeys:
+    """The tenants' keys: CSODS_KEYS_DIR, or the `keys` folder beside the passwords."""
+    folder = _path("CSODS_KEYS_DIR")
+    return FolderKeys(folder or credential_store().folder / KEYS_FOLDER)
 
 
 def principal_access(tenant: str, service: str) -> KafkaAccess:

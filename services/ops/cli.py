@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from schemas import topics
-from services.access.operator import principal_access
+from services.access.operator import principal_access, tenant_keys
 from services.ops import mi, rebuild, streams
 from services.runtime import audit
 from services.runtime.clock import SystemClock
@@ -268,7 +268,9 @@ async def _replay(force: str, letters: list[streams.DeadLetter], *, by: str, why
 
 
 def _letters(force: str, ref: str | None, where: streams.Filter) -> list[streams.DeadLetter]:
-    letters = asyncio.run(streams.dead_letters(principal_access(force, "ops"), force=force))
+    letters = asyncio.run(
+        streams.dead_letters(principal_access(force, "ops"), force=force, keys=tenant_keys())
+    )
     return streams.select(letters, ref=ref, where=where)
 
 

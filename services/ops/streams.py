@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from schemas.redaction import redact_payload
 from services.runtime import dead_letters as dlq
 from services.runtime.consumer import H_REPLAY_CONSUMER, H_REPLAY_TOPIC
 from services.runtime.kafka_access import KafkaAccess
+from services.runtime.sealing import SealError, TenantKeys
 
 # Added to a replayed record so that, should it fail again, its new dead letter carries the
 # earlier reasons beside the new one. Not a dlq_* header: those are stripped on dead-lettering.
@@ -74,7 +75,8 @@ class DeadLetter:
     timestamp: datetime
     key: bytes | None
     headers: tuple[tuple[str, bytes], ...]
-    value: bytes
+    value: bytes  # the original bytes, once opened; else as kept (sealed)
+    unopened: str = ""  # why the value is still sealed: no keys given, or a key gone
 
     @property
     def ref(self) -> str:
@@ -109,8 +111,20 @@ class DeadLetter:
             "ref": self.ref,
             "headers": {name: self.header(name) for name in SHOWN_HEADERS if self.header(name)},
             "earlier_reasons": self.earlier_reasons,
-            "payload": redact_payload(self.header(H_TYPE), self.value),
+            "payload": (
+                f"[sealed: {self.unopened}]"
+                if self.unopened
+                else redact_payload(self.header(H_TYPE), self.value)
+            ),
         }
+
+    def opened(self, keys: TenantKeys, force: str) -> DeadLetter:
+        """The letter with its original bytes, opened with the force's key if it can be."""
+        headers = {name: value.decode(errors="replace") for name, value in self.headers}
+        try:
+            return replace(self, value=dlq.opened(keys, force, headers, self.value), unopened="")
+        except SealError as exc:
+            return replace(self, unopened=str(exc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,10 +279,13 @@ async def outbox_backlog(owner_dsn: str, *, forces: Sequence[str]) -> list[Backl
     return found
 
 
-async def dead_letters(access: KafkaAccess, *, force: str) -> list[DeadLetter]:
+async def dead_letters(
+    access: KafkaAccess, *, force: str, keys: TenantKeys | None = None
+) -> list[DeadLetter]:
     """Every record on a force's dead-letter topic, as of now, oldest first per partition.
 
-    `access` is the force's ops principal, the one reader of its dead letters.
+    `access` is the force's ops principal, the one reader of its dead letters; with the
+    force's `keys`, each letter's original bytes are opened (to show redacted, or replay).
     """
     topic = topics.dead_letters(force)
     consumer = _consumer(access)
@@ -294,6 +311,7 @@ async def dead_letters(access: KafkaAccess, *, force: str) -> list[DeadLetter]:
                         record.key,
                         tuple(record.headers or ()),
                         record.value or b"",
+                        "" if keys is not None else "not opened here",
                     )
                     for record in records
                     if record.offset < ends[tp]
@@ -302,6 +320,8 @@ async def dead_letters(access: KafkaAccess, *, force: str) -> list[DeadLetter]:
                     waiting.discard(tp)
     finally:
         await _stop(consumer)
+    if keys is not None:
+        letters = [letter.opened(keys, force) for letter in letters]
     return sorted(letters, key=lambda letter: (letter.timestamp, letter.partition, letter.offset))
 
 
@@ -348,8 +368,10 @@ def replay_headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
 
 
 def replayable(letter: DeadLetter) -> bool:
-    """Whether a letter names the topic and consumer it would go back to."""
-    return bool(original_topic(letter)) and bool(letter.header(dlq.H_CONSUMER))
+    """Whether a letter names the topic and consumer it would go back to, and is open."""
+    return (
+        bool(original_topic(letter)) and bool(letter.header(dlq.H_CONSUMER)) and not letter.unopened
+    )
 
 
 async def replay(

@@ -23,6 +23,7 @@ from services.runtime.clock import Clock
 from services.runtime.dead_letters import dead_letter_record
 from services.runtime.logs import failure
 from services.runtime.metrics import DEAD_LETTERS, MESSAGES
+from services.runtime.sealing import MemoryKeys, TenantKeys
 from services.runtime.unit_of_work import Database, Transaction
 
 log = structlog.get_logger(__name__)
@@ -153,6 +154,7 @@ class Processor:
     max_attempts: int = 5
     backoff_seconds: float = 0.2
     crash_after_commit: str | None = None
+    keys: TenantKeys = field(default_factory=MemoryKeys)  # the tenant's, to seal dead letters
     _dead_consumer: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -337,6 +339,7 @@ class Processor:
                         consumer=self.service,
                         reason=reason,
                         at=self.clock.now(),
+                        keys=self.keys,
                     )
                 )
         DEAD_LETTERS.labels(self.service, self.tenant, record.topic).inc()

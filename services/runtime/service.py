@@ -33,7 +33,8 @@ from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, login_role, migrate, role_name
 from services.runtime.relay import OutboxRelay
-from services.runtime.settings import Settings, database_password
+from services.runtime.sealing import FolderKeys
+from services.runtime.settings import Settings, database_password, keys_folder
 from services.runtime.staff import Issuer, issuer_for
 from services.runtime.tracing import configure_tracing
 from services.runtime.unit_of_work import Database, open_database
@@ -177,6 +178,7 @@ async def prepare(
     clock = clock or SystemClock()
     name, tenant = definition.name, settings.tenant
     access = access_for(settings, broker_name(name))  # a bad credential stops us first
+    keys = FolderKeys(keys_folder(settings))  # the tenant's, to seal its dead letters
     if settings.migrate_at_start:
         await migrate_service(definition, settings.database_url)
     database = await open_database(
@@ -227,6 +229,7 @@ async def prepare(
             max_attempts=settings.max_attempts,
             backoff_seconds=settings.retry_backoff_seconds,
             crash_after_commit=settings.fault_crash_after_commit,
+            keys=keys,
         )
         running.processors.append(processor)
     if running.processors:

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.types import Tenant
 
+KEYS_FOLDER = "keys"  # of the credentials folder: the tenants' keys
 DATABASE_FOLDER = "database"  # of the credentials folder, as services/access writes it
 
 
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
         default=None,
         description="A folder of provisioned database passwords, one file per login role; "
         "default: the `database` folder of kafka_credentials_dir.",
+    )
+    keys_dir: Path | None = Field(
+        default=None,
+        description="A folder of the tenants' keys, one owner-only file per tenant and key id "
+        "(a mounted secret); dead letters are sealed under them. Default: the `keys` folder "
+        "of kafka_credentials_dir. Neither: the process refuses to start.",
     )
     migrate_at_start: bool = Field(
         default=True,
@@ -163,3 +170,15 @@ def database_password(settings: Settings, role: str) -> str | None:
     if folder is None or not (folder / role).is_file():
         return None
     return (folder / role).read_text().strip()
+
+
+def keys_folder(settings: Settings) -> Path:
+    """Where the tenants' keys are kept: given, else beside the provisioned passwords."""
+    if settings.keys_dir is not None:
+        return settings.keys_dir
+    if settings.kafka_credentials_dir is not None:
+        return settings.kafka_credentials_dir / KEYS_FOLDER
+    raise ValueError(
+        "keys_dir: where the tenant's keys are kept is not set (CSODS_KEYS_DIR, or "
+        "CSODS_KAFKA_CREDENTIALS_DIR with a keys folder)"
+    )

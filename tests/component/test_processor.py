@@ -6,12 +6,16 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 from schemas import topics
 from schemas.checks import RequestChecksV1
 from schemas.envelope import first_envelope, source_of
 from schemas.intake import EnquiryRegisteredV1, RegisterEnquiryV1
 from schemas.stages import Stage
+from services.runtime import dead_letters as dlq
 from services.runtime.consumer import Route, Verdict
+from services.runtime.sealing import SealError
 from services.runtime.unit_of_work import Database
 from tests.component.conftest import Component
 from tests.support.records import enquiry, envelope_for, inbox_record, record
@@ -98,7 +102,16 @@ async def assert_dead(component: Component, tenant: str, incoming: Any, reason: 
     assert len(letters) == 1
     letter = letters[0]
     assert reason in letter["headers"]["dlq_reason"].decode()
-    assert letter["payload"] == (incoming.value or b"")
+    # Kept sealed under the tenant's key, bound to where it came from; the key opens it.
+    original = incoming.value or b""
+    if len(original) >= 8:
+        assert original not in letter["payload"]
+    headers = {name: value.decode() for name, value in letter["headers"].items()}
+    assert headers["dlq_sealed"] == "aes-256-gcm"
+    keys = component.processor.keys
+    assert dlq.opened(keys, tenant, headers, letter["payload"]) == original
+    with pytest.raises(SealError):  # under another tenant's name, it does not open
+        dlq.opened(keys, tenant + "x", headers, letter["payload"])
     assert letter["headers"]["dlq_topic"].decode() == incoming.topic
     assert letter["headers"]["dlq_offset"].decode() == str(incoming.offset)
     for name, value in incoming.headers:

@@ -12,8 +12,10 @@ from schemas import topics
 from schemas.intake import EnquiryRegisteredV1
 from services import journey
 from services.demo import online_enquiry
+from services.ops import streams
 from services.runtime.kafka_access import KafkaAccess
 from tests.e2e.conftest import Start
+from tests.support.outsider import read_all
 from tests.support.stack import FoundStack
 
 
@@ -92,6 +94,22 @@ def test_bad_messages_are_dead_lettered_and_the_consumer_keeps_going(
     assert reasons[4] == "header ce_type: unknown message type csods.intake.teleport.v1"
     assert reasons[5] == "header ce_id: required and missing"
     assert all(letter["dlq_consumer"] == "intake" for letter in letters)
+
+    # Read from outside, the dead letters hold no clear value of what was sent: each is
+    # sealed under the force's key, which opens it for the force's ops to show redacted.
+    assert command.subject is not None
+    assert command.contact is not None
+    personal = [str(command.subject.names[0].surname).encode(), str(command.contact.where).encode()]
+    assert [value for value, _ in bad if personal[0] in value]  # they were sent in clear
+    outside = read_all(ops.confluent(), topics.dead_letters(tenant), group=f"{tenant}.ops")
+    assert len(outside) == len(bad)
+    for letter in outside:
+        assert letter.headers["dlq_sealed"] == b"aes-256-gcm"
+        assert not [name for name in personal if name in (letter.value or b"")]
+    opened = asyncio.run(streams.dead_letters(ops, force=tenant, keys=stack.keys))
+    assert [letter.value for letter in opened] == [value for value, _ in bad]
+    shown = json.dumps([letter.shown() for letter in opened])
+    assert not [name for name in personal if name.decode() in shown]
 
     # The valid enquiry behind them was registered: nothing behind the bad ones was lost.
     steps = asyncio.run(

@@ -132,7 +132,7 @@ def two_dead_letters(
     ops_access = stack.principal_access(tenant, "ops")
 
     def letters() -> list[streams.DeadLetter]:
-        return asyncio.run(streams.dead_letters(ops_access, force=tenant))
+        return asyncio.run(streams.dead_letters(ops_access, force=tenant, keys=stack.keys))
 
     wait_until(lambda: len(letters()) == 2)
     return ops_access, letters

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from services.access.credentials import CredentialStore
 from services.runtime.kafka_access import KafkaAccess
+from services.runtime.sealing import FolderKeys
+from services.runtime.settings import KEYS_FOLDER
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class FoundStack:
         if self.ca_file is not None:
             env["CSODS_KAFKA_CA_FILE"] = str(self.ca_file)
         return env
+
+    @property
+    def keys(self) -> FolderKeys:
+        """The tenants' keys, where the services find them beside the passwords."""
+        return FolderKeys(self.credentials.folder / KEYS_FOLDER)
 
     def principal_access(self, tenant: str, service: str) -> KafkaAccess:
         """The access of a provisioned principal `<tenant>.<service>` (a portal, ops tools)."""
