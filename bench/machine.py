@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 
 from deploy.local import kafka as local_kafka
-from deploy.local import stack
+from deploy.local import kafka_libs, stack
 
 _PACKAGES = ("aiokafka", "asyncpg", "pydantic")
 
@@ -62,7 +62,7 @@ async def machine_facts(*, bootstrap: str, owner_url: str) -> dict[str, Any]:
         settings = {str(row["name"]): str(row["setting"]) for row in rows}
     finally:
         await conn.close()
-    local = bootstrap == local_kafka.bootstrap()
+    local = bootstrap == local_kafka.bootstrap(stack.project_root())
     return {
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
@@ -70,7 +70,7 @@ async def machine_facts(*, bootstrap: str, owner_url: str) -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "kernel": platform.release(),
         "python": platform.python_version(),
-        "kafka": local_kafka.KAFKA_VERSION if local else "unknown (not the local stack)",
+        "kafka": kafka_libs.KAFKA_VERSION if local else "unknown (not the local stack)",
         "kafka_bootstrap": bootstrap,
         "postgresql": postgres,
         "postgresql_settings": settings,

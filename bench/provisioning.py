@@ -31,7 +31,13 @@ from confluent_kafka.admin._scram import (
 from confluent_kafka.cimpl import NewTopic
 
 from bench.hops import LOAD, OBSERVER, hop_group, hop_topic
-from services.access.broker import SCRAM_ITERATIONS, Provisioned, ProvisioningError
+from services.access.broker import (
+    SCRAM_ITERATIONS,
+    Provisioned,
+    ProvisioningError,
+    min_in_sync,
+    replicas_for,
+)
 from services.access.credentials import CredentialStore
 from services.access.grants import Grant, Operation, Resource, principal
 from services.runtime.kafka_access import KafkaAccess
@@ -133,10 +139,20 @@ def provision_baseline(
     admin = _admin(access)
     existing = set(admin.list_topics(timeout=TIMEOUT).topics)
     wanted = [name for name in baseline_topics(tenant, hops) if name not in existing]
+    replicas = replicas_for(admin)  # as the pipeline's own topics, so the baseline is fair
     if wanted:
         _wait(
             admin.create_topics(
-                [NewTopic(name, partitions, 1) for name in wanted], request_timeout=TIMEOUT
+                [
+                    NewTopic(
+                        name,
+                        partitions,
+                        replicas,
+                        config={"min.insync.replicas": str(min_in_sync(replicas))},
+                    )
+                    for name in wanted
+                ],
+                request_timeout=TIMEOUT,
             ),
             "create topic",
             tolerate=[KafkaError.TOPIC_ALREADY_EXISTS],

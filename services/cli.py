@@ -181,9 +181,20 @@ def staff_password(
 
 
 @stack_app.command("up")
-def stack_up() -> None:
+def stack_up(
+    brokers: Annotated[
+        int | None,
+        typer.Option(
+            help="Kafka nodes: 1, or 3 for replication factor 3 and min.insync.replicas 2 "
+            "(default: as the stack was first made, else 1; CSODS_STACK_KAFKA_BROKERS)."
+        ),
+    ] = None,
+) -> None:
     """Start Kafka and PostgreSQL (fetching and initialising them the first time)."""
-    from deploy.local import stack
+    from deploy.local import kafka, stack
+
+    if brokers is not None:
+        os.environ[kafka.BROKERS_VARIABLE] = str(brokers)
 
     addresses, started = stack.up(progress=lambda text: console.print(f"[dim]{text}[/dim]"))
     console.print(f"started: {', '.join(started) or 'nothing (already running)'}")
@@ -203,8 +214,8 @@ def stack_down() -> None:
 
 @stack_app.command("status")
 def stack_status() -> None:
-    """Say what runs where."""
-    from deploy.local import stack
+    """Say what runs where: each Kafka node, and the partitions short of replicas."""
+    from deploy.local import kafka, stack
 
     table = Table()
     for column in ("component", "state", "address", "pid", "detail"):
@@ -218,6 +229,22 @@ def stack_status() -> None:
             component.detail,
         )
     console.print(table)
+    root = stack.project_root()
+    if kafka.running_pid(root) is None:
+        return
+    try:
+        state = kafka.cluster_state(root)
+    except Exception as exc:  # noqa: BLE001 - a status page says what it could not ask
+        console.print(f"[red]kafka: the cluster did not answer ({type(exc).__name__})[/red]")
+        return
+    console.print(
+        f"kafka: {len(state.brokers)} of {kafka.brokers(root)} nodes registered "
+        f"(ids {', '.join(map(str, state.brokers))}); "
+        f"{len(state.under_replicated)} partitions under-replicated, "
+        f"{len(state.offline)} offline"
+    )
+    for name in (*state.offline, *state.under_replicated)[:20]:
+        console.print(f"  {name}: {'offline' if name in state.offline else 'under-replicated'}")
 
 
 @schemas_app.command("write")

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -238,15 +238,26 @@ def spawn_detached(cmd: list[str], log_file: Path, cwd: Path) -> int:
 
 def terminate(pid: int, grace_seconds: float) -> None:
     """SIGTERM one process, wait for it to exit, then SIGKILL it if it is still there."""
+    terminate_all([pid], grace_seconds)
+
+
+def terminate_all(pids: Sequence[int], grace_seconds: float) -> None:
+    """SIGTERM every process at once, wait for them together, then SIGKILL any still there.
+
+    Together, so a cluster's nodes shut down in one grace period rather than one each.
+    """
+    alive = list(pids)
     for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 10.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if not pid_alive(pid):
-                return
+        while alive and time.monotonic() < deadline:
+            alive = [pid for pid in alive if pid_alive(pid)]
             time.sleep(0.1)
+        alive = [pid for pid in alive if pid_alive(pid)]
+        if not alive:
+            return
         if sig == signal.SIGTERM:
-            log.warning("pid %d ignored SIGTERM for %.0f s, sending SIGKILL", pid, grace_seconds)
-    if pid_alive(pid):
-        raise StackError(f"pid {pid} survived SIGKILL")
+            log.warning("pids %s ignored SIGTERM for %.0f s, sending SIGKILL", alive, grace_seconds)
+    raise StackError(f"pids {alive} survived SIGKILL")

@@ -1,4 +1,10 @@
-"""A single-node KRaft Kafka broker run from Maven-resolved jars, without Docker.
+"""A KRaft Kafka cluster of one or three nodes run from Maven-resolved jars, without Docker.
+
+Each node is a combined broker and controller on 127.0.0.1; node n listens on the stack's
+port + 3(n-1) for tenants, the next port for the controller quorum and the one after for
+operators. One node is the developer's default; three (`./dev stack up --brokers 3`, or
+CSODS_STACK_KAFKA_BROKERS=3) give topics replication factor 3 and min.insync.replicas 2, as
+in production, so one node may be lost without a write refused or a record lost.
 
 Security is always on, as in production (architecture §5): tenants connect to a SASL_SSL
 listener with SCRAM-SHA-512; the controller and the operator's listener take TLS client
@@ -9,12 +15,8 @@ StandardAuthorizer refuses whatever no ACL allows, and only provisioning creates
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import os
 import re
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -25,13 +27,9 @@ from deploy.local import certificates
 from deploy.local.common import (
     Progress,
     StackError,
-    apt_candidate,
-    apt_install,
-    apt_update,
     cmdline,
     file_lock,
     find_pids,
-    is_root,
     log_tail,
     pid_alive,
     port_accepts,
@@ -41,12 +39,16 @@ from deploy.local.common import (
     say,
     spawn_detached,
     terminate,
+    terminate_all,
 )
+from deploy.local.kafka_libs import KAFKA_VERSION, ensure_libs, ensure_tools
 from deploy.local.secrets import secrets_dir
 
-KAFKA_VERSION = "4.1.1"  # keep in step with pom.xml and compose.yaml
 DEFAULT_PORT = 19092
 PORT_VARIABLE = "CSODS_STACK_KAFKA_PORT"
+BROKERS_VARIABLE = "CSODS_STACK_KAFKA_BROKERS"
+BROKER_COUNTS = (1, 3)  # one for a laptop; three, for replicas as in production
+PORTS_PER_NODE = 3
 READY_LINE = "Kafka Server started"
 # The identities proven by certificate: the broker itself and the provisioning super-user.
 BROKER_IDENTITY = "kafka-broker"
@@ -58,11 +60,7 @@ SASL_MECHANISM = "SCRAM-SHA-512"
 # has said nothing new for this long.
 STALL_TIMEOUT = 120.0
 STOP_GRACE = 30.0
-MIN_JAVA = 17  # Kafka 4 brokers need Java 17 or newer
-POM = Path(__file__).with_name("pom.xml")
 JVM_OPTIONS = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
-# Debian names the Java 17+ runtime differently across releases; the first one apt can install wins.
-JRE_PACKAGES = ("openjdk-17-jre-headless", "openjdk-21-jre-headless", "default-jre-headless")
 
 LOG4J2_PROPERTIES = """\
 # Written by deploy/local/kafka.py on every start. Everything goes to stdout, which the
@@ -110,24 +108,54 @@ class KafkaPaths:
         return self.state / ".lock"
 
 
-def paths(root: Path) -> KafkaPaths:
-    """The broker's state folder for a project root."""
-    return KafkaPaths(root / ".stack" / "kafka")
+def paths(root: Path, node: int = 1) -> KafkaPaths:
+    """A node's state folder for a project root: node 1 in .stack/kafka, node n in
+    .stack/kafka/node-<n> (so a one-node stack keeps the folder it always had)."""
+    top = root / ".stack" / "kafka"
+    return KafkaPaths(top if node == 1 else top / f"node-{node}")
 
 
 def port() -> int:
-    """The tenants' SASL_SSL port; the controller listens on the next, the operators' after."""
+    """Node 1's tenants' SASL_SSL port; its controller listens on the next, operators' after."""
     return port_from_env(PORT_VARIABLE, DEFAULT_PORT)
 
 
-def bootstrap() -> str:
-    """The bootstrap address tenants' clients connect to (SASL_SSL)."""
-    return f"127.0.0.1:{port()}"
+def node_port(node: int) -> int:
+    """The tenants' port of node `node` (1-based)."""
+    return port() + PORTS_PER_NODE * (node - 1)
 
 
-def admin_bootstrap() -> str:
-    """The operators' listener (TLS client certificate): provisioning connects here."""
-    return f"127.0.0.1:{port() + 2}"
+def _recorded_brokers(root: Path) -> Path:
+    return paths(root).state / "brokers"
+
+
+def formatted_brokers(root: Path) -> int | None:
+    """How many nodes this project's cluster was formatted with (None: not formatted)."""
+    try:
+        return int(_recorded_brokers(root).read_text().strip())
+    except (OSError, ValueError):
+        # Formatted before the count was recorded: the one-node stack it then was.
+        return 1 if (paths(root).data / "meta.properties").exists() else None
+
+
+def brokers(root: Path) -> int:
+    """How many nodes the stack runs: CSODS_STACK_KAFKA_BROKERS, else as formatted, else 1."""
+    given = os.environ.get(BROKERS_VARIABLE, "").strip()
+    if given:
+        if not given.isdigit() or int(given) not in BROKER_COUNTS:
+            raise StackError(f"{BROKERS_VARIABLE}: {given[:20]!r} is not one of {BROKER_COUNTS}")
+        return int(given)
+    return formatted_brokers(root) or 1
+
+
+def bootstrap(root: Path) -> str:
+    """The bootstrap addresses tenants' clients connect to (SASL_SSL): every node's."""
+    return ",".join(f"127.0.0.1:{node_port(n)}" for n in range(1, brokers(root) + 1))
+
+
+def admin_bootstrap(root: Path) -> str:
+    """The operators' listeners (TLS client certificate): provisioning connects here."""
+    return ",".join(f"127.0.0.1:{node_port(n) + 2}" for n in range(1, brokers(root) + 1))
 
 
 @dataclass(frozen=True)
@@ -154,91 +182,14 @@ def secrets(root: Path) -> KafkaSecrets:
     return KafkaSecrets(folder, ca.certificate, broker, admin)
 
 
-def cache_dir() -> Path:
-    """The jar cache outside the repo, shared by every clone: ~/.cache/csods/kafka-<version>."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "csods" / f"kafka-{KAFKA_VERSION}"
-
-
-def _java_major() -> int | None:
-    """The major version of `java` on PATH, or None when there is none."""
-    if shutil.which("java") is None:
-        return None
-    result = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
-    if match is None:
-        return None
-    major = int(match.group(1))
-    # Java 8 and older report themselves as "1.8.0_...".
-    return int(match.group(2) or 0) if major == 1 else major
-
-
-def _ensure_tools(progress: Progress | None, *, need_maven: bool) -> None:
-    """Make sure java (17+) and, when jars must be resolved, mvn are on PATH."""
-    java = _java_major()
-    missing_java = java is None or java < MIN_JAVA
-    missing_maven = need_maven and shutil.which("mvn") is None
-    if not (missing_java or missing_maven):
-        return
-    wanted = (["maven"] if missing_maven else []) + ([JRE_PACKAGES[0]] if missing_java else [])
-    if not is_root():
-        found = f"java {java}" if java is not None else "no java"
-        raise StackError(
-            f"the local Kafka broker needs Java {MIN_JAVA}+ and Maven ({found} on PATH"
-            f"{', no mvn' if missing_maven else ''}); install them with: "
-            f"sudo apt-get install -y {' '.join(wanted)}"
-        )
-    apt_update(progress)
-    packages = ["maven"] if missing_maven else []
-    if missing_java:
-        jre = apt_candidate(*JRE_PACKAGES)
-        if jre is None:
-            raise StackError(f"apt has none of {', '.join(JRE_PACKAGES)}; install Java 17+")
-        packages.append(jre)
-    apt_install(packages, progress)
-
-
-def _libs_complete(libs: Path, marker: Path, pom_sha256: str) -> bool:
-    """Tell whether the cached jars were copied in full from the current pom."""
-    try:
-        recorded = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return False
-    jars = recorded.get("jars") or []
-    return recorded.get("pom_sha256") == pom_sha256 and all((libs / jar).is_file() for jar in jars)
-
-
-def ensure_libs(progress: Progress | None = None) -> Path:
-    """Return the folder of broker jars, resolving them with Maven when missing or stale."""
-    base = cache_dir()
-    libs, marker = base / "libs", base / "libs.complete"
-    pom_sha256 = hashlib.sha256(POM.read_bytes()).hexdigest()
-    with file_lock(base / ".lock"):
-        if _libs_complete(libs, marker, pom_sha256):
-            return libs
-        _ensure_tools(progress, need_maven=True)
-        say(progress, f"kafka: resolving Kafka {KAFKA_VERSION} jars with Maven into {libs}")
-        partial = base / "libs.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        # Maven runs on a copy of the pom in the cache, so it never writes into the repo.
-        shutil.copyfile(POM, base / "pom.xml")
-        goal = ["dependency:copy-dependencies", f"-DoutputDirectory={partial}"]
-        maven = ["mvn", "-q", "-B", "-f", str(base / "pom.xml"), *goal, "-DincludeScope=runtime"]
-        run_checked(maven, "mvn dependency:copy-dependencies", cwd=base)
-        jars = sorted(jar.name for jar in partial.glob("*.jar"))
-        if f"kafka_2.13-{KAFKA_VERSION}.jar" not in jars:
-            raise StackError(f"Maven copied no kafka_2.13-{KAFKA_VERSION}.jar into {partial}")
-        # Swap the folder in whole and only then write the marker: an interrupted copy is redone.
-        marker.unlink(missing_ok=True)
-        shutil.rmtree(libs, ignore_errors=True)
-        partial.rename(libs)
-        marker.write_text(json.dumps({"pom_sha256": pom_sha256, "jars": jars}, indent=1) + "\n")
-        return libs
-
-
-def _server_properties(p: KafkaPaths, client_port: int, keys: KafkaSecrets) -> str:
-    """The broker configuration: one combined broker+controller node on loopback, secured."""
+def _server_properties(p: KafkaPaths, node: int, count: int, keys: KafkaSecrets) -> str:
+    """Node `node`'s configuration: a combined broker+controller on loopback, secured, one
+    of `count` voters."""
+    client_port = node_port(node)
     controller_port, internal_port = client_port + 1, client_port + 2
+    voters = ",".join(f"{n}@127.0.0.1:{node_port(n) + 1}" for n in range(1, count + 1))
+    replicas = str(min(count, 3))
+    in_sync = "2" if count >= 3 else "1"
     listeners = {
         "CLIENTS": (client_port, "SASL_SSL"),  # tenants: SCRAM password over TLS
         "CONTROLLER": (controller_port, "SSL"),  # the broker's own certificate only
@@ -247,8 +198,8 @@ def _server_properties(p: KafkaPaths, client_port: int, keys: KafkaSecrets) -> s
     scram = f"listener.name.clients.{SASL_MECHANISM.lower()}.sasl.jaas.config"
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "node.id": str(node),
+        "controller.quorum.voters": voters,
         "listeners": ",".join(f"{name}://127.0.0.1:{at}" for name, (at, _) in listeners.items()),
         "advertised.listeners": f"CLIENTS://127.0.0.1:{client_port},"
         f"INTERNAL://127.0.0.1:{internal_port}",
@@ -274,13 +225,16 @@ def _server_properties(p: KafkaPaths, client_port: int, keys: KafkaSecrets) -> s
         "num.partitions": "3",
         # Topics are made by provisioning (csods access provision), never by a client.
         "auto.create.topics.enable": "false",
-        # A single node cannot hold more than one replica of the internal topics.
-        "offsets.topic.replication.factor": "1",
+        # One node holds one replica of everything; three hold three, two of them in sync
+        # before a write is acknowledged (acks=all), so one node may be lost.
+        "default.replication.factor": replicas,
+        "min.insync.replicas": in_sync,
+        "offsets.topic.replication.factor": replicas,
         "offsets.topic.num.partitions": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": in_sync,
+        "share.coordinator.state.topic.replication.factor": replicas,
+        "share.coordinator.state.topic.min.isr": in_sync,
         # Tests start consumers right away; the default 3 s delay only slows them down.
         "group.initial.rebalance.delay.ms": "0",
         # After a kill -9 the restarted broker cannot register until the old registration's
@@ -307,24 +261,50 @@ def _ours(p: KafkaPaths) -> Callable[[list[str]], bool]:
     return lambda args: "kafka.Kafka" in args and str(p.server_properties) in args
 
 
-def running_pid(root: Path) -> int | None:
-    """The pid of this project's running broker, or None."""
-    p = paths(root)
+def _node_pid(root: Path, node: int) -> int | None:
+    """The pid of one running node of this project's cluster, or None."""
+    p = paths(root, node)
     pid = read_pid(p.pid_file)
     if pid is not None and pid_alive(pid) and _ours(p)(cmdline(pid)):
         return pid
-    # The pid file can be stale or gone (a crash test, a deleted .stack); look the broker up.
+    # The pid file can be stale or gone (a crash test, a deleted .stack); look the node up.
     found = find_pids(_ours(p))
     return found[0] if found else None
 
 
-def _format_storage(p: KafkaPaths, classpath: str, progress: Progress | None) -> None:
-    """Format the KRaft log folder once; meta.properties marks it as done."""
-    if (p.data / "meta.properties").exists():
-        return
+def running_pids(root: Path) -> dict[int, int | None]:
+    """Each node of the stack's cluster and its pid (None when it is not running)."""
+    return {node: _node_pid(root, node) for node in range(1, brokers(root) + 1)}
+
+
+def running_pid(root: Path) -> int | None:
+    """The pid of this project's running node 1, or None."""
+    return _node_pid(root, 1)
+
+
+def _cluster_id(root: Path) -> str:
+    """The cluster's id, made once and kept beside node 1: every node is formatted with it."""
+    kept = paths(root).state / "cluster.id"
+    meta = paths(root).data / "meta.properties"
+    if meta.exists():
+        match = re.search(r"^cluster\.id=(\S+)", meta.read_text(), re.MULTILINE)
+        if match:
+            return match.group(1)
+    if kept.exists():
+        return kept.read_text().strip()
     cluster_id = "-"
     while cluster_id.startswith("-"):  # the storage tool would read a leading '-' as an option
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    kept.write_text(cluster_id + "\n")
+    return cluster_id
+
+
+def _format_storage(
+    p: KafkaPaths, cluster_id: str, classpath: str, progress: Progress | None
+) -> None:
+    """Format a node's KRaft log folder once; meta.properties marks it as done."""
+    if (p.data / "meta.properties").exists():
+        return
     say(progress, f"kafka: formatting {p.data} (cluster id {cluster_id})")
     java = ["java", f"-Dlog4j2.configurationFile={p.log4j_properties}", "-cp", classpath]
     tool = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(p.server_properties)]
@@ -351,71 +331,196 @@ def _wait_ready(p: KafkaPaths, pid: int, client_port: int, stall: float = STALL_
         time.sleep(0.2)
 
 
-def start(root: Path, progress: Progress | None = None) -> bool:
-    """Start the broker unless it already runs; return True when this call started it."""
-    p = paths(root)
-    p.state.mkdir(parents=True, exist_ok=True)
-    client_port = port()
-    with file_lock(p.lock):
-        pid = running_pid(root)
-        if pid is not None:
-            running_port = _configured_port(p)
-            if running_port not in (None, client_port):
-                raise StackError(
-                    f"this project's Kafka already runs on port {running_port}, not {client_port} "
-                    f"({PORT_VARIABLE}); stop it first"
-                )
-            p.pid_file.write_text(f"{pid}\n")
-            _wait_ready(p, pid, client_port)
-            say(progress, f"kafka: already running (pid {pid}) on {bootstrap()}")
-            return False
-        _ensure_tools(progress, need_maven=False)
-        classpath = str(ensure_libs(progress) / "*")  # java expands the '*' itself
-        for busy in (client_port, client_port + 1, client_port + 2):
-            if port_accepts(busy):
-                raise StackError(
-                    f"port {busy} is already in use by another process; stop it or set "
-                    f"{PORT_VARIABLE} (the controller uses that port + 1, operators + 2)"
-                )
-        p.server_properties.write_text(_server_properties(p, client_port, secrets(root)))
-        p.log4j_properties.write_text(LOG4J2_PROPERTIES)
-        _format_storage(p, classpath, progress)
-        if p.log.exists():  # keep the previous run's log: it is what a crash test wants to read
-            p.log.replace(p.log.with_name("broker.log.1"))
-        logging = [
-            f"-Dlog4j2.configurationFile={p.log4j_properties}",
-            f"-Dkafka.logs.dir={p.state}",
-        ]
-        main = ["-cp", classpath, "kafka.Kafka", str(p.server_properties)]
-        command = ["java", *JVM_OPTIONS, *logging, *main]
-        say(progress, f"kafka: starting broker on {bootstrap()} (log {p.log})")
-        pid = spawn_detached(command, p.log, p.state)
-        p.pid_file.write_text(f"{pid}\n")
+def _check_count(root: Path, count: int) -> None:
+    """Refuse to run a cluster formatted with another number of nodes (its quorum is fixed)."""
+    formatted = formatted_brokers(root)
+    if formatted is not None and formatted != count:
+        raise StackError(
+            f"this project's Kafka was formatted as {formatted} node(s), not {count}: stop the "
+            f"stack and delete {paths(root).state} to make it anew with {count}"
+        )
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """What the cluster itself says: the brokers registered, and partitions short of replicas."""
+
+    brokers: tuple[int, ...]
+    under_replicated: tuple[str, ...]  # "topic/partition": fewer in sync than replicas
+    offline: tuple[str, ...]  # "topic/partition": no leader
+
+
+def cluster_state(root: Path, timeout: float = 5.0) -> ClusterState:
+    """Ask the cluster, as the operator (TLS client certificate), how it stands."""
+    from confluent_kafka.admin import AdminClient  # noqa: PLC0415 - only when asked
+
+    keys = secrets(root)
+    admin = AdminClient(
+        {
+            "bootstrap.servers": admin_bootstrap(root),
+            "security.protocol": "SSL",
+            "ssl.ca.location": str(keys.ca),
+            "ssl.certificate.location": str(keys.admin.certificate),
+            "ssl.key.location": str(keys.admin.key),
+            "log_level": "0",
+        }
+    )
+    found = admin.list_topics(timeout=timeout)
+    under: list[str] = []
+    offline: list[str] = []
+    for name, topic in sorted(found.topics.items()):
+        for number, partition in sorted(topic.partitions.items()):
+            if partition.leader < 0:
+                offline.append(f"{name}/{number}")
+            elif len(partition.isrs) < len(partition.replicas):
+                under.append(f"{name}/{number}")
+    return ClusterState(tuple(sorted(found.brokers)), tuple(under), tuple(offline))
+
+
+def _wait_whole(root: Path, count: int, stall: float = STALL_TIMEOUT) -> None:
+    """Wait until every node is registered with the quorum and no partition lacks a leader
+    or a replica in sync (a node that rejoins catches up first); give up after `stall`
+    seconds with no progress."""
+    last: ClusterState | None = None
+    moved = time.monotonic()
+    while True:
         try:
-            _wait_ready(p, pid, client_port)
+            state = cluster_state(root)
+        except Exception:  # noqa: BLE001 - the cluster not answering yet is a state too
+            state = None
+        whole = state is not None and len(state.brokers) == count
+        if whole and state is not None and not (state.under_replicated or state.offline):
+            return
+        if state != last:
+            last, moved = state, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            raise StackError(f"Kafka not whole after {stall:.0f} s without progress: {last}")
+        time.sleep(0.5)
+
+
+def start(root: Path, progress: Progress | None = None) -> bool:
+    """Start every node that is not running; return True when this call started one."""
+    top = paths(root)
+    top.state.mkdir(parents=True, exist_ok=True)
+    count = brokers(root)
+    with file_lock(top.lock):
+        _check_count(root, count)
+        pids = running_pids(root)
+        if all(pid is not None for pid in pids.values()):
+            running_port = _configured_port(top)
+            if running_port not in (None, node_port(1)):
+                raise StackError(
+                    f"this project's Kafka already runs on port {running_port}, not "
+                    f"{node_port(1)} ({PORT_VARIABLE}); stop it first"
+                )
+            for node, pid in pids.items():
+                assert pid is not None
+                paths(root, node).pid_file.write_text(f"{pid}\n")
+                _wait_ready(paths(root, node), pid, node_port(node))
+            if count > 1:
+                _wait_whole(root, count)
+            say(progress, f"kafka: already running ({_pids_text(pids)}) on {bootstrap(root)}")
+            return False
+        ensure_tools(progress, need_maven=False)
+        classpath = str(ensure_libs(progress) / "*")  # java expands the '*' itself
+        keys = secrets(root)
+        cluster_id = _cluster_id(root)
+        started: dict[int, int] = {}
+        for node, pid in pids.items():
+            if pid is None:
+                started[node] = _spawn(
+                    root,
+                    node,
+                    count=count,
+                    keys=keys,
+                    cluster_id=cluster_id,
+                    classpath=classpath,
+                    progress=progress,
+                )
+        _recorded_brokers(root).write_text(f"{count}\n")
+        try:
+            # All spawned before any is waited for: a node is ready only once a quorum is.
+            for node, pid in started.items():
+                _wait_ready(paths(root, node), pid, node_port(node))
+            if count > 1:
+                say(progress, f"kafka: waiting for all {count} nodes and every replica in sync")
+                _wait_whole(root, count)
         except StackError:
-            terminate(pid, 5.0)
-            p.pid_file.unlink(missing_ok=True)
+            for node, pid in started.items():
+                terminate(pid, 5.0)
+                paths(root, node).pid_file.unlink(missing_ok=True)
             raise
-        say(progress, f"kafka: ready (pid {pid})")
+        say(progress, f"kafka: ready ({_pids_text(running_pids(root))})")
         return True
 
 
+def _pids_text(pids: dict[int, int | None]) -> str:
+    return ", ".join(f"node {node} pid {pid}" for node, pid in pids.items())
+
+
+def _spawn(
+    root: Path,
+    node: int,
+    *,
+    count: int,
+    keys: KafkaSecrets,
+    cluster_id: str,
+    classpath: str,
+    progress: Progress | None,
+) -> int:
+    """Write one node's configuration, format its storage once, and start it."""
+    p = paths(root, node)
+    p.state.mkdir(parents=True, exist_ok=True)
+    client_port = node_port(node)
+    for busy in (client_port, client_port + 1, client_port + 2):
+        if port_accepts(busy):
+            raise StackError(
+                f"port {busy} is already in use by another process; stop it or set "
+                f"{PORT_VARIABLE} (node n uses that port + 3(n-1) and the two after it)"
+            )
+    p.server_properties.write_text(_server_properties(p, node, count, keys))
+    p.log4j_properties.write_text(LOG4J2_PROPERTIES)
+    _format_storage(p, cluster_id, classpath, progress)
+    if p.log.exists():  # keep the previous run's log: it is what a crash test wants to read
+        p.log.replace(p.log.with_name("broker.log.1"))
+    logging = [
+        f"-Dlog4j2.configurationFile={p.log4j_properties}",
+        f"-Dkafka.logs.dir={p.state}",
+    ]
+    main = ["-cp", classpath, "kafka.Kafka", str(p.server_properties)]
+    command = ["java", *JVM_OPTIONS, *logging, *main]
+    say(progress, f"kafka: starting node {node} on 127.0.0.1:{client_port} (log {p.log})")
+    pid = spawn_detached(command, p.log, p.state)
+    p.pid_file.write_text(f"{pid}\n")
+    return pid
+
+
 def stop(root: Path, progress: Progress | None = None) -> bool:
-    """Stop this project's broker (never any other java); return True when one was running."""
-    p = paths(root)
-    if not p.state.is_dir():
+    """Stop this project's nodes (never any other java); return True when one was running."""
+    top = paths(root)
+    if not top.state.is_dir():
         return False
-    with file_lock(p.lock):
-        pids = find_pids(_ours(p))
-        for pid in pids:
-            say(progress, f"kafka: stopping broker (pid {pid})")
-            terminate(pid, STOP_GRACE)
-        p.pid_file.unlink(missing_ok=True)
-        return bool(pids)
+    with file_lock(top.lock):
+        # Every node ever made here, whatever the count now: a node left running holds ports.
+        nodes = [1, *(int(d.name[5:]) for d in top.state.glob("node-*") if d.name[5:].isdigit())]
+        running = {
+            node: find_pids(_ours(paths(root, node))) for node in sorted(set(nodes), reverse=True)
+        }
+        for node, pids in running.items():
+            for pid in pids:
+                say(progress, f"kafka: stopping node {node} (pid {pid})")
+        terminate_all([pid for pids in running.values() for pid in pids], STOP_GRACE)
+        for node in running:
+            paths(root, node).pid_file.unlink(missing_ok=True)
+        return any(running.values())
 
 
 def status(root: Path) -> tuple[int | None, str]:
-    """The running broker's pid (None when stopped) and a one-line description."""
-    p = paths(root)
-    return running_pid(root), f"Kafka {KAFKA_VERSION}, data {p.data}, log {p.log}"
+    """Node 1's pid (None when stopped) and a description naming every node."""
+    top = paths(root)
+    pids = running_pids(root)
+    nodes = "; ".join(
+        f"node {node} {'pid ' + str(pid) if pid else 'stopped'} on 127.0.0.1:{node_port(node)}"
+        for node, pid in pids.items()
+    )
+    return pids[1], f"Kafka {KAFKA_VERSION}, {nodes}; data {top.data}, log {top.log}"

@@ -97,9 +97,9 @@ def addresses(root: Path | None = None) -> StackAddresses:
     root = root or project_root()
     keys = kafka.secrets(root)
     return StackAddresses(
-        kafka_bootstrap=kafka.bootstrap(),
+        kafka_bootstrap=kafka.bootstrap(root),
         database_url=postgres.database_url(root),
-        kafka_admin_bootstrap=kafka.admin_bootstrap(),
+        kafka_admin_bootstrap=kafka.admin_bootstrap(root),
         kafka_ca_file=keys.ca,
         kafka_admin_certificate=keys.admin.certificate,
         kafka_admin_key=keys.admin.key,
@@ -168,7 +168,9 @@ def status(root: Path | None = None) -> list[ComponentStatus]:
     pg_pid, pg_detail = postgres.status(root)
     issuer_pid, issuer_detail = issuer.status(root)
     return [
-        ComponentStatus("kafka", kafka_pid is not None, kafka.bootstrap(), kafka_pid, kafka_detail),
+        ComponentStatus(
+            "kafka", kafka_pid is not None, kafka.bootstrap(root), kafka_pid, kafka_detail
+        ),
         ComponentStatus(
             "postgres", pg_pid is not None, postgres.database_url(root), pg_pid, pg_detail
         ),

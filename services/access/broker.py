@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
@@ -95,8 +95,22 @@ def _wait(futures: Mapping[Any, Future[Any]], what: str, *, tolerate: Iterable[i
             raise ProvisioningError(f"{what} {name}: {error}") from exc
 
 
-def _topic_configs(spec: TopicSpec) -> dict[str, str]:
-    return {"retention.ms": str(int(spec.retention.total_seconds() * 1000))}
+def _topic_configs(spec: TopicSpec, replication: int) -> dict[str, str]:
+    return {
+        "retention.ms": str(int(spec.retention.total_seconds() * 1000)),
+        "min.insync.replicas": str(min_in_sync(replication)),
+    }
+
+
+def replicas_for(admin: AdminClient) -> int:
+    """Replicas of a topic on this cluster: three once it has three brokers, else one."""
+    return 3 if len(admin.list_topics(timeout=TIMEOUT).brokers) >= 3 else 1
+
+
+def min_in_sync(replication: int) -> int:
+    """Replicas that must have a write before it is acknowledged: two of three, else one,
+    so a write survives the loss of any one broker and one broker down refuses none."""
+    return 2 if replication >= 3 else 1
 
 
 def _binding(grant: Grant) -> AclBinding:
@@ -117,15 +131,20 @@ def provision(
     store: CredentialStore,
     *,
     partitions: int = 3,
-    replication: int = 1,
+    replication: int | None = None,
 ) -> Provisioned:
-    """Make the deployment's topics, principals and ACLs; safe to run again and again."""
+    """Make the deployment's topics, principals and ACLs; safe to run again and again.
+
+    Topics get `replication` replicas; by default three on a cluster of three brokers or
+    more, else one (`replicas_for`), with `min.insync.replicas` to match.
+    """
     admin = _admin(access)
+    replication = replication or replicas_for(admin)
     existing = set(admin.list_topics(timeout=TIMEOUT).topics)
     wanted = [(name, spec) for name, spec in topics_of(deployment) if name not in existing]
     if wanted:
         new = [
-            NewTopic(name, partitions, replication, config=_topic_configs(spec))
+            NewTopic(name, partitions, replication, config=_topic_configs(spec, replication))
             for name, spec in wanted
         ]
         _wait(
@@ -163,16 +182,27 @@ def _until_applied(access: KafkaAccess, deployment: Deployment) -> None:
     The controller accepts principals and ACLs before the broker applies them from the
     metadata log: for a moment a new principal's login is refused and its topics are hidden
     from it. The ACLs are made last, so once the broker shows them all, the rest is there too.
+    Each broker of a cluster applies the log on its own, so each is asked.
     """
     wanted = {_row_of(grant) for grant in grants(deployment)}
     deadline = time.monotonic() + TIMEOUT
-    while missing := wanted - set(acl_table(access)):
-        if time.monotonic() > deadline:
-            raise ProvisioningError(
-                f"{len(missing)} ACLs not applied by the broker in {TIMEOUT:.0f} s, "
-                f"e.g. {min(missing)}"
-            )
-        time.sleep(0.05)
+    for broker in each_broker(access):
+        while missing := wanted - set(acl_table(broker)):
+            if time.monotonic() > deadline:
+                raise ProvisioningError(
+                    f"{len(missing)} ACLs not applied by broker {broker.bootstrap} in "
+                    f"{TIMEOUT:.0f} s, e.g. {min(missing)}"
+                )
+            time.sleep(0.05)
+
+
+def each_broker(access: KafkaAccess) -> list[KafkaAccess]:
+    """The operator's access to each broker of the cluster alone, as the cluster lists them."""
+    brokers = _admin(access).list_topics(timeout=TIMEOUT).brokers
+    return [
+        replace(access, bootstrap=f"{broker.host}:{broker.port}")
+        for _, broker in sorted(brokers.items())
+    ]
 
 
 def deprovision(access: KafkaAccess, tenant: str, store: CredentialStore) -> Provisioned:

@@ -23,7 +23,10 @@ def provision_command(
         typer.Option(help="A force to provision with its agencies; default: the pilot forces."),
     ] = None,
     partitions: Annotated[int, typer.Option(help="Partitions of topics made.")] = 3,
-    replication: Annotated[int, typer.Option(help="Replicas of topics made.")] = 1,
+    replication: Annotated[
+        int | None,
+        typer.Option(help="Replicas of topics made; default: 3 on three brokers or more, else 1."),
+    ] = None,
 ) -> None:
     """Make every topic, principal and ACL the forces need; running it again changes nothing."""
     from services.access.broker import provision
