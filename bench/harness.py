@@ -44,7 +44,7 @@ def _with_database(url: str, name: str) -> str:
     return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
-async def _create_database(server_url: str, name: str) -> str:
+async def create_database(server_url: str, name: str) -> str:
     conn = await asyncpg.connect(server_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
@@ -53,7 +53,7 @@ async def _create_database(server_url: str, name: str) -> str:
     return _with_database(server_url, name)
 
 
-async def _drop_database(server_url: str, name: str) -> None:
+async def drop_database(server_url: str, name: str) -> None:
     conn = await asyncpg.connect(server_url)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -103,7 +103,7 @@ async def run_bench(
     database = f"csods_bench_{run_id}"
     log_dir = config.log_dir or stack.project_root() / ".stack" / "logs" / "bench" / stamp
     load_at_start = _load_average()
-    owner_url = await _create_database(server_url, database)
+    owner_url = await create_database(server_url, database)
     say(f"database {database}, tenant {tenant}, logs {log_dir}")
     broker = BenchAccess(bootstrap)
     ctx = Context(config, broker, owner_url, log_dir, say, worker or NoHumanSteps())
@@ -141,7 +141,7 @@ async def run_bench(
     finally:
         if not config.keep:
             try:
-                await _cleanup(broker, server_url, database, [tenant, cost_tenant])
+                await cleanup(broker, server_url, database, [tenant, cost_tenant])
             except Exception as exc:  # noqa: BLE001 - the figures matter more than the tidying
                 say(f"cleanup failed ({type(exc).__name__}: {exc}); drop {database} by hand")
     sweeps = [swept] + ([baseline] if baseline is not None else [])
@@ -218,10 +218,11 @@ def _broker(ctx: Context) -> dict[str, Any]:
     }
 
 
-async def _cleanup(broker: BenchAccess, server_url: str, database: str, forces: list[str]) -> None:
+async def cleanup(broker: BenchAccess, server_url: str, database: str, forces: list[str]) -> None:
+    """Deprovision every tenant of the forces run, then drop the run's database."""
     # Every tenant the run provisioned: its forces and their systems' stand-ins; the
     # baseline's principals and topics are the force's (`<force>.baseline-*`, `bench.<force>.*`).
     tenants = sorted({name for force in forces for name in pipeline_deployment(force).tenants()})
     await asyncio.to_thread(deprovision_all, broker.operator(), tenants, broker.store())
     await asyncio.to_thread(deprovision_database, server_url, tenants, broker.store())
-    await _drop_database(server_url, database)
+    await drop_database(server_url, database)

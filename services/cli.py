@@ -358,6 +358,17 @@ def bench(ctx: typer.Context) -> None:
     raise typer.Exit(run_bench(list(ctx.args)))
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,  # its own --help lists its flags
+)
+def faults(ctx: typer.Context) -> None:
+    """Strike one fault at a time under load, on a stack of its own; check nothing was lost."""
+    from bench.faults.run import main as run_faults
+
+    raise typer.Exit(run_faults(list(ctx.args)))
+
+
 def main() -> None:
     """The console entry point."""
     app()

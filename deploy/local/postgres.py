@@ -445,8 +445,9 @@ def _launch(
     say(progress, f"postgres: ready (pid {running_pid(lay)})")
 
 
-def stop(root: Path, progress: Progress | None = None) -> bool:
-    """Stop this project's server with a fast shutdown; return True when one was running."""
+def stop(root: Path, progress: Progress | None = None, *, immediate: bool = False) -> bool:
+    """Stop this project's server with a fast shutdown (or, `immediate`, as a crash would:
+    no checkpoint, recovery from the WAL on the next start); True when one was running."""
     lay = layout(root)
     if not lay.state.is_dir():
         return False
@@ -457,7 +458,10 @@ def stop(root: Path, progress: Progress | None = None) -> bool:
         bindir = find_bindir(_data_major(lay))
         if bindir is None:
             raise StackError(f"PostgreSQL (pid {pid}) runs but pg_ctl is no longer installed")
-        say(progress, f"postgres: stopping (pid {pid})")
+        say(progress, f"postgres: stopping (pid {pid}){' at once' if immediate else ''}")
+        if immediate:
+            _pg_ctl(bindir, lay, "-m", "immediate", "stop")
+            return True
         try:
             _pg_ctl(bindir, lay, "-m", "fast", "stop")
         except StackError:

@@ -80,7 +80,8 @@ class ProvisioningError(RuntimeError):
 
 
 def _admin(access: KafkaAccess) -> AdminClient:
-    return AdminClient({**access.confluent(), "client.id": "csods-provisioning"})
+    # librdkafka's own notices (level 6) say nothing an operator acts on; warnings still show.
+    return AdminClient({**access.confluent(), "client.id": "csods-provisioning", "log_level": 4})
 
 
 def _wait(futures: Mapping[Any, Future[Any]], what: str, *, tolerate: Iterable[int] = ()) -> None:

@@ -1,0 +1,1 @@
+"""`csods faults`: whole cases offered while one fault at a time strikes, then checked."""
