@@ -38,7 +38,11 @@ async def start_producer(access: KafkaAccess) -> AIOKafkaProducer:
     producer = AIOKafkaProducer(
         **access.aiokafka(), enable_idempotence=True, acks="all", linger_ms=0
     )
-    await producer.start()
+    try:
+        await producer.start()
+    except BaseException:
+        await producer.stop()  # no broker yet: let go of what the start opened
+        raise
     return producer
 
 

@@ -40,6 +40,10 @@ settings_app = typer.Typer(
     no_args_is_help=True, help="Every process's settings (docs/settings.md)."
 )
 app.add_typer(settings_app, name="settings")
+deploy_app = typer.Typer(
+    no_args_is_help=True, help="The deployment for more than one machine (deploy/helm)."
+)
+app.add_typer(deploy_app, name="deploy")
 # Wide enough for the demo's tables when written to a file or a CI log.
 console = Console() if sys.stdout.isatty() else Console(width=140)
 
@@ -348,6 +352,22 @@ def run_tests(
     command = [sys.executable, "-m", "pytest", *ctx.args]
     console.print(f"[bold]$ pytest {' '.join(ctx.args)}[/bold]")
     raise typer.Exit(subprocess.run(command, check=False, env=os.environ.copy()).returncode)
+
+
+@deploy_app.command("check")
+def deploy_check() -> None:
+    """Lint and render the Helm chart, validate every object it makes and the Strimzi
+    resources against their schemas (Helm, kubeconform and the schemas are fetched once)."""
+    from deploy.local import manifests
+
+    checked = manifests.check(progress=lambda text: console.print(f"[dim]{text}[/dim]"))
+    for problem in checked.problems:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+    console.print(
+        f"{checked.kubernetes_objects} Kubernetes objects, {checked.strimzi_resources} Strimzi "
+        f"resources: {'valid' if checked.valid else f'{len(checked.problems)} problems'}"
+    )
+    raise typer.Exit(0 if checked.valid else 1)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

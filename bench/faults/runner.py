@@ -16,7 +16,7 @@ from typing import Any
 from bench.checker import Verdict, check
 from bench.faults.kinds import Fault, Pace, Scene
 from bench.faults.offer import Offered, offer
-from bench.load import schedule
+from bench.load import schedule, start_producer
 from bench.phases import Context, pipeline
 from bench.steps import Target
 
@@ -77,8 +77,15 @@ async def run_fault(run: Run, fault: Fault, tenant: str) -> dict[str, Any]:
         times = schedule(run.rate, window, start=time.time() + 0.5)
         scene.began = times[0]
         chain = target.chain
+        sender = target.broker.of(tenant, chain.sender)  # the online form's own principal
         load = asyncio.create_task(
-            offer(target.producer, topic=chain.entry, tenant=tenant, times=times)
+            offer(
+                lambda: start_producer(sender),
+                topic=chain.entry,
+                tenant=tenant,
+                times=times,
+                give_up_after=run.drain_timeout,
+            )
         )
         error = None
         try:
@@ -144,6 +151,9 @@ async def _verdict(
         "outbox_left": verdict.outbox_pending,
         "lag": sum(verdict.lag.values()),
         "writes_refused": offered.refused,
+        "refusals": offered.refusals,
+        "not_taken": offered.not_taken,
+        "producers": offered.producers,
         "recovered_after_s": recovered,
         "drained_after_load_s": None if drained is None else round(drained, 1),
         "checked_after_load_s": round(time.time() - loaded, 1),
@@ -160,6 +170,7 @@ def passed(fault: Fault, result: Mapping[str, Any], verdict: Verdict) -> bool:
     and no write refused unless the fault took every broker away."""
     return (
         result["error"] is None
+        and result["not_taken"] == 0
         and result["closed"] == result["cases"]
         and verdict.clean
         and (fault.writes_may_fail or result["writes_refused"] == 0)

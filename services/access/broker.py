@@ -96,7 +96,8 @@ def _wait(futures: Mapping[Any, Future[Any]], what: str, *, tolerate: Iterable[i
             raise ProvisioningError(f"{what} {name}: {error}") from exc
 
 
-def _topic_configs(spec: TopicSpec, replication: int) -> dict[str, str]:
+def topic_configs(spec: TopicSpec, replication: int) -> dict[str, str]:
+    """A topic's settings: its retention from the catalogue, and the replicas a write needs."""
     return {
         "retention.ms": str(int(spec.retention.total_seconds() * 1000)),
         "min.insync.replicas": str(min_in_sync(replication)),
@@ -145,7 +146,7 @@ def provision(
     wanted = [(name, spec) for name, spec in topics_of(deployment) if name not in existing]
     if wanted:
         new = [
-            NewTopic(name, partitions, replication, config=_topic_configs(spec, replication))
+            NewTopic(name, partitions, replication, config=topic_configs(spec, replication))
             for name, spec in wanted
         ]
         _wait(

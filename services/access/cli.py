@@ -45,6 +45,23 @@ def provision_command(
     )
 
 
+@app.command("strimzi")
+def strimzi_command(
+    force: Annotated[
+        list[str] | None,
+        typer.Option(help="A force with its agencies; default: the pilot forces."),
+    ] = None,
+    cluster: Annotated[str, typer.Option(help="The Strimzi Kafka cluster's name.")] = "csods",
+    replicas: Annotated[int, typer.Option(min=1, help="Replicas of every topic.")] = 3,
+) -> None:
+    """Print the KafkaTopic and KafkaUser resources (with ACLs) of Strimzi for the forces."""
+    from services.access.strimzi import documents, resources
+    from services.demo.system import PILOT_FORCES, deployment
+
+    found = resources(deployment(force or PILOT_FORCES), cluster=cluster, replicas=replicas)
+    sys.stdout.write(documents(found))
+
+
 @app.command("show")
 def show_command(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's principals.")] = None,

@@ -34,6 +34,7 @@ from services.casework.views import case_page, step_list, work_filters, work_que
 from services.frontend import assets
 from services.frontend.pages import Forms, Pages, install_headers
 from services.runtime.browser_sign_in import install_browser_sign_in
+from services.runtime.health import install_health
 from services.runtime.staff import ANY_STAFF, SESSION_COOKIE, Issuer, Refused, Role, Staff, verify
 
 log = structlog.get_logger(__name__)
@@ -113,6 +114,7 @@ def create_app(
         title=f"csods casework: {force}", docs_url=None, redoc_url=None, lifespan=lifespan
     )
     install_headers(app)
+    install_health(app, service="casework", tenant=force, probes=backends.probes())
     install_browser_sign_in(app, force=force, issuer=issuer, roles=SIGNED_IN_ROLES)
     assets.mount(app, assets_folder or assets.build())
     pages = Pages(

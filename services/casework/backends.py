@@ -8,11 +8,13 @@ purpose, for the service's audit log.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from services.runtime.health import Probe
 from services.runtime.reads import PURPOSE_HEADER
 
 SERVICES = ("intake", "multiagency", "disclosure", "ops")
@@ -52,6 +54,17 @@ class Backends:
             name: httpx.AsyncClient(base_url=url.rstrip("/"), timeout=TIMEOUT, verify=verify)
             for name, url in urls.items()
         }
+
+    def probes(self) -> dict[str, Probe]:
+        """Readiness of the staff application: every service it calls answers its health."""
+
+        def answering(client: httpx.AsyncClient) -> Callable[[], Awaitable[bool]]:
+            async def probe() -> bool:
+                return (await client.get("/health/live")).status_code == 200
+
+            return probe
+
+        return {name: answering(client) for name, client in self._clients.items()}
 
     async def close(self) -> None:
         for client in self._clients.values():
