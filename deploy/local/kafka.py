@@ -421,6 +421,7 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                 _wait_whole(root, count)
             say(progress, f"kafka: already running ({_pids_text(pids)}) on {bootstrap(root)}")
             return False
+        existed = formatted_brokers(root) is not None
         ensure_tools(progress, need_maven=False)
         classpath = str(ensure_libs(progress) / "*")  # java expands the '*' itself
         keys = secrets(root)
@@ -450,8 +451,29 @@ def start(root: Path, progress: Progress | None = None) -> bool:
                 terminate(pid, 5.0)
                 paths(root, node).pid_file.unlink(missing_ok=True)
             raise
+        if existed:
+            _restore_principals(root, progress)
         say(progress, f"kafka: ready ({_pids_text(running_pids(root))})")
         return True
+
+
+def _restore_principals(root: Path, progress: Progress | None) -> None:
+    """Make again the SCRAM credentials a restarted cluster came back without (see
+    services.access.broker.restore_principals), from the passwords the stack keeps."""
+    from services.access.broker import restore_principals  # noqa: PLC0415 - the operator's
+    from services.access.credentials import CredentialStore  # noqa: PLC0415
+    from services.runtime.kafka_access import KafkaAccess  # noqa: PLC0415
+
+    keys = secrets(root)
+    operator = KafkaAccess(
+        admin_bootstrap(root),
+        "SSL",
+        ca_file=keys.ca,
+        certificate_file=keys.admin.certificate,
+        key_file=keys.admin.key,
+    )
+    restored = restore_principals(operator, CredentialStore(keys.users))
+    say(progress, f"kafka: {restored} principals' credentials made again after the restart")
 
 
 def _pids_text(pids: dict[int, int | None]) -> str:

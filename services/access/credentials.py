@@ -37,6 +37,16 @@ class CredentialStore:
         """The same principals' database passwords: a secret of their own, beside these."""
         return CredentialStore(self.folder / DATABASE_FOLDER)
 
+    def principals(self) -> list[str]:
+        """Every principal whose password is kept here, by name."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(
+            entry.name
+            for entry in self.folder.iterdir()
+            if entry.is_file() and _PRINCIPAL.match(entry.name)
+        )
+
     def forget(self, principal: str) -> None:
         """Delete a principal's password (deprovisioning)."""
         self.path(principal).unlink(missing_ok=True)
