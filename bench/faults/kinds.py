@@ -82,13 +82,18 @@ class Scene:
         """Sleep until `fraction` of the load window has passed."""
         await asyncio.sleep(max(0.0, self.began + fraction * self.window - time.time()))
 
-    async def kill_and_restart(self, name: str) -> None:
-        """SIGKILL one process, then start it again at once, as its supervisor would."""
+    async def kill(self, name: str) -> int:
+        """SIGKILL one process (no warning, no cleanup); its pid."""
         process = self.members[name]
         pid = process.pid
         await asyncio.to_thread(process.kill)
+        return pid
+
+    async def kill_and_restart(self, name: str) -> None:
+        """SIGKILL one process, then start it again at once, as its supervisor would."""
+        pid = await self.kill(name)
         self.note(f"SIGKILL {name} (pid {pid}); restarted")
-        process.start()
+        self.members[name].start()
 
 
 Act = Callable[[Scene], Awaitable[None]]
@@ -136,9 +141,7 @@ async def _second_replica(scene: Scene) -> None:
 
 async def _replica_killed(scene: Scene) -> None:
     await scene.until(1 / 3)
-    process = scene.members["checks"]
-    pid = process.pid
-    await asyncio.to_thread(process.kill)
+    pid = await scene.kill("checks")
     scene.note(f"SIGKILL checks replica 1 (pid {pid}); not restarted")
 
 
@@ -178,12 +181,10 @@ async def _database_crashed(scene: Scene) -> None:
 
 async def _stand_in_absent(scene: Scene) -> None:
     await scene.until(1 / 4)
-    process = scene.members["pnc"]
-    pid = process.pid
-    await asyncio.to_thread(process.kill)
+    pid = await scene.kill("pnc")
     scene.note(f"SIGKILL the PNC stand-in (pid {pid}), away for {scene.pace.stand_in_absent:g} s")
     await asyncio.sleep(scene.pace.stand_in_absent)
-    process.start()
+    scene.members["pnc"].start()
     scene.note("the PNC stand-in started again")
 
 

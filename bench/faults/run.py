@@ -55,6 +55,7 @@ class Options:
     drain_timeout: float
     results_dir: Path
     keep: bool
+    state: Path | None
 
 
 def parse(args: Sequence[str]) -> Options:
@@ -75,6 +76,7 @@ def parse(args: Sequence[str]) -> Options:
     )
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--keep", action="store_true", help="keep the database, topics, stack")
+    parser.add_argument("--state", type=Path, help="the suite's stack folder (.stack/faults)")
     flags = parser.parse_args(list(args))
     names = [name.strip() for name in (flags.only or "").split(",") if name.strip()]
     return Options(
@@ -86,12 +88,13 @@ def parse(args: Sequence[str]) -> Options:
         drain_timeout=flags.drain_timeout,
         results_dir=flags.results_dir,
         keep=flags.keep,
+        state=flags.state,
     )
 
 
-def suite_root() -> Path:
-    """Where the suite's stack keeps its state: .stack/faults/ in the project."""
-    root = stack.project_root() / ".stack" / "faults"
+def suite_root(given: Path | None = None) -> Path:
+    """Where the suite's stack keeps its state: .stack/faults/ in the project by default."""
+    root = (given or stack.project_root() / ".stack" / "faults").resolve()
     root.mkdir(parents=True, exist_ok=True)
     return root
 
@@ -132,7 +135,7 @@ def main(args: list[str]) -> int:
     for variable, value in PORTS.items():
         os.environ.setdefault(variable, value)
     os.environ[kafka.BROKERS_VARIABLE] = str(options.brokers)
-    root = suite_root()
+    root = suite_root(options.state)
     _brokers_as_asked(root, options.brokers, say)
     addresses, started = stack.up(root, progress=say)
     _use_stack(addresses)

@@ -111,7 +111,7 @@ def play_case_studies(console: Console, *, keep: bool = False) -> int:
     kept = False
     try:
         say(f"starting {len(system.parts)} processes for {', '.join(PILOT_FORCES)}")
-        system.start(on_ready=lambda part: say(f"  ready: {part.label}"))
+        system.start(on_ready=lambda part: say(f"  ready: {part.label}"), say=say)
         entered = asyncio.run(cast.enter(database_url))
         say(
             f"the case studies' subjects entered into PNC, ViSOR, INI and local intelligence "

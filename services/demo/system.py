@@ -13,7 +13,7 @@ from rich.console import Console
 from deploy.local import stack
 from services.access.grants import Agency, Deployment
 from services.access.operator import provision_deployment
-from services.runtime.supervisor import ServiceProcess
+from services.runtime.supervisor import ServiceProcess, Supervisor
 
 # The four forces of the 2009 pilot (press release note 2; circular 1.2).
 PILOT_FORCES: tuple[str, ...] = ("warwickshire", "cleveland", "hampshire", "cambridgeshire")
@@ -109,9 +109,14 @@ class LocalSystem:
     log_dir: Path
     processes: dict[Part, ServiceProcess] = field(default_factory=dict)
     ports: dict[tuple[str, str], int] = field(default_factory=dict)
+    supervisor: Supervisor | None = None
 
     def start(
-        self, *, stalled_after: float = 180.0, on_ready: Callable[[Part], None] | None = None
+        self,
+        *,
+        stalled_after: float = 180.0,
+        on_ready: Callable[[Part], None] | None = None,
+        say: Callable[[str], None] | None = None,
     ) -> None:
         """Start every part, then wait until each has its subscribers running.
 
@@ -147,6 +152,12 @@ class LocalSystem:
             progressed = time.monotonic()
             if on_ready is not None:
                 on_ready(part)
+        # From now on a process that dies is started again, as an orchestrator would.
+        self.supervisor = Supervisor(
+            {part.label: process for part, process in self.processes.items()},
+            say=say or (lambda _text: None),
+        )
+        self.supervisor.start()
 
     def url(self, service: str, force: str) -> str:
         """The base URL of a force's service API."""
@@ -158,6 +169,8 @@ class LocalSystem:
 
     def stop(self) -> None:
         """SIGTERM every process, then wait for each."""
+        if self.supervisor is not None:
+            self.supervisor.stop()  # stopped on purpose: not to be started again
         for process in self.processes.values():
             if process.running:
                 process.stop(timeout=30)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import stamina
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
@@ -27,12 +28,19 @@ from services.runtime.unit_of_work import Database
 log = structlog.get_logger(__name__)
 
 _BACKLOG_EVERY_SECONDS = 5.0
+# Between failed rounds: 0.2 s, doubling to 5 s, each with up to 0.5 s of jitter, so the
+# relays of many processes do not all come back to a recovering broker at the same instant.
+_FIRST_WAIT_SECONDS = 0.2
+_LONGEST_WAIT_SECONDS = 5.0
+_JITTER_SECONDS = 0.5
+_DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
 _REFUSALS = (
     TopicAuthorizationFailedError,
     GroupAuthorizationFailedError,
     TransactionalIdAuthorizationFailed,
 )
+_TRANSIENT = (KafkaError, *_DATABASE_ERRORS)
 
 
 class OutboxRelay:
@@ -68,28 +76,10 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until stopped; a failing broker or database is retried, never skipped."""
         listener = await self._listen()
-        backoff = 0.2
         try:
             while not self._stopping:
                 self._wake.clear()  # a notification from now on means another round
-                try:
-                    sent = await self.publish_pending()
-                    backoff = 0.2
-                    self._recovered()
-                except KafkaError as exc:
-                    # A producer that failed may be fenced or wedged: build a new one.
-                    log.warning("outbox_producer_failed", **failure(exc))
-                    self._failing()
-                    await self._drop_producer()
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 5.0)
-                    continue
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    log.warning("outbox_database_failed", **failure(exc))
-                    self._failing()
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 5.0)
-                    continue
+                sent = await self._round()
                 if sent < self._batch:
                     await self._observe_backlog()
                     await self._sleep()
@@ -99,6 +89,37 @@ class OutboxRelay:
                     await listener.remove_listener(channel(self._db.schema), self._on_notify)
                     await self._db.pool.release(listener)
             await self._drop_producer()
+
+    async def _round(self) -> int:
+        """One batch, tried again with backoff and jitter while the broker or the database
+        fails (for as long as it takes: nothing is skipped); 0 once asked to stop."""
+        async for attempt in stamina.retry_context(
+            on=_TRANSIENT,
+            attempts=None,
+            timeout=None,
+            wait_initial=_FIRST_WAIT_SECONDS,
+            wait_max=_LONGEST_WAIT_SECONDS,
+            wait_jitter=_JITTER_SECONDS,
+            name="outbox_relay",
+        ):
+            with attempt:
+                if self._stopping:
+                    return 0
+                try:
+                    sent = await self.publish_pending()
+                except KafkaError as exc:
+                    # A producer that failed may be fenced or wedged: build a new one.
+                    log.warning("outbox_producer_failed", attempt=attempt.num, **failure(exc))
+                    self._failing()
+                    await self._drop_producer()
+                    raise
+                except _DATABASE_ERRORS as exc:
+                    log.warning("outbox_database_failed", attempt=attempt.num, **failure(exc))
+                    self._failing()
+                    raise
+                self._recovered()
+                return sent
+        return 0  # not reached: the retries never end while the relay runs
 
     async def ping(self) -> object:
         """Ask the broker for its metadata through the relay's producer (the health probe)."""

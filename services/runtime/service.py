@@ -28,7 +28,7 @@ from services.runtime.broker import TopicsMissing, require_topics, start_produce
 from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumer import Processor, Route
 from services.runtime.consuming import ConsumerLoop, Progress
-from services.runtime.health import install_health
+from services.runtime.health import Probe, install_health
 from services.runtime.kafka_access import AccessError, KafkaAccess, access_for
 from services.runtime.logs import configure_logging, failure
 from services.runtime.migrations import RUNTIME_MIGRATIONS, login_role, migrate, role_name
@@ -39,6 +39,7 @@ from services.runtime.staff import Issuer, issuer_for
 from services.runtime.tracing import configure_tracing
 from services.runtime.unit_of_work import Database, open_database
 from services.runtime.waiting import broker_up
+from services.runtime.watch import DependencyWatch
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -361,7 +362,9 @@ def _metrics_app() -> FastAPI:
     return app
 
 
-def _health(app: FastAPI, running: Running) -> None:
+def _probes(running: Running) -> dict[str, Probe]:
+    """What readiness asks and the dependency watch watches: the database and the broker."""
+
     async def database() -> object:
         async with running.database.pool.acquire() as conn:
             return await conn.fetchval("SELECT 1")
@@ -371,11 +374,15 @@ def _health(app: FastAPI, running: Running) -> None:
             return await running.relay.ping()
         return await running.consumer.ping()
 
+    return {"database": database, "broker": broker}
+
+
+def _health(app: FastAPI, running: Running) -> None:
     install_health(
         app,
         service=running.definition.name,
         tenant=running.settings.tenant,
-        probes={"database": database, "broker": broker},
+        probes=_probes(running),
     )
 
 
@@ -437,6 +444,7 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
         asyncio.create_task(_tick(ticker, running.database), name=ticker.name)
         for ticker in running.tickers
     ]
+    watch_task = asyncio.create_task(DependencyWatch(_probes(running)).run(), name="watch")
     servers = _http_servers(running)
     http_tasks = [asyncio.create_task(s.serve(), name="http") for s in servers]
     log.info("service_started")
@@ -457,16 +465,18 @@ async def run(definition: ServiceDefinition, settings: Settings) -> None:
         for server in servers:
             server.should_exit = True  # finishes the requests in flight, then returns
         await asyncio.gather(*http_tasks)
-        for task in ticker_tasks:
+        for task in [*ticker_tasks, watch_task]:
             task.cancel()
-        await asyncio.gather(*ticker_tasks, return_exceptions=True)
+        await asyncio.gather(*ticker_tasks, watch_task, return_exceptions=True)
         running.relay.stop()
         await relay_task
         await running.database.pool.close()
         log.info("service_stopped")
     for outcome in failed:
         if isinstance(outcome, Exception):
-            raise outcome  # the consumer gave up: the process exits and is restarted
+            # The consumer gave up: the process exits, saying why, and is restarted.
+            log.error("service_exiting", reason=type(outcome).__name__)
+            raise outcome
 
 
 def _ready(running: Running) -> None:

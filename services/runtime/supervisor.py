@@ -7,11 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 
 def terminate(process: subprocess.Popen[bytes] | None, *, timeout: float) -> int | None:
@@ -122,3 +123,84 @@ class ServiceProcess:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+
+
+class Supervised(Protocol):
+    """What a supervisor needs of a process: whether it runs, how it ended, a way to start."""
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is alive."""
+
+    @property
+    def returncode(self) -> int | None:
+        """Its exit code, once exited."""
+
+    def start(self) -> None:
+        """Start it (again)."""
+
+
+class Supervisor:
+    """Starts again any process that exits while it watches, as an orchestrator would; a
+    process that keeps dying is given up after `budget` restarts within `window` seconds."""
+
+    def __init__(
+        self,
+        processes: Mapping[str, Supervised],
+        *,
+        say: Callable[[str], None],
+        every: float = 1.0,
+        budget: int = 5,
+        window: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._processes = processes
+        self._say = say
+        self._every = every
+        self._budget = budget
+        self._window = window
+        self._clock = clock
+        self._restarts: dict[str, list[float]] = {}
+        self.given_up: set[str] = set()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> list[str]:
+        """Start again each process found dead; the names started."""
+        started = []
+        now = self._clock()
+        for name, process in self._processes.items():
+            if process.running or name in self.given_up or process.returncode is None:
+                continue
+            recent = [at for at in self._restarts.get(name, []) if now - at < self._window]
+            if len(recent) >= self._budget:
+                self.given_up.add(name)
+                times = len(recent) + 1
+                self._say(f"{name} exited {times} times in {self._window:.0f} s: left down")
+                continue
+            code = process.returncode
+            process.start()
+            self._restarts[name] = [*recent, now]
+            started.append(name)
+            self._say(f"{name} exited (code {code}); started again")
+        return started
+
+    def restarted(self) -> dict[str, int]:
+        """How many times each process was started again (none: absent)."""
+        return {name: len(times) for name, times in self._restarts.items() if times}
+
+    def start(self) -> None:
+        """Watch in a thread of its own until stopped."""
+
+        def watch() -> None:
+            while not self._stopping.wait(self._every):
+                self.check()
+
+        self._thread = threading.Thread(target=watch, name="supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching (before the processes are stopped on purpose)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()

@@ -34,6 +34,7 @@ def test_every_fault_once_leaves_every_case_closed_once(tmp_path: Path) -> None:
     }
     results = tmp_path / "results"
     command = [sys.executable, "-m", "services", "faults", "--smoke", "--brokers", "3"]
+    command += ["--state", str(tmp_path / "stack")]  # a stack of its own, then stopped
     done = subprocess.run(
         [*command, "--results-dir", str(results)],
         env=env,
