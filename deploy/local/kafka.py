@@ -237,11 +237,13 @@ def _server_properties(p: KafkaPaths, node: int, count: int, keys: KafkaSecrets)
         "share.coordinator.state.topic.min.isr": in_sync,
         # Tests start consumers right away; the default 3 s delay only slows them down.
         "group.initial.rebalance.delay.ms": "0",
-        # A broker whose heartbeats stop for this long is fenced. 3 s fenced a busy broker on
-        # a loaded 2-core machine 24 times in 15 minutes; Kafka's own 9 s keeps it, at the
-        # price of a restarted broker waiting up to 9 s for its old session to expire.
+        # A broker whose heartbeats stop for this long is fenced, and its partitions led
+        # elsewhere. 3 s fenced a busy single broker on a loaded 2-core machine 24 times in
+        # 15 minutes. One node has nowhere to lead from, so it takes Kafka's own 9 s (a
+        # restart after kill -9 waits that long for the old session); three take 6 s, so
+        # a node lost is led around well within the 10 s the online form waits for a write.
         "broker.heartbeat.interval.ms": "1000",
-        "broker.session.timeout.ms": "9000",
+        "broker.session.timeout.ms": "9000" if count == 1 else "6000",
     }
     header = "# Written by deploy/local/kafka.py on every start; edits are overwritten.\n"
     return header + "".join(f"{key}={value}\n" for key, value in settings.items())
