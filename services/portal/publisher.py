@@ -10,6 +10,7 @@ arrive) is one enquiry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Protocol
 
 import structlog
@@ -80,6 +81,8 @@ class KafkaPublisher:
         self._timeout = timeout_seconds
         self._startup_wait = startup_wait_seconds
         self._producer: AIOKafkaProducer | None = None
+        self._stale = False  # a send through it failed: replace it before the next
+        self._replacing = asyncio.Lock()
 
     async def start(self) -> None:
         """Start the producer, waiting for a broker that is still starting (bounded)."""
@@ -108,9 +111,29 @@ class KafkaPublisher:
             raise PublishFailed("the producer is not started")
         if enquiry.force != self._force:
             raise ValueError(f"force: this portal sends to {self._force} only")
+        producer = await self._fresh_producer()
         try:
             await asyncio.wait_for(
-                journey.send(self._producer, self._topic, enquiry, envelope), self._timeout
+                journey.send(producer, self._topic, enquiry, envelope), self._timeout
             )
         except (KafkaError, TimeoutError) as exc:
+            # A producer that lost every broker may never recover its connections or its
+            # sequence numbers: the next application goes through a new one.
+            self._stale = True
             raise PublishFailed(type(exc).__name__) from exc
+
+    async def _fresh_producer(self) -> AIOKafkaProducer:
+        """The kept producer, or a new one in its place once a send through it failed."""
+        async with self._replacing:
+            assert self._producer is not None
+            if not self._stale:
+                return self._producer
+            try:
+                fresh = await start_producer(self._access, client_id=f"{self._force}.{PORTAL}")
+            except KafkaError as exc:
+                raise PublishFailed(type(exc).__name__) from exc  # still no broker
+            old, self._producer, self._stale = self._producer, fresh, False
+            log.warning("portal_producer_replaced", force=self._force)
+        with contextlib.suppress(KafkaError, TimeoutError):
+            await asyncio.wait_for(old.stop(), 5.0)
+        return fresh

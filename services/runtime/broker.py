@@ -26,7 +26,11 @@ async def start_producer(access: KafkaAccess, *, client_id: str) -> AIOKafkaProd
         acks="all",
         linger_ms=2,
     )
-    await producer.start()
+    try:
+        await producer.start()
+    except BaseException:
+        await producer.stop()  # no broker: let go of what the start opened
+        raise
     return producer
 
 
