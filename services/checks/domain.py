@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from enum import StrEnum
 
@@ -36,6 +36,18 @@ SOURCE_OF_STAGE: Mapping[Stage, str] = {
     Stage.INITIAL_CONTACT: "enquiry-registered",  # 5.1: what the applicant knows so far
     Stage.FACE_TO_FACE: "application-submitted",  # 5.2.5, 5.2.13: gaps filled at the interview
 }
+
+
+def particulars_to_come(stage: Stage, sources: Collection[str]) -> bool:
+    """Whether intake's application, with more parties' particulars, is still to arrive for
+    a stage-4 check of this force's own case (its enquiry is here, its application not yet).
+    A responding force's case has no intake events: its request carries who to check."""
+    if stage is not Stage.FULL_RISK_ASSESSMENT:
+        return False
+    return SOURCE_OF_STAGE[Stage.INITIAL_CONTACT] in sources and (
+        SOURCE_OF_STAGE[Stage.FACE_TO_FACE] not in sources
+    )
+
 
 RETRY_CAP = 8  # a silent system is asked again after 1, 2, 4, 8, 8... times the first wait
 

@@ -114,6 +114,10 @@ async def advance(
     sources, behaviour = await store.sources_of(tx, case_reference=case_reference)
     expected = domain.SOURCE_OF_STAGE.get(stage)
     ready = expected is None or expected in sources
+    # 5.4.4 revisits every party of the application. Its request comes from multi-agency and
+    # the application itself from intake, on two topics with no order between them: a party
+    # not known yet waits for the application, unless the stage's wait is over.
+    coming = domain.particulars_to_come(stage, sources) and not wait_ended
     queries = await store.queries_of(tx, case_reference=case_reference, stage=stage)
     for query in queries:
         if query.status is not Status.AWAITING_PARTICULARS or not ready:
@@ -127,7 +131,7 @@ async def advance(
                 clock=clock,
                 settings=settings,
             )
-        else:
+        elif not coming:
             await store.set_status(tx, query_ids=[query.query_id], status=Status.INSUFFICIENT)
     queries = await store.queries_of(tx, case_reference=case_reference, stage=stage)
     # No particulars for PNC means none for ViSOR either: it will never see a marker.

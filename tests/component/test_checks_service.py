@@ -429,6 +429,57 @@ async def test_stage_four_asks_visor_at_once_and_ceop_only_when_asked(checks: Ch
     }
 
 
+async def test_stage_four_asked_before_the_application_waits_for_its_parties_5_4_4(
+    checks: Checks,
+) -> None:
+    # Multi-agency asks once it has read the application; the checks service may read that
+    # request before intake's application reaches it on its own topic.
+    await checks.deliver(stream(checks, "intake", "enquiry-registered"), registered(checks))
+    full = RequestChecksV1(
+        case_reference=checks.case,
+        stage=Stage.FULL_RISK_ASSESSMENT,
+        parties=("subject", "applicant", "child-1"),
+    )
+    await checks.deliver(stream(checks, "multiagency", "request-checks"), full)
+
+    assert await checks.emitted(ChecksCompletedV1) == []  # never at once, with parties unknown
+    assert {party for _, party in await checks.queries()} <= {"subject", "applicant"}
+
+    application = example(ApplicationSubmittedV1).model_copy(
+        update={"case_reference": checks.case, "subject": subject()}
+    )
+    assert isinstance(application, ApplicationSubmittedV1)
+    assert [child.party for child in application.children] == ["child-1"]
+    await checks.deliver(stream(checks, "intake", "application-submitted"), application)
+
+    asked = await checks.queries()
+    assert {party for _, party in asked} == {"subject", "applicant", "child-1"}
+    assert {system for system, party in asked if party == "child-1"} == {
+        "pnc",
+        "visor",
+        "local-intelligence",
+        "ini",
+    }
+    assert await checks.emitted(ChecksCompletedV1) == []  # now the answers are awaited
+
+
+async def test_a_party_the_application_never_brings_is_insufficient_when_the_wait_ends(
+    checks: Checks,
+) -> None:
+    await checks.deliver(stream(checks, "intake", "enquiry-registered"), registered(checks))
+    full = RequestChecksV1(
+        case_reference=checks.case, stage=Stage.FULL_RISK_ASSESSMENT, parties=("child-1",)
+    )
+    await checks.deliver(stream(checks, "multiagency", "request-checks"), full)
+    assert await checks.emitted(ChecksCompletedV1) == []
+
+    await checks.wait(timedelta(seconds=SETTINGS.answer_wait_seconds + 1))
+
+    [completed] = await checks.emitted(ChecksCompletedV1)
+    assert completed.stage is Stage.FULL_RISK_ASSESSMENT
+    assert {result.party for result in completed.results} == {"child-1"}
+
+
 async def possible_match_on_pnc(checks: Checks) -> CheckQueryV1:
     """Stage 1 completed, PNC's answer about the subject a possible match of two candidates."""
     await start_stage_one(checks)
