@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -93,11 +94,26 @@ def deployment(forces: Iterable[str] = PILOT_FORCES) -> Deployment:
     return Deployment(chosen, tuple(agencies))
 
 
+# Below Linux's ephemeral range (32768-60999), which every outgoing connection draws from:
+# a port picked there can be taken by some client's connection before its server binds it.
+_PORT_RANGE = (20_000, 32_000)
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nobody listens on now, outside the ephemeral range, never handed out twice."""
+    for _ in range(1000):
+        port = random.randrange(*_PORT_RANGE)  # noqa: S311 - a port, not a secret
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port in {_PORT_RANGE[0]}-{_PORT_RANGE[1]}")
 
 
 @dataclass

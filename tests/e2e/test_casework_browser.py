@@ -12,7 +12,6 @@ the case.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from playwright.sync_api import Page, sync_playwright
 from services.access.operator import principal_access
 from services.casework.app import create_app
 from services.casework.backends import Backends
+from services.demo.system import free_port
 from services.frontend import assets
 from services.ops.browser import ensure_chromium
 from services.portal.app import create_app as create_portal
@@ -45,12 +45,6 @@ PERSON_IN_THE_LOOP = {
     "CSODS_MULTIAGENCY_OFFICER_SIGNS_OFF": "true",
 }
 WAIT_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
