@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import stamina
 import structlog
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
@@ -40,31 +40,20 @@ async def not_up_yet(exc: BaseException, bootstrap: str) -> bool:
     return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
 
 
-class _StillStarting(Exception):  # noqa: N818 - a state of the broker, not an error
-    """A call failed only because the broker is not up yet: worth waiting for."""
-
-
 async def broker_up(call: Callable[[], Awaitable[_T]], *, bootstrap: str, within: float) -> _T:
     """Run a call to the broker, waiting while the broker is not up yet, for `within` seconds
-    at most, with backoff and jitter; what is not a wait is raised at once."""
-    try:
-        async for attempt in stamina.retry_context(
-            on=_StillStarting,
-            attempts=None,
-            timeout=within,
-            wait_initial=0.5,
-            wait_max=10.0,
-            wait_jitter=1.0,
-            name="waiting_for_broker",
-        ):
-            with attempt:
-                try:
-                    return await call()
-                except Exception as exc:
-                    if not await not_up_yet(exc, bootstrap):
-                        raise
-                    log.warning("waiting_for_broker", error=type(exc).__name__, attempt=attempt.num)
-                    raise _StillStarting from exc
-    except _StillStarting as waited:
-        raise waited.__cause__ or waited from None  # the broker's own error, as it was
-    raise AssertionError("not reached: the last attempt returns or raises")
+    at most; what is not a wait is raised at once."""
+    deadline = time.monotonic() + within
+    delay = 0.5
+    while True:
+        try:
+            return await call()
+        except Exception as exc:
+            left = deadline - time.monotonic()
+            if left <= 0 or not await not_up_yet(exc, bootstrap):
+                raise
+            log.warning(
+                "waiting_for_broker", error=type(exc).__name__, retry_in=delay, left=round(left)
+            )
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, 10.0)
